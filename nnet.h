@@ -336,6 +336,14 @@ typedef struct nnet_dataset {
 // Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes);
 NNETDEF void nnet_dataset_free(nnet_dataset *data);
+// Helpers (the files issue builds these out): shuffle rows in place; copy
+// rows [start, start+count); split into a first part of round(fraction * N)
+// rows and the rest; keep only the listed classes, relabelled 0..n-1 in the
+// order given (the digit-pair task: {1, 5} -> 1 is 0, 5 is 1).
+NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng);
+NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count);
+NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_dataset **first, nnet_dataset **second);
+NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const int *classes, int n_classes);
 
 // ---- 9. Training -----------------------------------------------------------
 typedef enum nnet_schedule {
@@ -392,7 +400,10 @@ typedef struct nnet_train_desc {
     int no_shuffle;            // nonzero: keep the data order
     int threads;               // threads for the matrix products; 0 or 1 = serial
     nnet_progress_fn progress; // optional
-    void *user_data;           // passed to progress
+    void *user_data;           // passed to progress and augment
+    // optional: change each gathered training batch X (B, I) in place before
+    // the forward pass (data augmentation, e.g. random shifts); draw from rng.
+    void (*augment)(nnet_mat X, nnet_rng *rng, void *user_data);
 } nnet_train_desc;
 
 // One SGD step on the accumulated gradients (averaged over the batch by the
@@ -460,10 +471,30 @@ NNETDEF void nnet_confusion_print(FILE *out, const nnet_report *report);
 #endif
 
 // ---- 11. IDX files ---------------------------------------------------------
+#ifndef NNET_NO_STDIO
+// Load an images file and a labels file (raw IDX, or .gz when stb_image is
+// included) into a dataset: u8 pixels become floats in [0, 1].
+NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char *labels_path);
+// Load an MNIST-layout directory: train-images-idx3-ubyte[.gz] (or
+// train-images.idx3-ubyte), train-labels..., t10k-images..., t10k-labels....
+// Either output pointer may be NULL to skip that part.
+NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train, nnet_dataset **test);
+#endif
 
 // ---- 12. Image input -------------------------------------------------------
+#ifndef NNET_NO_STDIO
+// Load an image of a handwritten digit (PNG, JPEG, BMP, GIF, PGM; needs
+// stb_image) and preprocess it the way MNIST was made into 784 floats in [0, 1].
+NNETDEF int nnet_image_load_mnist(const char *path, float *pixels /* (784) */);
+#endif
 
 // ---- 13. Model files -------------------------------------------------------
+#ifndef NNET_NO_STDIO
+// Save a network (safetensors layout, see docs/model-format.md), atomically.
+NNETDEF int nnet_save(const nnet *net, const char *path);
+// Load a network saved by nnet_save. Free with nnet_free.
+NNETDEF nnet *nnet_load(const char *path);
+#endif
 
 #ifdef __cplusplus
 }
@@ -1552,6 +1583,7 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             nnet_mat X = nnet__rows(batch, rows);
             double loss;
             nnet__gather(X, batch_labels, train, order, b * B);
+            if (desc->augment) desc->augment(X, &rng, desc->user_data);
             // Arguments and labels were checked up front: these cannot fail.
             nnet_forward(net, X, 1, &rng);
             nnet_loss_value(net, batch_labels, desc->l2, &loss);
