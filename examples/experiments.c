@@ -7,6 +7,7 @@
 // Run:   ./examples/experiments --data data/mnist-sample --grid all
 //        (--grid 000|002|003|all, --epochs N overrides the 10 epochs, --seed S;
 //         point --data at a full MNIST directory to train on 60,000 digits)
+#include <stb/stb_image.h>   // lets nnet.h read the .gz MNIST files (link -lstb)
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
 #include <stdio.h>
