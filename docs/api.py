@@ -2,7 +2,9 @@
 """Generate docs/api.md from the declarations and comments of nnet.h.
 
     python3 docs/api.py            # rewrites docs/api.md
-    python3 docs/api.py --check    # exit 1 if docs/api.md is stale (for CI)
+    python3 docs/api.py --check    # exit 1 if docs/api.md is stale, or if a
+                                   # docs/*.md link in nnet.h, README.md or
+                                   # docs/*.md points at a missing file or anchor
 
 nnet.h is the normative reference: every public declaration and the comment
 above it are copied here in the header's order, grouped by its numbered
@@ -206,6 +208,44 @@ def anchor(title):
     return re.sub(r"[^a-z0-9 -]", "", title.lower()).replace(" ", "-")
 
 
+def github_anchors(path):
+    """The anchors GitHub makes for a markdown file's headings."""
+    anchors = set()
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"#+ (.*)", line)
+        if m:
+            anchors.add(re.sub(r"[^a-z0-9 _-]", "", m.group(1).strip().lower()).replace(" ", "-"))
+    return anchors
+
+
+def broken_links():
+    """Every docs/*.md reference (with its #anchor) that does not resolve."""
+    sources = [HEADER, os.path.join(ROOT, "README.md")]
+    docs = os.path.join(ROOT, "docs")
+    sources += [os.path.join(docs, f) for f in sorted(os.listdir(docs)) if f.endswith(".md")]
+    broken = []
+    for source in sources:
+        if not os.path.exists(source):
+            continue
+        text = open(source, encoding="utf-8").read()
+        base = os.path.dirname(source)
+        if source.endswith(".md"):   # markdown links, relative to the file
+            links = re.findall(r"\]\(([^)#\s]+\.md)(?:#([\w-]+))?\)", text)
+            links = [(os.path.normpath(os.path.join(base, t)), t, f) for t, f in links]
+        else:                        # "docs/guide.md#anchor" in comments, relative to the root
+            links = re.findall(r"\b(docs/[\w-]+\.md)(?:#([\w-]+))?", text)
+            links = [(os.path.join(ROOT, t), t, f) for t, f in links]
+        for path, target, frag in links:
+            if not os.path.exists(path):
+                broken.append("%s: %s (no such file)" % (os.path.relpath(source, ROOT), target))
+            elif frag and frag not in github_anchors(path):
+                broken.append("%s: %s#%s (no such heading)" % (os.path.relpath(source, ROOT), target, frag))
+        for frag in re.findall(r"\]\(#([\w-]+)\)", text) if source.endswith(".md") else []:
+            if frag not in github_anchors(source):
+                broken.append("%s: #%s (no such heading)" % (os.path.relpath(source, ROOT), frag))
+    return broken
+
+
 def main():
     text = open(HEADER, encoding="utf-8").read()
     items = groups(header_part(text))
@@ -250,10 +290,12 @@ def main():
     out = re.sub(r"\n{3,}", "\n\n", out)
     if "--check" in sys.argv:
         old = open(OUTPUT, encoding="utf-8").read() if os.path.exists(OUTPUT) else ""
+        problems = broken_links()
         if old != out:
-            sys.stderr.write("docs/api.md is stale: run python3 docs/api.py\n")
-            return 1
-        return 0
+            problems.insert(0, "docs/api.md is stale: run python3 docs/api.py")
+        for problem in problems:
+            sys.stderr.write(problem + "\n")
+        return 1 if problems else 0
     with open(OUTPUT, "w", encoding="utf-8") as f:
         f.write(out)
     return 0
