@@ -5,7 +5,8 @@
 //
 // Build: cc -std=c99 -O2 -I. examples/experiments.c -o examples/experiments -lstb -lm
 // Run:   ./examples/experiments --data data/mnist-sample --grid all
-//        (--grid 000|002|003|all, --epochs N overrides the 10 epochs, --seed S;
+//        (--grid 000|002|003|all, --epochs N overrides the 10 epochs, --seeds K
+//         runs seeds S..S+K-1 (default 1..3) and prints mean (min-max);
 //         point --data at a full MNIST directory to train on 60,000 digits)
 #include <stb/stb_image.h>   // lets nnet.h read the .gz MNIST files (link -lstb)
 #define NNET_IMPLEMENTATION
@@ -109,20 +110,21 @@ static double run(const config *c, const nnet_dataset *train, const nnet_dataset
 
 int main(int argc, char **argv) {
     const char *data = "data/mnist-sample", *grid = "all", *last = "";
-    int epochs = 10, i, n = (int)(sizeof configs / sizeof configs[0]);
+    int epochs = 10, seeds = 3, i, k, n = (int)(sizeof configs / sizeof configs[0]);
     uint64_t seed = 1;
     nnet_dataset *train = NULL, *test = NULL;
-    clock_t start = clock();
+    time_t start = time(NULL);
     for (i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--data") == 0) data = argv[i + 1];
         else if (strcmp(argv[i], "--grid") == 0) grid = argv[i + 1];
         else if (strcmp(argv[i], "--epochs") == 0) epochs = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--seed") == 0) seed = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--seeds") == 0) seeds = atoi(argv[i + 1]);
         else break;
     }
-    if (i < argc || epochs < 1) {
-        fprintf(stderr, "usage: %s [--data DIR] [--grid 000|002|003|all] [--epochs N] [--seed S]\n"
-                        "defaults: --data data/mnist-sample --grid all --epochs 10 --seed 1\n", argv[0]);
+    if (i < argc || epochs < 1 || seeds < 1) {
+        fprintf(stderr, "usage: %s [--data DIR] [--grid 000|002|003|all] [--epochs N] [--seed S] [--seeds K]\n"
+                        "defaults: --data data/mnist-sample --grid all --epochs 10 --seed 1 --seeds 3\n", argv[0]);
         return 2;
     }
     if (nnet_dataset_load_mnist(data, &train, &test) != NNET_OK) {
@@ -130,23 +132,30 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("Data: %s (%d training, %d test digits). Every run: SGD, batch 32, learning rate 0.05,\n"
-           "momentum 0.9, %d epochs, seed %llu. nnet.h column: accuracy on the %d test digits.\n",
-           data, train->inputs.rows, test->inputs.rows, epochs, (unsigned long long)seed, test->inputs.rows);
+           "momentum 0.9, %d epochs. nnet.h column: accuracy on the %d test digits, mean over\n"
+           "seeds %llu..%llu (min-max).\n", data, train->inputs.rows, test->inputs.rows, epochs, test->inputs.rows,
+           (unsigned long long)seed, (unsigned long long)(seed + (uint64_t)seeds - 1));
     for (i = 0; i < n; i++) {
         const config *c = &configs[i];
-        double accuracy;
+        double accuracy = 0.0, sum = 0.0, low = 1.0, high = 0.0;
         if (strcmp(grid, "all") != 0 && strcmp(grid, c->grid) != 0) continue;
         if (strcmp(last, c->grid) != 0) {
             last = c->grid;
             printf("\n### Study %s\n\n| configuration | study: %s | nnet.h: test |\n|---|---|---|\n", c->grid,
                    c->grid[2] == '0' ? "last validation" : c->grid[2] == '2' ? "train / validation" : "train / test");
         }
-        accuracy = run(c, train, test, epochs, seed);
+        for (k = 0; k < seeds && accuracy >= 0.0; k++) {
+            accuracy = run(c, train, test, epochs, seed + (uint64_t)k);
+            sum += accuracy;
+            low = accuracy < low ? accuracy : low;
+            high = accuracy > high ? accuracy : high;
+        }
         if (accuracy < 0.0) printf("| %s | %s | failed (see stderr) |\n", c->name, c->study);
-        else printf("| %s | %s | %.2f%% |\n", c->name, c->study, 100.0 * accuracy);
+        else if (seeds == 1) printf("| %s | %s | %.2f%% |\n", c->name, c->study, 100.0 * accuracy);
+        else printf("| %s | %s | %.2f%% (%.2f-%.2f) |\n", c->name, c->study, 100.0 * sum / seeds, 100.0 * low, 100.0 * high);
         fflush(stdout);
     }
-    printf("\nCPU time: %.0f s\n", (double)(clock() - start) / CLOCKS_PER_SEC);
+    printf("\nWall time: %.0f s\n", difftime(time(NULL), start));
     nnet_dataset_free(train);
     nnet_dataset_free(test);
     return 0;
