@@ -44,8 +44,31 @@ test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
 
+# Fuzzing needs clang with libFuzzer. Every fuzz/fuzz_<name>.c (except the
+# replay driver fuzz_main.c) is a target, run for FUZZ_SECONDS on its seeds
+# in fuzz/corpus/<name>/; new inputs go to fuzz/work/<name>/ and crashes to
+# fuzz/crashes/. `make fuzz/replay_<name>` builds a target with fuzz_main.c
+# instead, to replay inputs with any compiler: fuzz/replay_idx FILE...
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZERS = $(patsubst %.c,%,$(filter-out fuzz/fuzz_main.c,$(wildcard fuzz/fuzz_*.c)))
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do name=$${f#fuzz/fuzz_}; log=fuzz/work/$$name.log; \
+	    mkdir -p fuzz/work/$$name fuzz/corpus/$$name fuzz/crashes; \
+	    echo "fuzzing $$f for $(FUZZ_SECONDS) s (log: $$log)"; \
+	    nice $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/crashes/$$name- \
+	        fuzz/work/$$name fuzz/corpus/$$name >$$log 2>&1; status=$$?; \
+	    grep -E '^(Done|stat::number_of_executed_units|SUMMARY)' $$log; \
+	    if [ $$status -ne 0 ]; then echo "$$f failed: see $$log and fuzz/crashes/"; exit 1; fi; \
+	done
+fuzz/fuzz_%: fuzz/fuzz_%.c nnet.h | deps
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. $< -o $@ $(LDLIBS)
+fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
+	$(CC) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -I. $< fuzz/fuzz_main.c -o $@ $(LDLIBS)
+
 demo: examples/mnist
 	./examples/mnist --data $(DATA)
 
 clean:
-	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES)
+	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_*
