@@ -752,6 +752,9 @@ static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
 // last columns instead of running other code), so splitting tiles across
 // threads never changes a bit. The vector width is fixed at compile time:
 // AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
+#ifdef NNET_USE_CBLAS
+#include <cblas.h>   // link with -lopenblas (or any CBLAS)
+#endif
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
 // g++ 12 warns about _mm512_undefined_ps inside its own AVX-512 headers.
 #pragma GCC diagnostic push
@@ -777,6 +780,7 @@ typedef __m512 nnet__vec;
 #define nnet__vadd(a, b) _mm512_add_ps(a, b)
 #define nnet__vsub(a, b) _mm512_sub_ps(a, b)
 #define nnet__vrelu(a) _mm512_max_ps(a, _mm512_setzero_ps())          // NaN -> 0, as the scalar relu
+#define nnet__vwhere_pos(y, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), x) // y > 0 ? x : 0
 #define nnet__vsum(v) _mm512_reduce_add_ps(v)
 #elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -798,6 +802,7 @@ typedef __m256 nnet__vec;
 #define nnet__vadd(a, b) _mm256_add_ps(a, b)
 #define nnet__vsub(a, b) _mm256_sub_ps(a, b)
 #define nnet__vrelu(a) _mm256_max_ps(a, _mm256_setzero_ps())
+#define nnet__vwhere_pos(y, x) _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ), x)
 static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -821,6 +826,7 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #define nnet__vadd(a, b) ((a) + (b))
 #define nnet__vsub(a, b) ((a) - (b))
 #define nnet__vrelu(a) ((a) > 0.0f ? (a) : 0.0f)
+#define nnet__vwhere_pos(y, x) ((y) > 0.0f ? (x) : 0.0f)
 #define nnet__vsum(v) (v)
 #endif
 #define NNET__NR (NNET__NV * NNET__VL)
@@ -946,6 +952,16 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
         }
 }
 
+// C += bias on every row, then C = max(C, 0) if relu: the output pass on its own.
+static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
+    size_t i, n = nnet__count(C);
+    for (i = 0; i < n; i++) {
+        float *out = C.data + i;
+        if (bias) *out += bias[i % (size_t)C.cols];
+        if (relu) *out = *out > 0.0f ? *out : 0.0f;
+    }
+}
+
 // C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
 // The tile grid is the same for any thread count; each thread takes whole
 // columns of tiles, so no element is ever summed by two threads.
@@ -956,15 +972,16 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
     nnet__epilogue e;
     e.alpha = alpha; e.beta = beta; e.bias = bias; e.relu = relu;
     if (M == 0 || N == 0) return;
+#ifdef NNET_USE_CBLAS
+    // For comparison: the BLAS product, then the bias and ReLU pass.
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
+                alpha, A.data, (int)lda, B.data, (int)ldb, beta, C.data, (int)ldc);
+    nnet__bias_relu(C, bias, relu);
+    return;
+#endif
     if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop, then the output pass
-        int i, j;
         nnet__gemm_naive(ta, tb, alpha, A, B, beta, C);
-        for (i = 0; i < M; i++)
-            for (j = 0; j < N; j++) {
-                float *out = &NNET_AT(C, i, j);
-                if (bias) *out += bias[j];
-                if (relu) *out = *out > 0.0f ? *out : 0.0f;
-            }
+        nnet__bias_relu(C, bias, relu);
         return;
     }
     tm = tb ? NNET__DM : NNET__MR;
@@ -1117,7 +1134,11 @@ NNETDEF void nnet_activation_backward(nnet_activation act, float slope, nnet_mat
     switch (act) {
     case NNET_ACT_SIGMOID: for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] * (1.0f - Y.data[k]); break;
     case NNET_ACT_TANH:    for (k = 0; k < n; k++) dY.data[k] *= 1.0f - Y.data[k] * Y.data[k]; break;
-    case NNET_ACT_RELU:    for (k = 0; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f; break;
+    case NNET_ACT_RELU:    // dy = y > 0 ? dy : 0, VL at a time without branches
+        for (k = 0; k + NNET__VL <= n; k += NNET__VL)
+            nnet__vstore(dY.data + k, nnet__vwhere_pos(nnet__vload(Y.data + k), nnet__vload(dY.data + k)));
+        for (; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f;
+        break;
     case NNET_ACT_LEAKY_RELU:
         for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] > 0.0f ? 1.0f : slope;
         break;
@@ -1771,10 +1792,10 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 // buffers, so every product runs on one dense (B, I) matrix.
 static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
                          const int *order, int start) {
-    int i, I = data->inputs.cols;
+    int i, features = data->inputs.cols;   // not `I`: <complex.h> (pulled in by cblas.h) defines it
     for (i = 0; i < batch.rows; i++) {
         int row = order ? order[start + i] : start + i;
-        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)I * sizeof(float));
+        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)features * sizeof(float));
         batch_labels[i] = data->labels[row];
     }
 }
