@@ -5,7 +5,10 @@ CC      ?= cc
 OPT     ?= -O2 -march=native
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS  ?= $(OPT)
-ALL_CFLAGS = $(WARN) $(CFLAGS) -I.
+# Threads for nnet_train_desc.threads; `make OPENMP=` builds serial code
+# (the pragmas are skipped and every thread count runs on one thread).
+OPENMP  ?= -fopenmp
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP) -I.
 LDLIBS   = -lstb -lm
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 DATA    ?= data/mnist-sample
@@ -35,7 +38,7 @@ examples/%: examples/%.c nnet.h | deps
 tests/test_%: tests/test_%.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 tests/asan_%: tests/test_%.c nnet.h tests/test.h | deps
-	$(CC) $(WARN) $(SANITIZE) -I. $< -o $@ $(LDLIBS)
+	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. $< -o $@ $(LDLIBS)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
 test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
@@ -70,5 +73,14 @@ fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
 demo: examples/mnist
 	./examples/mnist --data $(DATA)
 
+# GEMM and training speed; compare.py runs PyTorch and numpy on the same data
+# back to back. `make bench BENCH_BLAS=` leaves OpenBLAS out.
+BENCH_BLAS ?= -DBENCH_CBLAS -lopenblas
+bench/bench: bench/bench.c nnet.h | deps
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_BLAS) $(LDLIBS)
+bench: bench/bench
+	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
+	/usr/bin/python3 bench/compare.py
+
 clean:
-	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_*
+	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench

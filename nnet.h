@@ -863,32 +863,289 @@ static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
         }
 }
 
-// The fast path. Rows of C are independent; each row is built as a sum of
-// scaled rows of op(B) (C[i,:] += a_ik B[k,:]) so the inner loop runs along
-// contiguous memory, except for A B^T, which is a dot product per element.
-static void nnet__gemm_fast(nnet_transpose ta, nnet_transpose tb, float alpha,
-                            nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
-    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), i, j, k;
-    for (i = 0; i < M; i++) {
-        float *c = C.data + (size_t)i * (size_t)N;
-        if (beta == 0.0f) memset(c, 0, (size_t)N * sizeof(float));
-        else if (beta != 1.0f) for (j = 0; j < N; j++) c[j] *= beta;
-        if (tb) {
-            for (j = 0; j < N; j++) {
-                const float *b = B.data + (size_t)j * (size_t)K;
-                float sum = 0.0f;
-                for (k = 0; k < K; k++) sum += (ta ? NNET_AT(A, k, i) : NNET_AT(A, i, k)) * b[k];
-                c[j] += alpha * sum;
+// The fast path. An MLP's matrices are small (batch 16-256, layers of
+// 10-2048), so the operands stay in L1/L2 and nothing is packed: the kernels
+// read A, B and C where they are. There are two register-tiled kernels,
+// chosen by which way op(B) is contiguous:
+//   outer  op(B) rows contiguous (B not transposed): dW = dZ^T X, dX = dZ W.
+//          An NNET__MR x NNET__NR tile of C lives in registers; each step k
+//          broadcasts MR values of column k of op(A) and loads row k of op(B):
+//          acc[r][:] += a[r] * b[:]   (one FMA per VL lanes)
+//   dot    op(A) rows and op(B) columns both contiguous in k (A B^T):
+//          Z = X W^T. An NNET__DM x NNET__DN block of dot products, each
+//          summed in VL lanes along k, then across the lanes.
+// Both finish with the output pass C = alpha acc + beta C (+ bias, ReLU),
+// so the layer's bias and activation cost no extra sweep over Z.
+// Determinism: every C element goes through the same instructions in the
+// same order wherever it sits (edge tiles repeat the last row and mask the
+// last columns instead of running other code), so splitting tiles across
+// threads never changes a bit. The vector width is fixed at compile time:
+// AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
+#ifdef NNET_USE_CBLAS
+#include <cblas.h>   // link with -lopenblas (or any CBLAS)
+#endif
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+// g++ 12 warns about _mm512_undefined_ps inside its own AVX-512 headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#if !defined(NNET_NO_SIMD) && defined(__AVX512F__)
+#include <immintrin.h>
+typedef __m512 nnet__vec;
+#define NNET__VL 16                    // lanes per vector
+#define NNET__MR 8                     // outer kernel: rows ...
+#define NNET__NV 2                     // ... and vectors (NR = NV * VL columns)
+#define NNET__DM 4                     // dot kernel: rows of op(A) ...
+#define NNET__DN 4                     // ... times columns of op(B)
+#define nnet__vzero() _mm512_setzero_ps()
+#define nnet__vset1(x) _mm512_set1_ps(x)
+#define nnet__vload(p) _mm512_loadu_ps(p)
+#define nnet__vstore(p, v) _mm512_storeu_ps(p, v)
+#define nnet__vmask(n) ((__mmask16)((1u << (n)) - 1u))
+#define nnet__vloadn(p, n) _mm512_maskz_loadu_ps(nnet__vmask(n), p)     // first n lanes, rest 0
+#define nnet__vstoren(p, v, n) _mm512_mask_storeu_ps(p, nnet__vmask(n), v)
+#define nnet__vfma(a, b, c) _mm512_fmadd_ps(a, b, c)                    // a*b + c, one rounding
+#define nnet__vmul(a, b) _mm512_mul_ps(a, b)
+#define nnet__vadd(a, b) _mm512_add_ps(a, b)
+#define nnet__vsub(a, b) _mm512_sub_ps(a, b)
+#define nnet__vrelu(a) _mm512_max_ps(a, _mm512_setzero_ps())          // NaN -> 0, as the scalar relu
+#define nnet__vwhere_pos(y, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), x) // y > 0 ? x : 0
+#define nnet__vsum(v) _mm512_reduce_add_ps(v)
+#elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+typedef __m256 nnet__vec;
+#define NNET__VL 8
+#define NNET__MR 6
+#define NNET__NV 2
+#define NNET__DM 3
+#define NNET__DN 3
+#define nnet__vzero() _mm256_setzero_ps()
+#define nnet__vset1(x) _mm256_set1_ps(x)
+#define nnet__vload(p) _mm256_loadu_ps(p)
+#define nnet__vstore(p, v) _mm256_storeu_ps(p, v)
+#define nnet__vmask(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define nnet__vloadn(p, n) _mm256_maskload_ps(p, nnet__vmask(n))
+#define nnet__vstoren(p, v, n) _mm256_maskstore_ps(p, nnet__vmask(n), v)
+#define nnet__vfma(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define nnet__vmul(a, b) _mm256_mul_ps(a, b)
+#define nnet__vadd(a, b) _mm256_add_ps(a, b)
+#define nnet__vsub(a, b) _mm256_sub_ps(a, b)
+#define nnet__vrelu(a) _mm256_max_ps(a, _mm256_setzero_ps())
+#define nnet__vwhere_pos(y, x) _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ), x)
+static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+#else
+typedef float nnet__vec;   // portable C: one lane, plain multiply-add
+#define NNET__VL 1
+#define NNET__MR 4
+#define NNET__NV 4
+#define NNET__DM 4
+#define NNET__DN 4
+#define nnet__vzero() 0.0f
+#define nnet__vset1(x) (x)
+#define nnet__vload(p) (*(p))
+#define nnet__vstore(p, v) (*(p) = (v))
+#define nnet__vloadn(p, n) ((n) > 0 ? *(p) : 0.0f)
+#define nnet__vstoren(p, v, n) do { if ((n) > 0) *(p) = (v); } while (0)
+#define nnet__vfma(a, b, c) ((a) * (b) + (c))
+#define nnet__vmul(a, b) ((a) * (b))
+#define nnet__vadd(a, b) ((a) + (b))
+#define nnet__vsub(a, b) ((a) - (b))
+#define nnet__vrelu(a) ((a) > 0.0f ? (a) : 0.0f)
+#define nnet__vwhere_pos(y, x) ((y) > 0.0f ? (x) : 0.0f)
+#define nnet__vsum(v) (v)
+#endif
+#define NNET__NR (NNET__NV * NNET__VL)
+// The kernels' short fixed loops must be unrolled so the accumulators live in
+// registers; -O2 alone does not always do it.
+#if defined(__GNUC__) || defined(__clang__)
+#define NNET__UNROLL _Pragma("GCC unroll 16")
+#else
+#define NNET__UNROLL
+#endif
+
+// What the output pass does after C = alpha acc + beta C.
+typedef struct nnet__epilogue {
+    float alpha, beta;
+    const float *bias;   // (N) added to every row, or NULL
+    int relu;            // nonzero: C = max(C, 0)
+} nnet__epilogue;
+
+// One output vector: v = alpha acc + beta c (+ bias) (ReLU), n lanes stored.
+static void nnet__output_vec(float *c, nnet__vec acc, const float *bias, int n, const nnet__epilogue *e) {
+    nnet__vec v = nnet__vmul(nnet__vset1(e->alpha), acc);
+    int full = n == NNET__VL;
+    if (e->beta != 0.0f)
+        v = nnet__vadd(v, nnet__vmul(nnet__vset1(e->beta), full ? nnet__vload(c) : nnet__vloadn(c, n)));
+    if (e->bias) v = nnet__vadd(v, full ? nnet__vload(bias) : nnet__vloadn(bias, n));
+    if (e->relu) v = nnet__vrelu(v);
+    if (full) nnet__vstore(c, v); else nnet__vstoren(c, v, n);
+}
+
+// Outer-product kernel: the mr x nr tile (mr <= MR, nr <= NR) of C at C,
+// op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j].
+static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak,
+                               const float *B, size_t ldb, float *C, size_t ldc,
+                               const float *bias, const nnet__epilogue *e) {
+    nnet__vec acc[NNET__MR][NNET__NV];
+    const float *a[NNET__MR];
+    int r, v, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++) {
+        a[r] = A + (size_t)(r < mr ? r : mr - 1) * as;   // rows past the edge repeat the last one
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vzero();
+    }
+    if (nr == NNET__NR) {
+        for (k = 0; k < K; k++) {
+            const float *b = B + (size_t)k * ldb;
+            size_t at = (size_t)k * ak;
+            nnet__vec bv[NNET__NV];
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++) bv[v] = nnet__vload(b + v * NNET__VL);
+            NNET__UNROLL
+            for (r = 0; r < NNET__MR; r++) {
+                nnet__vec ar = nnet__vset1(a[r][at]);
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
-        } else {
-            for (k = 0; k < K; k++) {
-                const float *b = B.data + (size_t)k * (size_t)N;
-                float a = alpha * (ta ? NNET_AT(A, k, i) : NNET_AT(A, i, k));
-                if (a == 0.0f) continue;
-                for (j = 0; j < N; j++) c[j] += a * b[j];
+        }
+    } else {   // the last columns: the same FMAs on masked loads (zeros past the edge)
+        for (k = 0; k < K; k++) {
+            const float *b = B + (size_t)k * ldb;
+            size_t at = (size_t)k * ak;
+            nnet__vec bv[NNET__NV];
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++)
+                bv[v] = nnet__vloadn(b + v * NNET__VL, nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)));
+            NNET__UNROLL
+            for (r = 0; r < NNET__MR; r++) {
+                nnet__vec ar = nnet__vset1(a[r][at]);
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
         }
     }
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++)   // fixed bounds keep acc in registers
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++)
+            if (r < mr && v * NNET__VL < nr)
+                nnet__output_vec(C + (size_t)r * ldc + v * NNET__VL, acc[r][v], bias ? bias + v * NNET__VL : NULL,
+                                 nnet__min(NNET__VL, nr - v * NNET__VL), e);
+}
+
+// Dot-product kernel: the mr x nr block (mr <= DM, nr <= DN) of C at C,
+// op(A)(i, k) = A[i lda + k] and op(B)(k, j) = B[j ldb + k]. Lane l of each
+// accumulator sums k = l, l + VL, ... in order; the lanes are added last.
+static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
+                             const float *B, size_t ldb, float *C, size_t ldc,
+                             const float *bias, const nnet__epilogue *e) {
+    nnet__vec acc[NNET__DM][NNET__DN];
+    const float *a[NNET__DM], *b[NNET__DN];
+    int r, c, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__DM; r++) {
+        a[r] = A + (size_t)(r < mr ? r : mr - 1) * lda;
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vzero();
+    }
+    NNET__UNROLL
+    for (c = 0; c < NNET__DN; c++) b[c] = B + (size_t)(c < nr ? c : nr - 1) * ldb;
+    for (k = 0; k < K; k += NNET__VL) {
+        nnet__vec av[NNET__DM], bv[NNET__DN];
+        int n = nnet__min(NNET__VL, K - k);   // the last step reads n < VL lanes, the rest are 0
+        NNET__UNROLL
+        for (r = 0; r < NNET__DM; r++) av[r] = n == NNET__VL ? nnet__vload(a[r] + k) : nnet__vloadn(a[r] + k, n);
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) bv[c] = n == NNET__VL ? nnet__vload(b[c] + k) : nnet__vloadn(b[c] + k, n);
+        NNET__UNROLL
+        for (r = 0; r < NNET__DM; r++)
+            NNET__UNROLL
+            for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vfma(av[r], bv[c], acc[r][c]);
+    }
+    NNET__UNROLL
+    for (r = 0; r < NNET__DM; r++)
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) {
+            float *out = C + (size_t)r * ldc + c, v;
+            if (r >= mr || c >= nr) continue;
+            v = e->alpha * nnet__vsum(acc[r][c]);
+            if (e->beta != 0.0f) v += e->beta * *out;
+            if (bias) v += bias[c];
+            if (e->relu) v = v > 0.0f ? v : 0.0f;
+            *out = v;
+        }
+}
+
+// C += bias on every row, then C = max(C, 0) if relu: the output pass on its own.
+static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
+    size_t i, n = nnet__count(C);
+    for (i = 0; i < n; i++) {
+        float *out = C.data + i;
+        if (bias) *out += bias[i % (size_t)C.cols];
+        if (relu) *out = *out > 0.0f ? *out : 0.0f;
+    }
+}
+
+// C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
+// The tile grid is the same for any thread count; each thread takes whole
+// columns of tiles, so no element is ever summed by two threads.
+static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
+                             float beta, nnet_mat C, const float *bias, int relu, int threads) {
+    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), tm, tn, jt, tiles_n;
+    size_t lda = (size_t)A.cols, ldb = (size_t)B.cols, ldc = (size_t)C.cols;
+    nnet__epilogue e;
+    e.alpha = alpha; e.beta = beta; e.bias = bias; e.relu = relu;
+    if (M == 0 || N == 0) return;
+#ifdef NNET_USE_CBLAS
+    // For comparison: the BLAS product, then the bias and ReLU pass.
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
+                alpha, A.data, (int)lda, B.data, (int)ldb, beta, C.data, (int)ldc);
+    nnet__bias_relu(C, bias, relu);
+    return;
+#endif
+    if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop, then the output pass
+        nnet__gemm_naive(ta, tb, alpha, A, B, beta, C);
+        nnet__bias_relu(C, bias, relu);
+        return;
+    }
+    tm = tb ? NNET__DM : NNET__MR;
+    tn = tb ? NNET__DN : NNET__NR;
+    tiles_n = (N + tn - 1) / tn;
+    // Too little work to pay for waking threads: stay on this one.
+    if ((double)M * N * K < 65536.0 || tiles_n < 2) threads = 1;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#endif
+    for (jt = 0; jt < tiles_n; jt++) {
+        int j = jt * tn, nr = nnet__min(tn, N - j), i;
+        for (i = 0; i < M; i += tm) {
+            int mr = nnet__min(tm, M - i);
+            float *c = C.data + (size_t)i * ldc + j;
+            const float *b = bias ? bias + j : NULL;
+            if (tb)
+                nnet__kernel_dot(K, mr, nr, A.data + (size_t)i * lda, lda, B.data + (size_t)j * ldb, ldb, c, ldc, b, &e);
+            else if (ta)   // op(A)(i, k) = A[k][i]
+                nnet__kernel_outer(K, mr, nr, A.data + i, 1, lda, B.data + j, ldb, c, ldc, b, &e);
+            else
+                nnet__kernel_outer(K, mr, nr, A.data + (size_t)i * lda, lda, 1, B.data + j, ldb, c, ldc, b, &e);
+        }
+    }
+}
+
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+// The fast path of nnet_gemm, on one thread, without bias or activation.
+static void nnet__gemm_fast(nnet_transpose ta, nnet_transpose tb, float alpha,
+                            nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
+    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, NULL, 0, 1);
 }
 
 NNETDEF int nnet_gemm(nnet_transpose ta, nnet_transpose tb, float alpha,
@@ -1006,7 +1263,11 @@ NNETDEF void nnet_activation_backward(nnet_activation act, float slope, nnet_mat
     switch (act) {
     case NNET_ACT_SIGMOID: for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] * (1.0f - Y.data[k]); break;
     case NNET_ACT_TANH:    for (k = 0; k < n; k++) dY.data[k] *= 1.0f - Y.data[k] * Y.data[k]; break;
-    case NNET_ACT_RELU:    for (k = 0; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f; break;
+    case NNET_ACT_RELU:    // dy = y > 0 ? dy : 0, VL at a time without branches
+        for (k = 0; k + NNET__VL <= n; k += NNET__VL)
+            nnet__vstore(dY.data + k, nnet__vwhere_pos(nnet__vload(Y.data + k), nnet__vload(dY.data + k)));
+        for (; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f;
+        break;
     case NNET_ACT_LEAKY_RELU:
         for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] > 0.0f ? 1.0f : slope;
         break;
@@ -1327,16 +1588,20 @@ static nnet_mat nnet__rows(nnet_mat m, int rows) { m.rows = rows; return m; }
 // Dense layer backward: dZ = dY * f'(Z)  (after dY *= mask)
 //                       dW += dZ^T X ;  db += column sums of dZ ;  dX = dZ W
 // (docs/guide.md#backpropagation)
+// The bias is added in the product's output pass, and so is a ReLU applied in
+// place (Y is Z), saving two sweeps over Z.
 static void nnet__dense_forward(nnet *net, nnet_layer *layer, nnet_mat X, nnet_mat Z, nnet_mat Y) {
-    nnet__gemm_fast(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z);
-    nnet_add_bias(Z, layer->bias);
-    nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
+    int fused_relu = layer->activation == NNET_ACT_RELU && Y.data == Z.data;
+    nnet__gemm_fused(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z, layer->bias, fused_relu,
+                     net->threads);
+    if (!fused_relu) nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
 }
 
-static void nnet__dense_backward(nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX) {
-    nnet__gemm_fast(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, 1.0f, layer->weight_grad);
+static void nnet__dense_backward(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX) {
+    nnet__gemm_fused(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, 1.0f, layer->weight_grad, NULL, 0, net->threads);
     nnet_column_sums(layer->bias_grad, dZ);
-    if (dX.data) nnet__gemm_fast(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX);
+    if (dX.data)
+        nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX, NULL, 0, net->threads);
 }
 
 // Inverted dropout: keep each output with probability 1-p and scale the kept
@@ -1474,7 +1739,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
         nnet_mat dZ = nnet__rows(layer->delta, B);
         nnet_mat input = l ? nnet__rows(net->layers[l - 1].output, B) : X;
         nnet_mat dX = l ? nnet__rows(net->layers[l - 1].delta, B) : nnet_mat_view(0, 0, NULL);
-        nnet__dense_backward(layer, dZ, input, dX);
+        nnet__dense_backward(net, layer, dZ, input, dX);
         if (l) {   // dX is dL/dy of the layer below: undo its dropout, then its activation
             nnet_layer *below = &net->layers[l - 1];
             nnet_mat y = input;
@@ -1740,26 +2005,57 @@ NNETDEF int nnet_schedule_from_name(const char *name) {
 //   Nesterov:  w = w - lr (g + mu v)
 // The step is first checked for finiteness so a diverging step never replaces
 // finite weights.
+static size_t nnet__min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+// One pass of the step over parameters [from, to), VL at a time (masked at
+// the end). With write = 0 it only checks and returns 1 when every updated
+// weight u would be finite: u - u is 0 for a finite u and NaN otherwise, and
+// the sum of those stays 0 exactly when all are finite.
+static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov, int write) {
+    float *w = net->parameters, *g = net->gradients, *v = net->velocity;
+    nnet__vec vlr = nnet__vset1(lr), vmu = nnet__vset1(mu), bad = nnet__vzero();
+    size_t k;
+    for (k = from; k < to; k += NNET__VL) {
+        int n = to - k < NNET__VL ? (int)(to - k) : NNET__VL, full = n == NNET__VL;
+        nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, n);
+        nnet__vec vk = full ? nnet__vload(v + k) : nnet__vloadn(v + k, n);
+        nnet__vec wk = full ? nnet__vload(w + k) : nnet__vloadn(w + k, n);
+        nnet__vec step;
+        vk = nnet__vadd(nnet__vmul(vmu, vk), gk);                          // v = mu v + g
+        step = nesterov ? nnet__vadd(gk, nnet__vmul(vmu, vk)) : vk;
+        wk = nnet__vsub(wk, nnet__vmul(vlr, step));                        // w = w - lr step
+        if (!write) bad = nnet__vadd(bad, nnet__vsub(wk, wk));
+        else if (full) { nnet__vstore(v + k, vk); nnet__vstore(w + k, wk); }
+        else { nnet__vstoren(v + k, vk, n); nnet__vstoren(w + k, wk, n); }
+    }
+    return write || nnet__vsum(bad) == 0.0f;
+}
+
 NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int nesterov) {
-    size_t n, k;
-    float *w, *g, *v;
-    int finite = 1;
+    int finite = 1, part, parts;
+    size_t n, chunk;
     if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: net is NULL");
     if (!(learning_rate > 0.0f) || !nnet__is_finite(learning_rate) || !(momentum >= 0.0f && momentum < 1.0f))
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: learning rate %g (expected > 0) or momentum %g (expected [0, 1)) out of range",
                           (double)learning_rate, (double)momentum);
-    n = net->n_parameters; w = net->parameters; g = net->gradients; v = net->velocity;
-    for (k = 0; k < n; k++) {
-        float velocity = momentum * v[k] + g[k];
-        float step = nesterov ? g[k] + momentum * velocity : velocity;
-        float updated = w[k] - learning_rate * step;
-        finite &= updated - updated == 0.0f;
-    }
+    // Element-wise, so any split over threads gives the same bits.
+    n = net->n_parameters;
+    parts = n < 65536 ? 1 : net->threads;
+    chunk = (n / (size_t)parts + NNET__VL - 1) / NNET__VL * NNET__VL;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite) if (parts > 1)
+#endif
+    for (part = 0; part < parts; part++)
+        finite = finite && nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk),
+                                          nnet__min_size(n, (size_t)(part + 1) * chunk),
+                                          learning_rate, momentum, nesterov, 0);
     if (!finite) return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
-    for (k = 0; k < n; k++) {
-        v[k] = momentum * v[k] + g[k];
-        w[k] -= learning_rate * (nesterov ? g[k] + momentum * v[k] : v[k]);
-    }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+#endif
+    for (part = 0; part < parts; part++)
+        nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk), nnet__min_size(n, (size_t)(part + 1) * chunk),
+                       learning_rate, momentum, nesterov, 1);
     return NNET_OK;
 }
 
@@ -1826,10 +2122,10 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 // buffers, so every product runs on one dense (B, I) matrix.
 static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
                          const int *order, int start) {
-    int i, I = data->inputs.cols;
+    int i, features = data->inputs.cols;   // not `I`: <complex.h> (pulled in by cblas.h) defines it
     for (i = 0; i < batch.rows; i++) {
         int row = order ? order[start + i] : start + i;
-        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)I * sizeof(float));
+        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)features * sizeof(float));
         batch_labels[i] = data->labels[row];
     }
 }
