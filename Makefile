@@ -5,7 +5,10 @@ CC      ?= cc
 OPT     ?= -O2 -march=native
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS  ?= $(OPT)
-ALL_CFLAGS = $(WARN) $(CFLAGS) -I.
+# Threads for nnet_train_desc.threads; `make OPENMP=` builds serial code
+# (the pragmas are skipped and every thread count runs on one thread).
+OPENMP  ?= -fopenmp
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP) -I.
 LDLIBS   = -lstb -lm
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 DATA    ?= data/mnist-sample
@@ -35,7 +38,7 @@ examples/%: examples/%.c nnet.h | deps
 tests/test_%: tests/test_%.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 tests/asan_%: tests/test_%.c nnet.h tests/test.h | deps
-	$(CC) $(WARN) $(SANITIZE) -I. $< -o $@ $(LDLIBS)
+	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. $< -o $@ $(LDLIBS)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
 test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
@@ -44,8 +47,40 @@ test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
 
+# Fuzzing needs clang with libFuzzer. Every fuzz/fuzz_<name>.c (except the
+# replay driver fuzz_main.c) is a target, run for FUZZ_SECONDS on its seeds
+# in fuzz/corpus/<name>/; new inputs go to fuzz/work/<name>/ and crashes to
+# fuzz/crashes/. `make fuzz/replay_<name>` builds a target with fuzz_main.c
+# instead, to replay inputs with any compiler: fuzz/replay_idx FILE...
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZERS = $(patsubst %.c,%,$(filter-out fuzz/fuzz_main.c,$(wildcard fuzz/fuzz_*.c)))
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do name=$${f#fuzz/fuzz_}; log=fuzz/work/$$name.log; \
+	    mkdir -p fuzz/work/$$name fuzz/corpus/$$name fuzz/crashes; \
+	    echo "fuzzing $$f for $(FUZZ_SECONDS) s (log: $$log)"; \
+	    nice $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/crashes/$$name- \
+	        fuzz/work/$$name fuzz/corpus/$$name >$$log 2>&1; status=$$?; \
+	    grep -E '^(Done|stat::number_of_executed_units|SUMMARY)' $$log; \
+	    if [ $$status -ne 0 ]; then echo "$$f failed: see $$log and fuzz/crashes/"; exit 1; fi; \
+	done
+fuzz/fuzz_%: fuzz/fuzz_%.c nnet.h | deps
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. $< -o $@ $(LDLIBS)
+fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
+	$(CC) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -I. $< fuzz/fuzz_main.c -o $@ $(LDLIBS)
+
 demo: examples/mnist
 	./examples/mnist --data $(DATA)
 
+# GEMM and training speed; compare.py runs PyTorch and numpy on the same data
+# back to back. `make bench BENCH_BLAS=` leaves OpenBLAS out.
+BENCH_BLAS ?= -DBENCH_CBLAS -lopenblas
+bench/bench: bench/bench.c nnet.h | deps
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_BLAS) $(LDLIBS)
+bench: bench/bench
+	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
+	/usr/bin/python3 bench/compare.py
+
 clean:
-	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES)
+	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench

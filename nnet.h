@@ -336,14 +336,40 @@ typedef struct nnet_dataset {
 // Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes);
 NNETDEF void nnet_dataset_free(nnet_dataset *data);
-// Helpers (the files issue builds these out): shuffle rows in place; copy
-// rows [start, start+count); split into a first part of round(fraction * N)
-// rows and the rest; keep only the listed classes, relabelled 0..n-1 in the
-// order given (the digit-pair task: {1, 5} -> 1 is 0, 5 is 1).
+// Shuffle the samples (rows and labels together) in place, Fisher-Yates.
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng);
+// A copy of samples [start, start + count). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count);
+// Copy the first round(fraction * N) samples into *first and the rest into
+// *second (shuffle first for a random split); both parts must be non-empty.
+// Free both with nnet_dataset_free; on failure both are set to NULL.
 NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_dataset **first, nnet_dataset **second);
+// A copy of the samples whose label is one of classes[0..n_classes), n_classes
+// >= 2 distinct labels, relabelled 0..n_classes-1 in the order given (the
+// digit-pair task: {1, 5} makes 1 -> 0 and 5 -> 1). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const int *classes, int n_classes);
+// The one-hot targets of the labels, a new (N, C) matrix: row i has a 1 in
+// column labels[i]. Free with nnet_mat_free; .data is NULL on failure.
+NNETDEF nnet_mat nnet_dataset_one_hot(const nnet_dataset *data);
+// Normalisation, in place on any (N, I) matrix such as data->inputs.
+// X /= divisor; 0 means 255 (raw bytes to [0, 1]). The IDX loaders already
+// divide u8 pixels by 255, so call this only on data you built yourself.
+NNETDEF int nnet_normalize_divide(nnet_mat X, float divisor);
+// Divide each row by its own largest value, so every image peaks at 1; rows
+// whose maximum is <= 0 are left as they are.
+NNETDEF int nnet_normalize_row_max(nnet_mat X);
+// Per-feature statistics of X (N, I): mean (I) and population standard
+// deviation stddev (I). Compute them on the training set only ...
+NNETDEF int nnet_standardize_fit(nnet_mat X, float *mean, float *stddev);
+// ... and apply them to every set: x_ij = (x_ij - mean_j) / stddev_j. A
+// feature with stddev 0 (a border pixel that is always 0) is only centred.
+NNETDEF int nnet_standardize_apply(nnet_mat X, const float *mean, const float *stddev);
+// Data augmentation: shift each row of X (B, width*height), a row-major
+// image, by its own random (dx, dy) in [-max_shift, max_shift]^2 (max_shift <
+// width and height), filling the uncovered pixels with 0. In place, no allocation. To use it in training:
+//   static void shift(nnet_mat X, nnet_rng *rng, void *u) { (void)u; nnet_augment_shift(X, 28, 28, 2, rng); }
+//   train_desc.augment = shift;
+NNETDEF int nnet_augment_shift(nnet_mat X, int width, int height, int max_shift, nnet_rng *rng);
 
 // ---- 9. Training -----------------------------------------------------------
 typedef enum nnet_schedule {
@@ -471,13 +497,62 @@ NNETDEF void nnet_confusion_print(FILE *out, const nnet_report *report);
 #endif
 
 // ---- 11. IDX files ---------------------------------------------------------
+// IDX is the format of MNIST and Fashion-MNIST (see FILE FORMATS above): two
+// zero bytes, an element type byte, a rank byte, the rank dimensions as
+// big-endian u32, then the elements, big-endian, row-major. dims[0] counts
+// the items (N); the rest is the shape of one item (28 x 28 for MNIST).
+// Files starting with the gzip bytes 1f 8b are inflated first when stb_image
+// is compiled in (COMPILE-TIME OPTIONS); otherwise they fail with a message
+// that says how to enable it.
+typedef enum nnet_idx_type {
+    NNET_IDX_U8  = 0x08,   // unsigned byte
+    NNET_IDX_I8  = 0x09,   // signed byte
+    NNET_IDX_I16 = 0x0B,   // short, 2 bytes
+    NNET_IDX_I32 = 0x0C,   // int, 4 bytes
+    NNET_IDX_F32 = 0x0D,   // float, 4 bytes
+    NNET_IDX_F64 = 0x0E    // double, 8 bytes
+} nnet_idx_type;
+#define NNET_IDX_MAX_RANK 8
+
+// A loaded IDX array. data holds count values of the element type in host
+// byte order: uint8_t, int8_t, int16_t, int32_t, float or double.
+typedef struct nnet_idx {
+    nnet_idx_type type;
+    int rank;                       // 1..NNET_IDX_MAX_RANK
+    int dims[NNET_IDX_MAX_RANK];    // each 0..NNET_MAX_DIM; unused ones are 0
+    size_t count;                   // dims[0] * ... * dims[rank-1]
+    void *data;                     // (count) elements; part of the same allocation
+} nnet_idx;
+
+// Parse an IDX file held in memory (raw, or gzip with stb_image). name is
+// used in error messages (NULL: "<memory>"). Every size is checked against
+// size before anything is allocated. Returns NULL on failure (nnet_error says
+// what is wrong and what the bytes look like). Free with nnet_idx_free.
+NNETDEF nnet_idx *nnet_idx_load_from_memory(const void *bytes, size_t size, const char *name);
+NNETDEF void nnet_idx_free(nnet_idx *idx);
+// Element k (< idx->count) as a double, exact for every element type.
+NNETDEF double nnet_idx_value(const nnet_idx *idx, size_t k);
+// Build a dataset from an images array (N, ...) and a labels array (N) of
+// whole numbers: each image is flattened to a row of I = dims[1] * ... floats;
+// u8 pixels are divided by 255 into [0, 1], other types are kept as they are
+// (they must be finite). n_classes > 0 checks every label is in 0..n_classes-1;
+// 0 takes max label + 1 (labels then in 0..65535). Free with nnet_dataset_free.
+NNETDEF nnet_dataset *nnet_dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes);
+// nnet_idx_load_from_memory on both buffers, then nnet_dataset_from_idx.
+NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size_t images_size,
+                                                        const void *labels, size_t labels_size, int n_classes);
 #ifndef NNET_NO_STDIO
+// Read a whole IDX file (raw or .gz) and parse it. Free with nnet_idx_free.
+NNETDEF nnet_idx *nnet_idx_load(const char *path);
 // Load an images file and a labels file (raw IDX, or .gz when stb_image is
-// included) into a dataset: u8 pixels become floats in [0, 1].
+// included) into a dataset: u8 pixels become floats in [0, 1], the number of
+// classes is the largest label + 1. Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char *labels_path);
 // Load an MNIST-layout directory: train-images-idx3-ubyte[.gz] (or
-// train-images.idx3-ubyte), train-labels..., t10k-images..., t10k-labels....
-// Either output pointer may be NULL to skip that part.
+// train-images.idx3-ubyte[.gz]), train-labels-idx1-ubyte..., t10k-images...,
+// t10k-labels.... Either output pointer may be NULL to skip that part; both
+// parts get the same n_classes (largest label of either + 1). Free each with
+// nnet_dataset_free; on failure the outputs are set to NULL.
 NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train, nnet_dataset **test);
 #endif
 
@@ -511,6 +586,7 @@ NNETDEF nnet *nnet_load(const char *path);
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>    /* vsnprintf and sprintf, needed even under NNET_NO_STDIO */
 #include <stdlib.h>
 #include <string.h>
 #if defined(__unix__) || defined(__APPLE__)
@@ -616,6 +692,59 @@ static int nnet__lookup(const char *name, const char *const *names, int count) {
     for (i = 0; i < count; i++)
         if (names[i] && strcmp(name, names[i]) == 0) return i;
     return -1;
+}
+
+// CRC-32 (ISO-HDLC: the checksum of gzip, zip and PNG; reflected polynomial
+// 0xEDB88320), updated over n more bytes. Start with crc = 0; the pre- and
+// post-inversion happen inside, so nnet__crc32(0, "123456789", 9) = 0xCBF43926
+// and a checksum can be continued over pieces: crc32(crc32(0, a), b) = crc32(0, ab).
+// table[n] is the CRC register after shifting the byte n through it, i.e. n
+// run through 8 steps of  c = c & 1 ? (c >> 1) ^ 0xEDB88320 : c >> 1.  It is
+// written out (by that rule) rather than computed at start-up, so no table is
+// ever written at run time.
+#if defined(__GNUC__) || defined(__clang__)
+// Not every configuration uses it (the .gz reader needs stb_image).
+static uint32_t nnet__crc32(uint32_t crc, const void *data, size_t n) __attribute__((unused));
+#endif
+static uint32_t nnet__crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xEE0E612Cu, 0x990951BAu, 0x076DC419u, 0x706AF48Fu, 0xE963A535u, 0x9E6495A3u,
+        0x0EDB8832u, 0x79DCB8A4u, 0xE0D5E91Eu, 0x97D2D988u, 0x09B64C2Bu, 0x7EB17CBDu, 0xE7B82D07u, 0x90BF1D91u,
+        0x1DB71064u, 0x6AB020F2u, 0xF3B97148u, 0x84BE41DEu, 0x1ADAD47Du, 0x6DDDE4EBu, 0xF4D4B551u, 0x83D385C7u,
+        0x136C9856u, 0x646BA8C0u, 0xFD62F97Au, 0x8A65C9ECu, 0x14015C4Fu, 0x63066CD9u, 0xFA0F3D63u, 0x8D080DF5u,
+        0x3B6E20C8u, 0x4C69105Eu, 0xD56041E4u, 0xA2677172u, 0x3C03E4D1u, 0x4B04D447u, 0xD20D85FDu, 0xA50AB56Bu,
+        0x35B5A8FAu, 0x42B2986Cu, 0xDBBBC9D6u, 0xACBCF940u, 0x32D86CE3u, 0x45DF5C75u, 0xDCD60DCFu, 0xABD13D59u,
+        0x26D930ACu, 0x51DE003Au, 0xC8D75180u, 0xBFD06116u, 0x21B4F4B5u, 0x56B3C423u, 0xCFBA9599u, 0xB8BDA50Fu,
+        0x2802B89Eu, 0x5F058808u, 0xC60CD9B2u, 0xB10BE924u, 0x2F6F7C87u, 0x58684C11u, 0xC1611DABu, 0xB6662D3Du,
+        0x76DC4190u, 0x01DB7106u, 0x98D220BCu, 0xEFD5102Au, 0x71B18589u, 0x06B6B51Fu, 0x9FBFE4A5u, 0xE8B8D433u,
+        0x7807C9A2u, 0x0F00F934u, 0x9609A88Eu, 0xE10E9818u, 0x7F6A0DBBu, 0x086D3D2Du, 0x91646C97u, 0xE6635C01u,
+        0x6B6B51F4u, 0x1C6C6162u, 0x856530D8u, 0xF262004Eu, 0x6C0695EDu, 0x1B01A57Bu, 0x8208F4C1u, 0xF50FC457u,
+        0x65B0D9C6u, 0x12B7E950u, 0x8BBEB8EAu, 0xFCB9887Cu, 0x62DD1DDFu, 0x15DA2D49u, 0x8CD37CF3u, 0xFBD44C65u,
+        0x4DB26158u, 0x3AB551CEu, 0xA3BC0074u, 0xD4BB30E2u, 0x4ADFA541u, 0x3DD895D7u, 0xA4D1C46Du, 0xD3D6F4FBu,
+        0x4369E96Au, 0x346ED9FCu, 0xAD678846u, 0xDA60B8D0u, 0x44042D73u, 0x33031DE5u, 0xAA0A4C5Fu, 0xDD0D7CC9u,
+        0x5005713Cu, 0x270241AAu, 0xBE0B1010u, 0xC90C2086u, 0x5768B525u, 0x206F85B3u, 0xB966D409u, 0xCE61E49Fu,
+        0x5EDEF90Eu, 0x29D9C998u, 0xB0D09822u, 0xC7D7A8B4u, 0x59B33D17u, 0x2EB40D81u, 0xB7BD5C3Bu, 0xC0BA6CADu,
+        0xEDB88320u, 0x9ABFB3B6u, 0x03B6E20Cu, 0x74B1D29Au, 0xEAD54739u, 0x9DD277AFu, 0x04DB2615u, 0x73DC1683u,
+        0xE3630B12u, 0x94643B84u, 0x0D6D6A3Eu, 0x7A6A5AA8u, 0xE40ECF0Bu, 0x9309FF9Du, 0x0A00AE27u, 0x7D079EB1u,
+        0xF00F9344u, 0x8708A3D2u, 0x1E01F268u, 0x6906C2FEu, 0xF762575Du, 0x806567CBu, 0x196C3671u, 0x6E6B06E7u,
+        0xFED41B76u, 0x89D32BE0u, 0x10DA7A5Au, 0x67DD4ACCu, 0xF9B9DF6Fu, 0x8EBEEFF9u, 0x17B7BE43u, 0x60B08ED5u,
+        0xD6D6A3E8u, 0xA1D1937Eu, 0x38D8C2C4u, 0x4FDFF252u, 0xD1BB67F1u, 0xA6BC5767u, 0x3FB506DDu, 0x48B2364Bu,
+        0xD80D2BDAu, 0xAF0A1B4Cu, 0x36034AF6u, 0x41047A60u, 0xDF60EFC3u, 0xA867DF55u, 0x316E8EEFu, 0x4669BE79u,
+        0xCB61B38Cu, 0xBC66831Au, 0x256FD2A0u, 0x5268E236u, 0xCC0C7795u, 0xBB0B4703u, 0x220216B9u, 0x5505262Fu,
+        0xC5BA3BBEu, 0xB2BD0B28u, 0x2BB45A92u, 0x5CB36A04u, 0xC2D7FFA7u, 0xB5D0CF31u, 0x2CD99E8Bu, 0x5BDEAE1Du,
+        0x9B64C2B0u, 0xEC63F226u, 0x756AA39Cu, 0x026D930Au, 0x9C0906A9u, 0xEB0E363Fu, 0x72076785u, 0x05005713u,
+        0x95BF4A82u, 0xE2B87A14u, 0x7BB12BAEu, 0x0CB61B38u, 0x92D28E9Bu, 0xE5D5BE0Du, 0x7CDCEFB7u, 0x0BDBDF21u,
+        0x86D3D2D4u, 0xF1D4E242u, 0x68DDB3F8u, 0x1FDA836Eu, 0x81BE16CDu, 0xF6B9265Bu, 0x6FB077E1u, 0x18B74777u,
+        0x88085AE6u, 0xFF0F6A70u, 0x66063BCAu, 0x11010B5Cu, 0x8F659EFFu, 0xF862AE69u, 0x616BFFD3u, 0x166CCF45u,
+        0xA00AE278u, 0xD70DD2EEu, 0x4E048354u, 0x3903B3C2u, 0xA7672661u, 0xD06016F7u, 0x4969474Du, 0x3E6E77DBu,
+        0xAED16A4Au, 0xD9D65ADCu, 0x40DF0B66u, 0x37D83BF0u, 0xA9BCAE53u, 0xDEBB9EC5u, 0x47B2CF7Fu, 0x30B5FFE9u,
+        0xBDBDF21Cu, 0xCABAC28Au, 0x53B39330u, 0x24B4A3A6u, 0xBAD03605u, 0xCDD70693u, 0x54DE5729u, 0x23D967BFu,
+        0xB3667A2Eu, 0xC4614AB8u, 0x5D681B02u, 0x2A6F2B94u, 0xB40BBE37u, 0xC30C8EA1u, 0x5A05DF1Bu, 0x2D02EF8Du};
+    const unsigned char *p = (const unsigned char *)data;
+    size_t k;
+    crc = ~crc;
+    for (k = 0; k < n; k++) crc = (crc >> 8) ^ table[(crc ^ p[k]) & 0xFFu];
+    return ~crc;
 }
 
 // ---- 2. Random numbers -----------------------------------------------------
@@ -734,32 +863,289 @@ static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
         }
 }
 
-// The fast path. Rows of C are independent; each row is built as a sum of
-// scaled rows of op(B) (C[i,:] += a_ik B[k,:]) so the inner loop runs along
-// contiguous memory, except for A B^T, which is a dot product per element.
-static void nnet__gemm_fast(nnet_transpose ta, nnet_transpose tb, float alpha,
-                            nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
-    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), i, j, k;
-    for (i = 0; i < M; i++) {
-        float *c = C.data + (size_t)i * (size_t)N;
-        if (beta == 0.0f) memset(c, 0, (size_t)N * sizeof(float));
-        else if (beta != 1.0f) for (j = 0; j < N; j++) c[j] *= beta;
-        if (tb) {
-            for (j = 0; j < N; j++) {
-                const float *b = B.data + (size_t)j * (size_t)K;
-                float sum = 0.0f;
-                for (k = 0; k < K; k++) sum += (ta ? NNET_AT(A, k, i) : NNET_AT(A, i, k)) * b[k];
-                c[j] += alpha * sum;
+// The fast path. An MLP's matrices are small (batch 16-256, layers of
+// 10-2048), so the operands stay in L1/L2 and nothing is packed: the kernels
+// read A, B and C where they are. There are two register-tiled kernels,
+// chosen by which way op(B) is contiguous:
+//   outer  op(B) rows contiguous (B not transposed): dW = dZ^T X, dX = dZ W.
+//          An NNET__MR x NNET__NR tile of C lives in registers; each step k
+//          broadcasts MR values of column k of op(A) and loads row k of op(B):
+//          acc[r][:] += a[r] * b[:]   (one FMA per VL lanes)
+//   dot    op(A) rows and op(B) columns both contiguous in k (A B^T):
+//          Z = X W^T. An NNET__DM x NNET__DN block of dot products, each
+//          summed in VL lanes along k, then across the lanes.
+// Both finish with the output pass C = alpha acc + beta C (+ bias, ReLU),
+// so the layer's bias and activation cost no extra sweep over Z.
+// Determinism: every C element goes through the same instructions in the
+// same order wherever it sits (edge tiles repeat the last row and mask the
+// last columns instead of running other code), so splitting tiles across
+// threads never changes a bit. The vector width is fixed at compile time:
+// AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
+#ifdef NNET_USE_CBLAS
+#include <cblas.h>   // link with -lopenblas (or any CBLAS)
+#endif
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+// g++ 12 warns about _mm512_undefined_ps inside its own AVX-512 headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#if !defined(NNET_NO_SIMD) && defined(__AVX512F__)
+#include <immintrin.h>
+typedef __m512 nnet__vec;
+#define NNET__VL 16                    // lanes per vector
+#define NNET__MR 8                     // outer kernel: rows ...
+#define NNET__NV 2                     // ... and vectors (NR = NV * VL columns)
+#define NNET__DM 4                     // dot kernel: rows of op(A) ...
+#define NNET__DN 4                     // ... times columns of op(B)
+#define nnet__vzero() _mm512_setzero_ps()
+#define nnet__vset1(x) _mm512_set1_ps(x)
+#define nnet__vload(p) _mm512_loadu_ps(p)
+#define nnet__vstore(p, v) _mm512_storeu_ps(p, v)
+#define nnet__vmask(n) ((__mmask16)((1u << (n)) - 1u))
+#define nnet__vloadn(p, n) _mm512_maskz_loadu_ps(nnet__vmask(n), p)     // first n lanes, rest 0
+#define nnet__vstoren(p, v, n) _mm512_mask_storeu_ps(p, nnet__vmask(n), v)
+#define nnet__vfma(a, b, c) _mm512_fmadd_ps(a, b, c)                    // a*b + c, one rounding
+#define nnet__vmul(a, b) _mm512_mul_ps(a, b)
+#define nnet__vadd(a, b) _mm512_add_ps(a, b)
+#define nnet__vsub(a, b) _mm512_sub_ps(a, b)
+#define nnet__vrelu(a) _mm512_max_ps(a, _mm512_setzero_ps())          // NaN -> 0, as the scalar relu
+#define nnet__vwhere_pos(y, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), x) // y > 0 ? x : 0
+#define nnet__vsum(v) _mm512_reduce_add_ps(v)
+#elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+typedef __m256 nnet__vec;
+#define NNET__VL 8
+#define NNET__MR 6
+#define NNET__NV 2
+#define NNET__DM 3
+#define NNET__DN 3
+#define nnet__vzero() _mm256_setzero_ps()
+#define nnet__vset1(x) _mm256_set1_ps(x)
+#define nnet__vload(p) _mm256_loadu_ps(p)
+#define nnet__vstore(p, v) _mm256_storeu_ps(p, v)
+#define nnet__vmask(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define nnet__vloadn(p, n) _mm256_maskload_ps(p, nnet__vmask(n))
+#define nnet__vstoren(p, v, n) _mm256_maskstore_ps(p, nnet__vmask(n), v)
+#define nnet__vfma(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define nnet__vmul(a, b) _mm256_mul_ps(a, b)
+#define nnet__vadd(a, b) _mm256_add_ps(a, b)
+#define nnet__vsub(a, b) _mm256_sub_ps(a, b)
+#define nnet__vrelu(a) _mm256_max_ps(a, _mm256_setzero_ps())
+#define nnet__vwhere_pos(y, x) _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ), x)
+static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+#else
+typedef float nnet__vec;   // portable C: one lane, plain multiply-add
+#define NNET__VL 1
+#define NNET__MR 4
+#define NNET__NV 4
+#define NNET__DM 4
+#define NNET__DN 4
+#define nnet__vzero() 0.0f
+#define nnet__vset1(x) (x)
+#define nnet__vload(p) (*(p))
+#define nnet__vstore(p, v) (*(p) = (v))
+#define nnet__vloadn(p, n) ((n) > 0 ? *(p) : 0.0f)
+#define nnet__vstoren(p, v, n) do { if ((n) > 0) *(p) = (v); } while (0)
+#define nnet__vfma(a, b, c) ((a) * (b) + (c))
+#define nnet__vmul(a, b) ((a) * (b))
+#define nnet__vadd(a, b) ((a) + (b))
+#define nnet__vsub(a, b) ((a) - (b))
+#define nnet__vrelu(a) ((a) > 0.0f ? (a) : 0.0f)
+#define nnet__vwhere_pos(y, x) ((y) > 0.0f ? (x) : 0.0f)
+#define nnet__vsum(v) (v)
+#endif
+#define NNET__NR (NNET__NV * NNET__VL)
+// The kernels' short fixed loops must be unrolled so the accumulators live in
+// registers; -O2 alone does not always do it.
+#if defined(__GNUC__) || defined(__clang__)
+#define NNET__UNROLL _Pragma("GCC unroll 16")
+#else
+#define NNET__UNROLL
+#endif
+
+// What the output pass does after C = alpha acc + beta C.
+typedef struct nnet__epilogue {
+    float alpha, beta;
+    const float *bias;   // (N) added to every row, or NULL
+    int relu;            // nonzero: C = max(C, 0)
+} nnet__epilogue;
+
+// One output vector: v = alpha acc + beta c (+ bias) (ReLU), n lanes stored.
+static void nnet__output_vec(float *c, nnet__vec acc, const float *bias, int n, const nnet__epilogue *e) {
+    nnet__vec v = nnet__vmul(nnet__vset1(e->alpha), acc);
+    int full = n == NNET__VL;
+    if (e->beta != 0.0f)
+        v = nnet__vadd(v, nnet__vmul(nnet__vset1(e->beta), full ? nnet__vload(c) : nnet__vloadn(c, n)));
+    if (e->bias) v = nnet__vadd(v, full ? nnet__vload(bias) : nnet__vloadn(bias, n));
+    if (e->relu) v = nnet__vrelu(v);
+    if (full) nnet__vstore(c, v); else nnet__vstoren(c, v, n);
+}
+
+// Outer-product kernel: the mr x nr tile (mr <= MR, nr <= NR) of C at C,
+// op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j].
+static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak,
+                               const float *B, size_t ldb, float *C, size_t ldc,
+                               const float *bias, const nnet__epilogue *e) {
+    nnet__vec acc[NNET__MR][NNET__NV];
+    const float *a[NNET__MR];
+    int r, v, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++) {
+        a[r] = A + (size_t)(r < mr ? r : mr - 1) * as;   // rows past the edge repeat the last one
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vzero();
+    }
+    if (nr == NNET__NR) {
+        for (k = 0; k < K; k++) {
+            const float *b = B + (size_t)k * ldb;
+            size_t at = (size_t)k * ak;
+            nnet__vec bv[NNET__NV];
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++) bv[v] = nnet__vload(b + v * NNET__VL);
+            NNET__UNROLL
+            for (r = 0; r < NNET__MR; r++) {
+                nnet__vec ar = nnet__vset1(a[r][at]);
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
-        } else {
-            for (k = 0; k < K; k++) {
-                const float *b = B.data + (size_t)k * (size_t)N;
-                float a = alpha * (ta ? NNET_AT(A, k, i) : NNET_AT(A, i, k));
-                if (a == 0.0f) continue;
-                for (j = 0; j < N; j++) c[j] += a * b[j];
+        }
+    } else {   // the last columns: the same FMAs on masked loads (zeros past the edge)
+        for (k = 0; k < K; k++) {
+            const float *b = B + (size_t)k * ldb;
+            size_t at = (size_t)k * ak;
+            nnet__vec bv[NNET__NV];
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++)
+                bv[v] = nnet__vloadn(b + v * NNET__VL, nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)));
+            NNET__UNROLL
+            for (r = 0; r < NNET__MR; r++) {
+                nnet__vec ar = nnet__vset1(a[r][at]);
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
         }
     }
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++)   // fixed bounds keep acc in registers
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++)
+            if (r < mr && v * NNET__VL < nr)
+                nnet__output_vec(C + (size_t)r * ldc + v * NNET__VL, acc[r][v], bias ? bias + v * NNET__VL : NULL,
+                                 nnet__min(NNET__VL, nr - v * NNET__VL), e);
+}
+
+// Dot-product kernel: the mr x nr block (mr <= DM, nr <= DN) of C at C,
+// op(A)(i, k) = A[i lda + k] and op(B)(k, j) = B[j ldb + k]. Lane l of each
+// accumulator sums k = l, l + VL, ... in order; the lanes are added last.
+static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
+                             const float *B, size_t ldb, float *C, size_t ldc,
+                             const float *bias, const nnet__epilogue *e) {
+    nnet__vec acc[NNET__DM][NNET__DN];
+    const float *a[NNET__DM], *b[NNET__DN];
+    int r, c, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__DM; r++) {
+        a[r] = A + (size_t)(r < mr ? r : mr - 1) * lda;
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vzero();
+    }
+    NNET__UNROLL
+    for (c = 0; c < NNET__DN; c++) b[c] = B + (size_t)(c < nr ? c : nr - 1) * ldb;
+    for (k = 0; k < K; k += NNET__VL) {
+        nnet__vec av[NNET__DM], bv[NNET__DN];
+        int n = nnet__min(NNET__VL, K - k);   // the last step reads n < VL lanes, the rest are 0
+        NNET__UNROLL
+        for (r = 0; r < NNET__DM; r++) av[r] = n == NNET__VL ? nnet__vload(a[r] + k) : nnet__vloadn(a[r] + k, n);
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) bv[c] = n == NNET__VL ? nnet__vload(b[c] + k) : nnet__vloadn(b[c] + k, n);
+        NNET__UNROLL
+        for (r = 0; r < NNET__DM; r++)
+            NNET__UNROLL
+            for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vfma(av[r], bv[c], acc[r][c]);
+    }
+    NNET__UNROLL
+    for (r = 0; r < NNET__DM; r++)
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) {
+            float *out = C + (size_t)r * ldc + c, v;
+            if (r >= mr || c >= nr) continue;
+            v = e->alpha * nnet__vsum(acc[r][c]);
+            if (e->beta != 0.0f) v += e->beta * *out;
+            if (bias) v += bias[c];
+            if (e->relu) v = v > 0.0f ? v : 0.0f;
+            *out = v;
+        }
+}
+
+// C += bias on every row, then C = max(C, 0) if relu: the output pass on its own.
+static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
+    size_t i, n = nnet__count(C);
+    for (i = 0; i < n; i++) {
+        float *out = C.data + i;
+        if (bias) *out += bias[i % (size_t)C.cols];
+        if (relu) *out = *out > 0.0f ? *out : 0.0f;
+    }
+}
+
+// C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
+// The tile grid is the same for any thread count; each thread takes whole
+// columns of tiles, so no element is ever summed by two threads.
+static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
+                             float beta, nnet_mat C, const float *bias, int relu, int threads) {
+    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), tm, tn, jt, tiles_n;
+    size_t lda = (size_t)A.cols, ldb = (size_t)B.cols, ldc = (size_t)C.cols;
+    nnet__epilogue e;
+    e.alpha = alpha; e.beta = beta; e.bias = bias; e.relu = relu;
+    if (M == 0 || N == 0) return;
+#ifdef NNET_USE_CBLAS
+    // For comparison: the BLAS product, then the bias and ReLU pass.
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
+                alpha, A.data, (int)lda, B.data, (int)ldb, beta, C.data, (int)ldc);
+    nnet__bias_relu(C, bias, relu);
+    return;
+#endif
+    if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop, then the output pass
+        nnet__gemm_naive(ta, tb, alpha, A, B, beta, C);
+        nnet__bias_relu(C, bias, relu);
+        return;
+    }
+    tm = tb ? NNET__DM : NNET__MR;
+    tn = tb ? NNET__DN : NNET__NR;
+    tiles_n = (N + tn - 1) / tn;
+    // Too little work to pay for waking threads: stay on this one.
+    if ((double)M * N * K < 65536.0 || tiles_n < 2) threads = 1;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#endif
+    for (jt = 0; jt < tiles_n; jt++) {
+        int j = jt * tn, nr = nnet__min(tn, N - j), i;
+        for (i = 0; i < M; i += tm) {
+            int mr = nnet__min(tm, M - i);
+            float *c = C.data + (size_t)i * ldc + j;
+            const float *b = bias ? bias + j : NULL;
+            if (tb)
+                nnet__kernel_dot(K, mr, nr, A.data + (size_t)i * lda, lda, B.data + (size_t)j * ldb, ldb, c, ldc, b, &e);
+            else if (ta)   // op(A)(i, k) = A[k][i]
+                nnet__kernel_outer(K, mr, nr, A.data + i, 1, lda, B.data + j, ldb, c, ldc, b, &e);
+            else
+                nnet__kernel_outer(K, mr, nr, A.data + (size_t)i * lda, lda, 1, B.data + j, ldb, c, ldc, b, &e);
+        }
+    }
+}
+
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+// The fast path of nnet_gemm, on one thread, without bias or activation.
+static void nnet__gemm_fast(nnet_transpose ta, nnet_transpose tb, float alpha,
+                            nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
+    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, NULL, 0, 1);
 }
 
 NNETDEF int nnet_gemm(nnet_transpose ta, nnet_transpose tb, float alpha,
@@ -877,7 +1263,11 @@ NNETDEF void nnet_activation_backward(nnet_activation act, float slope, nnet_mat
     switch (act) {
     case NNET_ACT_SIGMOID: for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] * (1.0f - Y.data[k]); break;
     case NNET_ACT_TANH:    for (k = 0; k < n; k++) dY.data[k] *= 1.0f - Y.data[k] * Y.data[k]; break;
-    case NNET_ACT_RELU:    for (k = 0; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f; break;
+    case NNET_ACT_RELU:    // dy = y > 0 ? dy : 0, VL at a time without branches
+        for (k = 0; k + NNET__VL <= n; k += NNET__VL)
+            nnet__vstore(dY.data + k, nnet__vwhere_pos(nnet__vload(Y.data + k), nnet__vload(dY.data + k)));
+        for (; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f;
+        break;
     case NNET_ACT_LEAKY_RELU:
         for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] > 0.0f ? 1.0f : slope;
         break;
@@ -1198,16 +1588,20 @@ static nnet_mat nnet__rows(nnet_mat m, int rows) { m.rows = rows; return m; }
 // Dense layer backward: dZ = dY * f'(Z)  (after dY *= mask)
 //                       dW += dZ^T X ;  db += column sums of dZ ;  dX = dZ W
 // (docs/guide.md#backpropagation)
+// The bias is added in the product's output pass, and so is a ReLU applied in
+// place (Y is Z), saving two sweeps over Z.
 static void nnet__dense_forward(nnet *net, nnet_layer *layer, nnet_mat X, nnet_mat Z, nnet_mat Y) {
-    nnet__gemm_fast(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z);
-    nnet_add_bias(Z, layer->bias);
-    nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
+    int fused_relu = layer->activation == NNET_ACT_RELU && Y.data == Z.data;
+    nnet__gemm_fused(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z, layer->bias, fused_relu,
+                     net->threads);
+    if (!fused_relu) nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
 }
 
-static void nnet__dense_backward(nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX) {
-    nnet__gemm_fast(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, 1.0f, layer->weight_grad);
+static void nnet__dense_backward(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX) {
+    nnet__gemm_fused(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, 1.0f, layer->weight_grad, NULL, 0, net->threads);
     nnet_column_sums(layer->bias_grad, dZ);
-    if (dX.data) nnet__gemm_fast(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX);
+    if (dX.data)
+        nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX, NULL, 0, net->threads);
 }
 
 // Inverted dropout: keep each output with probability 1-p and scale the kept
@@ -1345,7 +1739,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
         nnet_mat dZ = nnet__rows(layer->delta, B);
         nnet_mat input = l ? nnet__rows(net->layers[l - 1].output, B) : X;
         nnet_mat dX = l ? nnet__rows(net->layers[l - 1].delta, B) : nnet_mat_view(0, 0, NULL);
-        nnet__dense_backward(layer, dZ, input, dX);
+        nnet__dense_backward(net, layer, dZ, input, dX);
         if (l) {   // dX is dL/dy of the layer below: undo its dropout, then its activation
             nnet_layer *below = &net->layers[l - 1];
             nnet_mat y = input;
@@ -1392,6 +1786,207 @@ NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_c
 
 NNETDEF void nnet_dataset_free(nnet_dataset *data) { NNET_FREE(data); }
 
+static int nnet__check_dataset(const nnet_dataset *data, const char *who) {
+    if (!data || !data->inputs.data || !data->labels || data->inputs.rows < 1 || data->inputs.cols < 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty", who);
+    return NNET_OK;
+}
+
+NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng) {
+    int i, N, I;
+    if (nnet__check_dataset(data, "nnet_dataset_shuffle")) return NNET_ERR_ARGUMENT;
+    if (!rng) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_shuffle: rng is NULL");
+    N = data->inputs.rows; I = data->inputs.cols;
+    // Fisher-Yates: position i takes a uniform pick among positions 0..i.
+    for (i = N - 1; i > 0; i--) {
+        int j = (int)nnet_rng_below(rng, (uint32_t)i + 1u), k, label;
+        float *a = &NNET_AT(data->inputs, i, 0), *b = &NNET_AT(data->inputs, j, 0);
+        if (j == i) continue;
+        for (k = 0; k < I; k++) { float t = a[k]; a[k] = b[k]; b[k] = t; }
+        label = data->labels[i]; data->labels[i] = data->labels[j]; data->labels[j] = label;
+    }
+    return NNET_OK;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count) {
+    nnet_dataset *part;
+    if (nnet__check_dataset(data, "nnet_dataset_subset")) return NULL;
+    if (start < 0 || count < 1 || start > data->inputs.rows - count) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_subset: samples [%d, %d + %d) are not inside the %d samples",
+                   start, start, count, data->inputs.rows);
+        return NULL;
+    }
+    part = nnet_dataset_create(count, data->inputs.cols, data->n_classes);
+    if (!part) return NULL;
+    memcpy(part->inputs.data, &NNET_AT(data->inputs, start, 0),
+           (size_t)count * (size_t)data->inputs.cols * sizeof(float));
+    memcpy(part->labels, data->labels + start, (size_t)count * sizeof(int));
+    return part;
+}
+
+NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_dataset **first, nnet_dataset **second) {
+    int N, n_first;
+    if (first) *first = NULL;
+    if (second) *second = NULL;
+    if (!first || !second) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_split: NULL output pointer");
+    if (nnet__check_dataset(data, "nnet_dataset_split")) return NNET_ERR_ARGUMENT;
+    N = data->inputs.rows;
+    n_first = fraction >= 0.0f && fraction <= 1.0f ? (int)floor((double)fraction * N + 0.5) : -1;
+    if (n_first < 1 || n_first >= N)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_split: fraction %g of %d samples gives parts of %d and %d; both must be non-empty",
+                          (double)fraction, N, n_first, N - n_first);
+    *first = nnet_dataset_subset(data, 0, n_first);
+    *second = *first ? nnet_dataset_subset(data, n_first, N - n_first) : NULL;
+    if (!*second) {
+        nnet_dataset_free(*first);
+        *first = NULL;
+        return NNET_ERR_MEMORY;
+    }
+    return NNET_OK;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const int *classes, int n_classes) {
+    nnet_dataset *kept;
+    int i, j, c, n = 0, I;
+    if (nnet__check_dataset(data, "nnet_dataset_keep_classes")) return NULL;
+    if (!classes || n_classes < 2 || n_classes > data->n_classes) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: %d classes to keep, expected 2..%d and a non-NULL list",
+                   n_classes, data->n_classes);
+        return NULL;
+    }
+    for (c = 0; c < n_classes; c++) {
+        if (classes[c] < 0 || classes[c] >= data->n_classes) {
+            nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: classes[%d] is %d, expected 0..%d",
+                       c, classes[c], data->n_classes - 1);
+            return NULL;
+        }
+        for (j = 0; j < c; j++)
+            if (classes[j] == classes[c]) {
+                nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: class %d is listed twice", classes[c]);
+                return NULL;
+            }
+    }
+    // A class-to-new-label lookup would need an allocation of data->n_classes
+    // ints; the list is short, so search it instead.
+    for (i = 0; i < data->inputs.rows; i++)
+        for (c = 0; c < n_classes; c++) n += data->labels[i] == classes[c];
+    if (n == 0) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: none of the %d samples has one of the %d classes",
+                   data->inputs.rows, n_classes);
+        return NULL;
+    }
+    I = data->inputs.cols;
+    kept = nnet_dataset_create(n, I, n_classes);
+    if (!kept) return NULL;
+    for (i = 0, n = 0; i < data->inputs.rows; i++)
+        for (c = 0; c < n_classes; c++)
+            if (data->labels[i] == classes[c]) {
+                memcpy(&NNET_AT(kept->inputs, n, 0), &NNET_AT(data->inputs, i, 0), (size_t)I * sizeof(float));
+                kept->labels[n++] = c;
+                break;
+            }
+    return kept;
+}
+
+NNETDEF nnet_mat nnet_dataset_one_hot(const nnet_dataset *data) {
+    nnet_mat T = nnet_mat_view(0, 0, NULL);
+    if (nnet__check_dataset(data, "nnet_dataset_one_hot")) return T;
+    if (data->n_classes < 2) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_one_hot: the dataset has %d classes, expected >= 2", data->n_classes);
+        return T;
+    }
+    T = nnet_mat_create(data->inputs.rows, data->n_classes);
+    if (T.data && nnet_labels_to_targets(T, data->labels, data->n_classes) != NNET_OK) nnet_mat_free(&T);
+    return T;
+}
+
+static int nnet__check_matrix(nnet_mat X, const char *who) {
+    if (!X.data || X.rows < 1 || X.cols < 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: X is %dx%d with %s data, expected a non-empty matrix",
+                          who, X.rows, X.cols, X.data ? "non-NULL" : "NULL");
+    return NNET_OK;
+}
+
+NNETDEF int nnet_normalize_divide(nnet_mat X, float divisor) {
+    if (nnet__check_matrix(X, "nnet_normalize_divide")) return NNET_ERR_ARGUMENT;
+    if (divisor == 0.0f) divisor = 255.0f;
+    if (!nnet__is_finite(divisor))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_normalize_divide: divisor %g, expected a finite non-zero number", (double)divisor);
+    nnet_scale(X.data, 1.0f / divisor, nnet__count(X));
+    return NNET_OK;
+}
+
+NNETDEF int nnet_normalize_row_max(nnet_mat X) {
+    int i, j;
+    if (nnet__check_matrix(X, "nnet_normalize_row_max")) return NNET_ERR_ARGUMENT;
+    for (i = 0; i < X.rows; i++) {
+        float *x = &NNET_AT(X, i, 0), m = x[0];
+        for (j = 1; j < X.cols; j++) if (x[j] > m) m = x[j];
+        if (m > 0.0f) for (j = 0; j < X.cols; j++) x[j] /= m;
+    }
+    return NNET_OK;
+}
+
+// Two passes in double, mean first and then the mean squared deviation, so
+// the variance never comes from the cancelling difference E[x^2] - E[x]^2.
+NNETDEF int nnet_standardize_fit(nnet_mat X, float *mean, float *stddev) {
+    int i, j;
+    if (nnet__check_matrix(X, "nnet_standardize_fit")) return NNET_ERR_ARGUMENT;
+    if (!mean || !stddev) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_standardize_fit: NULL mean or stddev");
+    for (j = 0; j < X.cols; j++) {
+        double sum = 0.0, squares = 0.0, m;
+        for (i = 0; i < X.rows; i++) sum += NNET_AT(X, i, j);
+        m = sum / X.rows;
+        for (i = 0; i < X.rows; i++) { double d = NNET_AT(X, i, j) - m; squares += d * d; }
+        mean[j] = (float)m;
+        stddev[j] = (float)sqrt(squares / X.rows);
+    }
+    return NNET_OK;
+}
+
+NNETDEF int nnet_standardize_apply(nnet_mat X, const float *mean, const float *stddev) {
+    int i, j;
+    if (nnet__check_matrix(X, "nnet_standardize_apply")) return NNET_ERR_ARGUMENT;
+    if (!mean || !stddev) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_standardize_apply: NULL mean or stddev");
+    for (j = 0; j < X.cols; j++)
+        if (!nnet__is_finite(mean[j]) || !(stddev[j] >= 0.0f) || !nnet__is_finite(stddev[j]))
+            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_standardize_apply: feature %d has mean %g and stddev %g, expected finite values and stddev >= 0",
+                              j, (double)mean[j], (double)stddev[j]);
+    for (i = 0; i < X.rows; i++) {
+        float *x = &NNET_AT(X, i, 0);
+        for (j = 0; j < X.cols; j++) x[j] = (x[j] - mean[j]) / (stddev[j] > 0.0f ? stddev[j] : 1.0f);
+    }
+    return NNET_OK;
+}
+
+// out(y, x) = in(y - dy, x - dx), 0 where that falls outside the image. In
+// linear index terms the source of pixel p is p - (dy * width + dx), so one
+// sweep in the right direction (downwards when the offset is positive) reads
+// every source before it is overwritten, like memmove.
+static void nnet__shift_image(float *image, int width, int height, int dx, int dy) {
+    int offset = dy * width + dx, p, step = offset > 0 ? -1 : 1, n = width * height;
+    for (p = offset > 0 ? n - 1 : 0; p >= 0 && p < n; p += step) {
+        int y = p / width - dy, x = p % width - dx;
+        image[p] = x >= 0 && x < width && y >= 0 && y < height ? image[y * width + x] : 0.0f;
+    }
+}
+
+NNETDEF int nnet_augment_shift(nnet_mat X, int width, int height, int max_shift, nnet_rng *rng) {
+    int i;
+    if (nnet__check_matrix(X, "nnet_augment_shift")) return NNET_ERR_ARGUMENT;
+    if (!rng || width < 1 || height < 1 || width > X.cols / height || width * height != X.cols ||
+        max_shift < 0 || max_shift >= width || max_shift >= height)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_augment_shift: %dx%d images, max_shift %d, rows of %d values, rng %s; expected width * height = columns, max_shift in 0..min(width, height) - 1 and an rng",
+                          width, height, max_shift, X.cols, rng ? "set" : "NULL");
+    if (max_shift == 0) return NNET_OK;
+    for (i = 0; i < X.rows; i++) {
+        int dx = (int)nnet_rng_below(rng, 2u * (uint32_t)max_shift + 1u) - max_shift;
+        int dy = (int)nnet_rng_below(rng, 2u * (uint32_t)max_shift + 1u) - max_shift;
+        nnet__shift_image(&NNET_AT(X, i, 0), width, height, dx, dy);
+    }
+    return NNET_OK;
+}
+
 // ---- 9. Training -----------------------------------------------------------
 static const char *const nnet__schedule_names[NNET_SCHEDULE_COUNT_] = {"constant", "step", "exp", "cosine"};
 
@@ -1410,26 +2005,57 @@ NNETDEF int nnet_schedule_from_name(const char *name) {
 //   Nesterov:  w = w - lr (g + mu v)
 // The step is first checked for finiteness so a diverging step never replaces
 // finite weights.
+static size_t nnet__min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+// One pass of the step over parameters [from, to), VL at a time (masked at
+// the end). With write = 0 it only checks and returns 1 when every updated
+// weight u would be finite: u - u is 0 for a finite u and NaN otherwise, and
+// the sum of those stays 0 exactly when all are finite.
+static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov, int write) {
+    float *w = net->parameters, *g = net->gradients, *v = net->velocity;
+    nnet__vec vlr = nnet__vset1(lr), vmu = nnet__vset1(mu), bad = nnet__vzero();
+    size_t k;
+    for (k = from; k < to; k += NNET__VL) {
+        int n = to - k < NNET__VL ? (int)(to - k) : NNET__VL, full = n == NNET__VL;
+        nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, n);
+        nnet__vec vk = full ? nnet__vload(v + k) : nnet__vloadn(v + k, n);
+        nnet__vec wk = full ? nnet__vload(w + k) : nnet__vloadn(w + k, n);
+        nnet__vec step;
+        vk = nnet__vadd(nnet__vmul(vmu, vk), gk);                          // v = mu v + g
+        step = nesterov ? nnet__vadd(gk, nnet__vmul(vmu, vk)) : vk;
+        wk = nnet__vsub(wk, nnet__vmul(vlr, step));                        // w = w - lr step
+        if (!write) bad = nnet__vadd(bad, nnet__vsub(wk, wk));
+        else if (full) { nnet__vstore(v + k, vk); nnet__vstore(w + k, wk); }
+        else { nnet__vstoren(v + k, vk, n); nnet__vstoren(w + k, wk, n); }
+    }
+    return write || nnet__vsum(bad) == 0.0f;
+}
+
 NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int nesterov) {
-    size_t n, k;
-    float *w, *g, *v;
-    int finite = 1;
+    int finite = 1, part, parts;
+    size_t n, chunk;
     if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: net is NULL");
     if (!(learning_rate > 0.0f) || !nnet__is_finite(learning_rate) || !(momentum >= 0.0f && momentum < 1.0f))
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: learning rate %g (expected > 0) or momentum %g (expected [0, 1)) out of range",
                           (double)learning_rate, (double)momentum);
-    n = net->n_parameters; w = net->parameters; g = net->gradients; v = net->velocity;
-    for (k = 0; k < n; k++) {
-        float velocity = momentum * v[k] + g[k];
-        float step = nesterov ? g[k] + momentum * velocity : velocity;
-        float updated = w[k] - learning_rate * step;
-        finite &= updated - updated == 0.0f;
-    }
+    // Element-wise, so any split over threads gives the same bits.
+    n = net->n_parameters;
+    parts = n < 65536 ? 1 : net->threads;
+    chunk = (n / (size_t)parts + NNET__VL - 1) / NNET__VL * NNET__VL;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite) if (parts > 1)
+#endif
+    for (part = 0; part < parts; part++)
+        finite = finite && nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk),
+                                          nnet__min_size(n, (size_t)(part + 1) * chunk),
+                                          learning_rate, momentum, nesterov, 0);
     if (!finite) return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
-    for (k = 0; k < n; k++) {
-        v[k] = momentum * v[k] + g[k];
-        w[k] -= learning_rate * (nesterov ? g[k] + momentum * v[k] : v[k]);
-    }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+#endif
+    for (part = 0; part < parts; part++)
+        nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk), nnet__min_size(n, (size_t)(part + 1) * chunk),
+                       learning_rate, momentum, nesterov, 1);
     return NNET_OK;
 }
 
@@ -1496,10 +2122,10 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 // buffers, so every product runs on one dense (B, I) matrix.
 static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
                          const int *order, int start) {
-    int i, I = data->inputs.cols;
+    int i, features = data->inputs.cols;   // not `I`: <complex.h> (pulled in by cblas.h) defines it
     for (i = 0; i < batch.rows; i++) {
         int row = order ? order[start + i] : start + i;
-        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)I * sizeof(float));
+        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)features * sizeof(float));
         batch_labels[i] = data->labels[row];
     }
 }
@@ -1882,6 +2508,529 @@ NNETDEF void nnet_confusion_print(FILE *out, const nnet_report *r) {
 #endif
 
 // ---- 11. IDX files ---------------------------------------------------------
+#ifndef NNET_NO_STDIO
+#include <errno.h>        /* errno for the messages of failed reads */
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/stat.h>     /* stat: refuse directories before fopen */
+#endif
+#endif
+// The inflated size of a .gz file is bounded before anything is allocated:
+// the trailer's ISIZE must be possible for the compressed length (deflate
+// expands at most 1032:1: a 258-byte match coded in 2 bits) and at most 1 GiB.
+#define NNET__GZIP_MAX_SIZE (1u << 30)
+#define NNET__DEFLATE_MAX_RATIO 1032u
+// nnet_dataset_from_idx with n_classes = 0 accepts labels 0..65535.
+#define NNET__IDX_MAX_CLASSES 65536
+
+static uint32_t nnet__be32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static size_t nnet__idx_element_size(int type) {
+    switch (type) {
+    case NNET_IDX_U8: case NNET_IDX_I8: return 1;
+    case NNET_IDX_I16: return 2;
+    case NNET_IDX_I32: case NNET_IDX_F32: return 4;
+    case NNET_IDX_F64: return 8;
+    default: return 0;
+    }
+}
+
+static const char *nnet__idx_type_name(int type) {
+    switch (type) {
+    case NNET_IDX_U8: return "u8"; case NNET_IDX_I8: return "i8"; case NNET_IDX_I16: return "i16";
+    case NNET_IDX_I32: return "i32"; case NNET_IDX_F32: return "f32"; case NNET_IDX_F64: return "f64";
+    default: return "unknown";
+    }
+}
+
+// The first bytes of a file, quoted as text when they are printable.
+static void nnet__quote_start(char *out, size_t cap, const unsigned char *p, size_t n) {
+    size_t k, used = 0;
+    if (n > 16) n = 16;
+    out[used++] = '"';
+    for (k = 0; k < n && used + 5 < cap; k++) {
+        if (p[k] >= 32 && p[k] < 127 && p[k] != '"' && p[k] != '\\') out[used++] = (char)p[k];
+        else used += (size_t)sprintf(out + used, "\\x%02X", p[k]);
+    }
+    out[used++] = '"';
+    out[used] = '\0';
+}
+
+// Say what the bytes look like when they cannot be IDX (the first two bytes
+// of an IDX file are zero), so the user knows what went wrong with the file.
+static int nnet__not_idx(const char *who, const char *name, const unsigned char *p, size_t size, int inflated) {
+    char start[96];
+    size_t k, printable = 0, n = size < 64 ? size : 64, skip = 0;
+    nnet__quote_start(start, sizeof start, p, size);
+    if (p[0] == 0x1f && p[1] == 0x8b) {
+        if (inflated)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' holds gzip data again after inflating; gunzip it by hand until it is raw IDX", who, name);
+        return nnet__fail(NNET_ERR_UNSUPPORTED, "%s: '%s' is gzip-compressed (starts 1f 8b) and this program was built without stb_image: "
+                          "#include <stb/stb_image.h> before the NNET_IMPLEMENTATION include and link with -lstb, or gunzip the file first",
+                          who, name);
+    }
+    if (size >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) skip = 3;  // UTF-8 byte order mark
+    while (skip < size && (p[skip] == ' ' || p[skip] == '\t' || p[skip] == '\r' || p[skip] == '\n')) skip++;
+    if (skip < size && p[skip] == '<')
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' looks like an HTML or XML page (starts %s), not IDX data: "
+                          "the download probably saved an error page; fetch the file again", who, name, start);
+    for (k = 0; k < n; k++) printable += (p[k] >= 32 && p[k] < 127) || p[k] == '\n' || p[k] == '\r' || p[k] == '\t';
+    if (printable == n)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' looks like text (starts %s), not IDX data, which starts with two zero bytes",
+                          who, name, start);
+    if (p[0] == 'P' && p[1] == 'K')
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is a zip archive (starts \"PK\"), not IDX data: unzip it first", who, name);
+    return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has the magic bytes %02X %02X %02X %02X: not IDX data, whose magic is "
+                      "00 00 <type> <rank> (00 00 08 03 for MNIST images, 00 00 08 01 for labels)",
+                      who, name, p[0], p[1], p[2], p[3]);
+}
+
+// Parse raw IDX bytes: check the whole header against the length before
+// allocating, then convert the big-endian elements to host order.
+static int nnet__idx_parse(const unsigned char *p, size_t size, const char *who, const char *name, int inflated,
+                           nnet_idx **out) {
+    nnet_idx *idx;
+    int rank, type, d;
+    uint32_t dims[NNET_IDX_MAX_RANK];
+    size_t header, count = 1, element, bytes, head, k, used = 0;
+    char shape[NNET_IDX_MAX_RANK * 12];
+    const unsigned char *e;
+    *out = NULL;
+    if (size == 0) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is empty (0 bytes): the download or copy probably failed", who, name);
+    }
+    if (size < 4) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is only %zu bytes long, too short for the 4-byte IDX magic: the file is truncated",
+                   who, name, size);
+    }
+    if (p[0] != 0 || p[1] != 0) return nnet__not_idx(who, name, p, size, inflated);
+    type = p[2]; rank = p[3];
+    element = nnet__idx_element_size(type);
+    if (!element) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has the element type 0x%02X, expected 08 (u8), 09 (i8), 0B (i16), 0C (i32), 0D (f32) or 0E (f64)",
+                   who, name, type);
+    }
+    if (rank < 1 || rank > NNET_IDX_MAX_RANK) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has rank %d (magic byte 4), expected 1..%d dimensions",
+                   who, name, rank, NNET_IDX_MAX_RANK);
+    }
+    header = 4 + 4 * (size_t)rank;
+    if (size < header) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the header: %d dimensions need %zu header bytes, the file has %zu",
+                   who, name, rank, header, size);
+    }
+    for (d = 0; d < rank; d++) {
+        dims[d] = nnet__be32(p + 4 + 4 * d);
+        if (dims[d] > (uint32_t)NNET_MAX_DIM) {
+            return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has dimension %d of size %lu, larger than NNET_MAX_DIM = %d",
+                       who, name, d, (unsigned long)dims[d], NNET_MAX_DIM);
+        }
+        used += (size_t)sprintf(shape + used, d ? "x%lu" : "%lu", (unsigned long)dims[d]);
+    }
+    for (d = 0; d < rank; d++) {
+        if (dims[d] && count > SIZE_MAX / dims[d]) break;
+        count *= dims[d];
+    }
+    if (d < rank || count > SIZE_MAX / element) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s elements of %zu bytes: the product overflows a size_t, so the header is corrupt",
+                   who, name, shape, element);
+    }
+    bytes = count * element;
+    if (bytes > size - header) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s %s elements = %zu bytes of data, but only %zu bytes follow the header: the file is truncated",
+                   who, name, shape, nnet__idx_type_name(type), bytes, size - header);
+    }
+    if (bytes < size - header) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s %s elements = %zu bytes of data, but %zu bytes follow the header: %zu extra bytes (wrong dimensions or type?)",
+                   who, name, shape, nnet__idx_type_name(type), bytes, size - header, size - header - bytes);
+    }
+    // One allocation: the struct, padded to 8 bytes, then the elements.
+    head = (sizeof(nnet_idx) + 7) / 8 * 8;
+    idx = (nnet_idx *)nnet__alloc(head + bytes, who);
+    if (!idx) return NNET_ERR_MEMORY;
+    memset(idx, 0, sizeof *idx);
+    idx->type = (nnet_idx_type)type;
+    idx->rank = rank;
+    for (d = 0; d < rank; d++) idx->dims[d] = (int)dims[d];
+    idx->count = count;
+    idx->data = (unsigned char *)idx + head;
+    e = p + header;
+    // Signed values are assembled with arithmetic, not by casting an out-of-
+    // range unsigned value (implementation-defined in C); floats by copying
+    // the assembled bits.
+    switch (type) {
+    case NNET_IDX_U8: memcpy(idx->data, e, count); break;
+    case NNET_IDX_I8:
+        for (k = 0; k < count; k++) ((int8_t *)idx->data)[k] = (int8_t)((int)e[k] - (e[k] & 0x80 ? 256 : 0));
+        break;
+    case NNET_IDX_I16:
+        for (k = 0; k < count; k++, e += 2) {
+            int v = (int)e[0] << 8 | e[1];
+            ((int16_t *)idx->data)[k] = (int16_t)(v - (v & 0x8000 ? 65536 : 0));
+        }
+        break;
+    case NNET_IDX_I32:
+        for (k = 0; k < count; k++, e += 4) {
+            uint32_t v = nnet__be32(e);
+            ((int32_t *)idx->data)[k] = v & 0x80000000u ? (int32_t)(v - 0x80000000u) - 0x7FFFFFFF - 1 : (int32_t)v;
+        }
+        break;
+    case NNET_IDX_F32:
+        for (k = 0; k < count; k++, e += 4) {
+            uint32_t v = nnet__be32(e);
+            memcpy((float *)idx->data + k, &v, 4);
+        }
+        break;
+    default:
+        for (k = 0; k < count; k++, e += 8) {
+            uint64_t v = (uint64_t)nnet__be32(e) << 32 | nnet__be32(e + 4);
+            memcpy((double *)idx->data + k, &v, 8);
+        }
+        break;
+    }
+    *out = idx;
+    return NNET_OK;
+}
+
+#ifdef STBI_INCLUDE_STB_IMAGE_H
+static uint32_t nnet__le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t nnet__le32(const unsigned char *p) { return nnet__le16(p) | nnet__le16(p + 2) << 16; }
+
+// A zero-terminated header string (FNAME, FCOMMENT) starting at *pos.
+static int nnet__gzip_skip_string(const unsigned char *p, size_t size, size_t *pos) {
+    const unsigned char *end = (const unsigned char *)memchr(p + *pos, 0, size - *pos);
+    if (!end) return 0;
+    *pos = (size_t)(end - p) + 1;
+    return 1;
+}
+
+// Inflate a gzip file (RFC 1952) held in memory with stb_image's inflater:
+// header with its optional fields, the deflate stream, then the trailer
+// CRC-32 and ISIZE (the last 8 bytes; one member). *out (*out_size bytes,
+// always at least 1 allocated) is freed with NNET_FREE.
+static int nnet__gunzip(const unsigned char *p, size_t size, const char *who, const char *name,
+                        unsigned char **out, size_t *out_size) {
+    size_t pos = 10, compressed;
+    uint32_t flags, crc, isize, crc_found;
+    unsigned char *buffer;
+    int n;
+    const char *reason;
+    *out = NULL; *out_size = 0;
+    if (size < 10 || p[0] != 0x1f || p[1] != 0x8b)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is not a gzip file or is truncated in the header: %zu bytes, the fixed gzip header alone is 10 starting 1f 8b",
+                          who, name, size);
+    if (p[2] != 8)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' uses the gzip compression method %d, expected 8 (deflate)", who, name, p[2]);
+    flags = p[3];
+    if (flags & 0xE0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' sets the reserved gzip flag bits 0x%02X: the header is corrupt",
+                          who, name, (unsigned)(flags & 0xE0));
+    if (flags & 4) {  // FEXTRA: a 2-byte length and that many bytes
+        if (size - pos < 2) return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip FEXTRA length", who, name);
+        pos += 2 + nnet__le16(p + pos);
+        if (pos > size) return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip FEXTRA field", who, name);
+    }
+    if ((flags & 8) && !nnet__gzip_skip_string(p, size, &pos))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip file name (FNAME)", who, name);
+    if ((flags & 16) && !nnet__gzip_skip_string(p, size, &pos))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip comment (FCOMMENT)", who, name);
+    if (flags & 2) {  // FHCRC: the low 16 bits of the CRC-32 of the header so far
+        uint32_t expected;
+        if (size - pos < 2) return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip header CRC (FHCRC)", who, name);
+        expected = nnet__crc32(0, p, pos) & 0xFFFFu;
+        if (nnet__le16(p + pos) != expected)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has the gzip header CRC 0x%04X, computed 0x%04X: the header is corrupt",
+                              who, name, (unsigned)nnet__le16(p + pos), (unsigned)expected);
+        pos += 2;
+    }
+    if (size - pos < 10)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated after the gzip header: %zu bytes left, at least 10 needed (deflate data and the 8-byte trailer)",
+                          who, name, size - pos);
+    compressed = size - pos - 8;
+    crc = nnet__le32(p + size - 8);
+    isize = nnet__le32(p + size - 4);
+    if ((uint64_t)isize > (uint64_t)NNET__DEFLATE_MAX_RATIO * compressed + 2 * NNET__DEFLATE_MAX_RATIO)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' claims %lu inflated bytes (ISIZE) from %zu compressed bytes, more than deflate's %u:1 can give: the file is truncated or corrupt",
+                          who, name, (unsigned long)isize, compressed, NNET__DEFLATE_MAX_RATIO);
+    if (isize > NNET__GZIP_MAX_SIZE || compressed > (size_t)NNET__GZIP_MAX_SIZE)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' inflates to %lu bytes (ISIZE) from %zu, above the 1 GiB limit for .gz files: gunzip it first",
+                          who, name, (unsigned long)isize, compressed);
+    buffer = (unsigned char *)nnet__alloc((size_t)isize + 1, who);
+    if (!buffer) return NNET_ERR_MEMORY;
+    // The trailer goes to the inflater too: stb_image's decoder refuses to
+    // decode the last bits of a stream that ends exactly at the end of its
+    // input, and it stops by itself at the final block anyway.
+    n = stbi_zlib_decode_noheader_buffer((char *)buffer, (int)isize, (const char *)p + pos, (int)(compressed + 8));
+    if (n < 0) {
+        reason = stbi_failure_reason();
+        NNET_FREE(buffer);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has a corrupt deflate stream, or one longer than the %lu bytes its ISIZE says (stb_image: %s): the file is truncated or corrupt",
+                          who, name, (unsigned long)isize, reason ? reason : "no reason given");
+    }
+    if ((uint32_t)n != isize) {
+        NNET_FREE(buffer);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' inflates to %d bytes but its trailer's ISIZE says %lu: the file is truncated or corrupt",
+                          who, name, n, (unsigned long)isize);
+    }
+    crc_found = nnet__crc32(0, buffer, (size_t)n);
+    if (crc_found != crc) {
+        NNET_FREE(buffer);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' inflates to data with CRC-32 0x%08lX, the trailer says 0x%08lX: the file is corrupt",
+                          who, name, (unsigned long)crc_found, (unsigned long)crc);
+    }
+    *out = buffer; *out_size = (size_t)n;
+    return NNET_OK;
+}
+#endif
+
+// Raw IDX, or gzip inflated first when stb_image is compiled in.
+static int nnet__idx_load(const void *bytes, size_t size, const char *who, const char *name, nnet_idx **out) {
+    const unsigned char *p = (const unsigned char *)bytes;
+    *out = NULL;
+    if (!name) name = "<memory>";
+    if (!p && size) return nnet__fail(NNET_ERR_ARGUMENT, "%s: bytes is NULL", who);
+    if (!p) p = (const unsigned char *)"";
+#ifdef STBI_INCLUDE_STB_IMAGE_H
+    if (size >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+        unsigned char *raw;
+        size_t raw_size;
+        int status = nnet__gunzip(p, size, who, name, &raw, &raw_size);
+        if (status != NNET_OK) return status;
+        status = nnet__idx_parse(raw, raw_size, who, name, 1, out);
+        NNET_FREE(raw);
+        return status;
+    }
+#endif
+    return nnet__idx_parse(p, size, who, name, 0, out);
+}
+
+NNETDEF nnet_idx *nnet_idx_load_from_memory(const void *bytes, size_t size, const char *name) {
+    nnet_idx *idx;
+    nnet__idx_load(bytes, size, "nnet_idx_load_from_memory", name, &idx);
+    return idx;
+}
+
+NNETDEF void nnet_idx_free(nnet_idx *idx) { NNET_FREE(idx); }
+
+NNETDEF double nnet_idx_value(const nnet_idx *idx, size_t k) {
+    NNET_ASSERT(idx && k < idx->count);
+    switch (idx->type) {
+    case NNET_IDX_U8: return ((const uint8_t *)idx->data)[k];
+    case NNET_IDX_I8: return ((const int8_t *)idx->data)[k];
+    case NNET_IDX_I16: return ((const int16_t *)idx->data)[k];
+    case NNET_IDX_I32: return ((const int32_t *)idx->data)[k];
+    case NNET_IDX_F32: return ((const float *)idx->data)[k];
+    default: return ((const double *)idx->data)[k];
+    }
+}
+
+static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes, const char *who,
+                                  const char *images_name, const char *labels_name, nnet_dataset **out) {
+    nnet_dataset *data;
+    size_t features, k;
+    int N, i, max_label = 0, limit;
+    *out = NULL;
+    if (!images || !labels) return nnet__fail(NNET_ERR_ARGUMENT, "%s: images or labels is NULL", who);
+    if (n_classes < 0 || n_classes > NNET_MAX_DIM) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: n_classes is %d, expected 0 (from the labels) or 1..%d", who, n_classes, NNET_MAX_DIM);
+    }
+    N = images->dims[0];
+    if (N < 1 || images->count == 0) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' holds no images (its shape has a zero dimension)", who, images_name);
+    }
+    features = images->count / (size_t)N;
+    if (features > (size_t)NNET_MAX_DIM) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: each image of '%s' has %zu values, more than NNET_MAX_DIM = %d",
+                   who, images_name, features, NNET_MAX_DIM);
+    }
+    if (labels->count != (size_t)labels->dims[0]) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is not a list of labels: its rank is %d with %lu values per item, expected one label per item",
+                   who, labels_name, labels->rank, (unsigned long)(labels->dims[0] ? labels->count / (size_t)labels->dims[0] : 0));
+    }
+    if (labels->dims[0] != N) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has %d images but '%s' has %d labels: the counts differ",
+                   who, images_name, N, labels_name, labels->dims[0]);
+    }
+    limit = n_classes ? n_classes : NNET__IDX_MAX_CLASSES;
+    for (i = 0; i < N; i++) {
+        double v = nnet_idx_value(labels, (size_t)i);
+        if (!(v >= 0.0 && v < limit) || v != floor(v)) {
+            return nnet__fail(NNET_ERR_FORMAT, "%s: label %g of sample %d in '%s' is outside the classes 0..%d%s",
+                       who, v, i, labels_name, limit - 1, n_classes ? "" : " (labels must be whole numbers)");
+        }
+        if ((int)v > max_label) max_label = (int)v;
+    }
+    data = nnet_dataset_create(N, (int)features, n_classes ? n_classes : max_label + 1);
+    if (!data) return NNET_ERR_MEMORY;
+    for (i = 0; i < N; i++) data->labels[i] = (int)nnet_idx_value(labels, (size_t)i);
+    if (images->type == NNET_IDX_U8) {
+        const uint8_t *u = (const uint8_t *)images->data;
+        for (k = 0; k < images->count; k++) data->inputs.data[k] = (float)u[k] * (1.0f / 255.0f);
+        *out = data;
+        return NNET_OK;
+    }
+    for (k = 0; k < images->count; k++) {
+        float v = (float)nnet_idx_value(images, k);
+        if (!nnet__is_finite(v)) {
+            nnet__fail(NNET_ERR_FORMAT, "%s: value %zu of image %zu in '%s' is %g, expected a finite float",
+                       who, k % features, k / features, images_name, nnet_idx_value(images, k));
+            nnet_dataset_free(data);
+            return NNET_ERR_FORMAT;
+        }
+        data->inputs.data[k] = v;
+    }
+    *out = data;
+    return NNET_OK;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes) {
+    nnet_dataset *data;
+    nnet__dataset_from_idx(images, labels, n_classes, "nnet_dataset_from_idx", "images", "labels", &data);
+    return data;
+}
+
+static int nnet__dataset_load_idx(const void *images, size_t images_size, const void *labels, size_t labels_size,
+                                  int n_classes, const char *who, const char *images_name, const char *labels_name,
+                                  nnet_dataset **out) {
+    nnet_idx *x, *y = NULL;
+    int status = nnet__idx_load(images, images_size, who, images_name, &x);
+    *out = NULL;
+    if (status == NNET_OK) status = nnet__idx_load(labels, labels_size, who, labels_name, &y);
+    if (status == NNET_OK) status = nnet__dataset_from_idx(x, y, n_classes, who, images_name, labels_name, out);
+    nnet_idx_free(x);
+    nnet_idx_free(y);
+    return status;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size_t images_size,
+                                                        const void *labels, size_t labels_size, int n_classes) {
+    nnet_dataset *data;
+    nnet__dataset_load_idx(images, images_size, labels, labels_size, n_classes,
+                           "nnet_dataset_load_idx_from_memory", "<images>", "<labels>", &data);
+    return data;
+}
+
+#ifndef NNET_NO_STDIO
+// Read a whole file into memory (at least 1 byte allocated). Directories are
+// refused up front: on POSIX fopen opens them and only fread fails.
+static int nnet__read_file(const char *path, const char *who, unsigned char **bytes, size_t *size) {
+    FILE *f;
+    long length;
+    *bytes = NULL; *size = 0;
+    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "%s: path is NULL", who);
+#if defined(__unix__) || defined(__APPLE__)
+    {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return nnet__fail(NNET_ERR_IO, "%s: '%s' is a directory, expected a file", who, path);
+    }
+#endif
+    f = fopen(path, "rb");
+    if (!f) return nnet__fail(NNET_ERR_IO, "%s: cannot open '%s': %s", who, path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return nnet__fail(NNET_ERR_IO, "%s: cannot find the size of '%s' (not a regular file?)", who, path);
+    }
+    *bytes = (unsigned char *)nnet__alloc((size_t)length + 1, who);
+    if (!*bytes) { fclose(f); return NNET_ERR_MEMORY; }
+    if (fread(*bytes, 1, (size_t)length, f) != (size_t)length) {
+        int error = errno;
+        fclose(f);
+        NNET_FREE(*bytes);
+        *bytes = NULL;
+        return nnet__fail(NNET_ERR_IO, "%s: could not read the %ld bytes of '%s': %s", who, length, path, strerror(error));
+    }
+    fclose(f);
+    *size = (size_t)length;
+    return NNET_OK;
+}
+
+NNETDEF nnet_idx *nnet_idx_load(const char *path) {
+    unsigned char *bytes;
+    size_t size;
+    nnet_idx *idx = NULL;
+    if (nnet__read_file(path, "nnet_idx_load", &bytes, &size) != NNET_OK) return NULL;
+    nnet__idx_load(bytes, size, "nnet_idx_load", path, &idx);
+    NNET_FREE(bytes);
+    return idx;
+}
+
+static int nnet__dataset_load_files(const char *images_path, const char *labels_path, const char *who, nnet_dataset **out) {
+    unsigned char *images, *labels = NULL;
+    size_t images_size, labels_size = 0;
+    int status = nnet__read_file(images_path, who, &images, &images_size);
+    *out = NULL;
+    if (status == NNET_OK) status = nnet__read_file(labels_path, who, &labels, &labels_size);
+    if (status == NNET_OK)
+        status = nnet__dataset_load_idx(images, images_size, labels, labels_size, 0, who, images_path, labels_path, out);
+    NNET_FREE(images);
+    NNET_FREE(labels);
+    return status;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char *labels_path) {
+    nnet_dataset *data;
+    nnet__dataset_load_files(images_path, labels_path, "nnet_dataset_load_idx", &data);
+    return data;
+}
+
+// Find directory/<stem>-<kind>-idx<rank>-ubyte under the names MNIST files go
+// by: the original hyphen, the dot some mirrors use before "idx", with or
+// without .gz. path has room for the directory plus 64 bytes.
+static int nnet__find_mnist_file(char *path, const char *directory, const char *stem, const char *kind, int rank) {
+    static const char *const suffixes[2] = {"", ".gz"};
+    static const char separators[2] = {'-', '.'};
+    int s, d;
+    for (s = 0; s < 2; s++)
+        for (d = 0; d < 2; d++) {
+            FILE *f;
+            sprintf(path, "%s/%s-%s%cidx%d-ubyte%s", directory, stem, kind, separators[d], rank, suffixes[s]);
+            if ((f = fopen(path, "rb")) != NULL) { fclose(f); return 1; }
+        }
+    return 0;
+}
+
+NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train, nnet_dataset **test) {
+    static const char *const stems[2] = {"train", "t10k"};
+    nnet_dataset **parts[2];
+    char *images, *labels;
+    size_t length;
+    int part, status = NNET_OK;
+    parts[0] = train; parts[1] = test;
+    if (train) *train = NULL;
+    if (test) *test = NULL;
+    if (!directory || (!train && !test))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_load_mnist: directory is NULL or both outputs are NULL");
+    length = strlen(directory) + 64;
+    images = (char *)nnet__alloc(2 * length, "nnet_dataset_load_mnist");
+    if (!images) return NNET_ERR_MEMORY;
+    labels = images + length;
+    for (part = 0; part < 2 && status == NNET_OK; part++) {
+        if (!parts[part]) continue;
+        if (!nnet__find_mnist_file(images, directory, stems[part], "images", 3))
+            status = nnet__fail(NNET_ERR_IO, "nnet_dataset_load_mnist: no %s-images-idx3-ubyte (or %s-images.idx3-ubyte, with or without .gz) in '%s'",
+                                stems[part], stems[part], directory);
+        else if (!nnet__find_mnist_file(labels, directory, stems[part], "labels", 1))
+            status = nnet__fail(NNET_ERR_IO, "nnet_dataset_load_mnist: no %s-labels-idx1-ubyte (or %s-labels.idx1-ubyte, with or without .gz) in '%s'",
+                                stems[part], stems[part], directory);
+        else
+            status = nnet__dataset_load_files(images, labels, "nnet_dataset_load_mnist", parts[part]);
+    }
+    NNET_FREE(images);
+    if (status != NNET_OK) {
+        if (train) { nnet_dataset_free(*train); *train = NULL; }
+        if (test) { nnet_dataset_free(*test); *test = NULL; }
+        return status;
+    }
+    // Both parts classify the same classes even if one lacks the largest label.
+    if (train && test) {
+        int classes = nnet__max((*train)->n_classes, (*test)->n_classes);
+        (*train)->n_classes = (*test)->n_classes = classes;
+    }
+    return NNET_OK;
+}
+#endif
 
 // ---- 12. Image input -------------------------------------------------------
 
