@@ -62,12 +62,9 @@ freeing NULL is a no-op. Views (`nnet_mat_view`, `nnet_output`, the fields
 of `nnet` and `nnet_layer`) point into memory owned by someone else and must
 not be freed. Allocation goes through `NNET_MALLOC`/`NNET_FREE`.
 
-| allocated by | freed by |
+| freed by | what it frees: the results of |
 |---|---|
-| `nnet_mat_create` | `nnet_mat_free` |
-| `nnet_create`, `nnet_load` | `nnet_free` |
-| `nnet_dataset_create`, `nnet_dataset_load_idx`, `nnet_dataset_load_mnist` (both outputs), `nnet_dataset_subset`, `nnet_dataset_split` (both outputs), `nnet_dataset_keep_classes` | `nnet_dataset_free` |
-| `nnet_report_create` | `nnet_report_free` |
+{ownership}
 
 **Threads.** Functions keep no global state except the per-thread error
 message, so different threads may use different networks freely. One
@@ -113,30 +110,38 @@ def status_table(text):
 DECL_NAME = re.compile(r"\b(nnet_\w+)\s*\(")
 
 
+FREERS = {"nnet *": "nnet_free", "nnet_dataset *": "nnet_dataset_free", "nnet_idx *": "nnet_idx_free",
+          "nnet_report *": "nnet_report_free", "nnet_mat": "nnet_mat_free"}
+OWNERSHIP = {}   # freeing function -> functions whose results it frees, filled by failure_note
+
+
 def failure_note(decl):
-    """One mechanical line about how a function reports failure."""
+    """One mechanical line about how a function reports failure and who frees
+    what it returns."""
     m = DECL_NAME.search(decl)
     if not m or not decl.startswith("NNETDEF"):
         return None
     name = m.group(1)
-    ret = decl[len("NNETDEF"):decl.index(name)].strip()
+    ret = re.sub(r"\s*\*", " *", decl[len("NNETDEF"):decl.index(name)].strip())
     if name.endswith("_from_name"):
         return "`%s`: returns -1 for an unknown name." % name
     if name.endswith("_free"):
         return "`%s`: frees; NULL is a no-op." % name
+    if ret in FREERS and (ret != "nnet_mat" or "nnet_mat_free" in decl_comment.get(name, "")):
+        OWNERSHIP.setdefault(FREERS[ret], []).append(name)
+        if ret == "nnet_mat":
+            return "`%s`: `.data` is NULL on failure (reason in `nnet_error()`); free with `nnet_mat_free`." % name
+        return "`%s`: returns NULL on failure (reason in `nnet_error()`); the caller frees the result with `%s`." % (name, FREERS[ret])
+    if "nnet_dataset **" in decl:
+        OWNERSHIP.setdefault("nnet_dataset_free", []).append(name + " (its outputs)")
     if ret == "int" and name not in ("nnet_output_size",):
         return "`%s`: returns `NNET_OK` or a negative `NNET_ERR_*` code, with the reason in `nnet_error()`." % name
-    if ret.endswith("*") and ret.startswith("nnet") and "const" not in ret:
-        base = re.sub(r"_(create|load\w*|subset|keep_classes)$", "", name)
-        free = base + "_free" if base != name else "the matching `_free`"
-        if name in ("nnet_create", "nnet_load"):
-            free = "nnet_free"
-        return "`%s`: returns NULL on failure (reason in `nnet_error()`); the caller frees the result with `%s`." % (name, free)
-    if ret == "nnet_mat" and name == "nnet_mat_create":
-        return "`nnet_mat_create`: `.data` is NULL on failure (reason in `nnet_error()`); free with `nnet_mat_free`."
-    if ret == "void":
-        return "`%s`: cannot fail; shapes are checked with `NNET_ASSERT`." % name if "nnet_mat" in decl else None
+    if ret == "void" and "nnet_mat" in decl:
+        return "`%s`: cannot fail; shapes are checked with `NNET_ASSERT`." % name
     return None
+
+
+decl_comment = {}   # function name -> the comment above it, for failure_note
 
 
 def groups(lines):
@@ -266,6 +271,8 @@ def main():
         if prose:
             body.append(prose)
         notes = []
+        for name in DECL_NAME.findall(" ".join(code)):
+            decl_comment[name] = prose
         for decl in " ".join(code).split(";"):
             decl = decl.strip()
             note = failure_note(decl + ";") if decl else None
@@ -285,7 +292,13 @@ def main():
         body.append("".join("\n- " + n for n in notes).lstrip("\n") + "\n" if notes else "")
     toc = "\n".join("- [%s](#%s): %s" % (title, anchor(title), ", ".join("`%s`" % n for n in names))
                     for title, names in contents)
+    def code(name):   # "f (its outputs)" -> "`f` (its outputs)"
+        head, _, tail = name.partition(" ")
+        return "`%s`%s" % (head, " " + tail if tail else "")
+    ownership = "\n".join("| `%s` | %s |" % (free, ", ".join(code(n) for n in names))
+                          for free, names in sorted(OWNERSHIP.items()))
     out = INTRO.replace("{status_table}", status_table(text)).replace("{options}", options_block(text))
+    out = out.replace("{ownership}", ownership)
     out = out.replace("{contents}", toc) + "\n".join(body).rstrip() + "\n"
     out = re.sub(r"\n{3,}", "\n\n", out)
     if "--check" in sys.argv:
