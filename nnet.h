@@ -1959,6 +1959,7 @@ int fsync(int fd);    /* POSIX; glibc hides it under strict -std=c99 */
 #include <errno.h>
 #endif
 #include <locale.h>   /* localeconv: metadata floats always use '.' */
+#include <stdio.h>    /* snprintf, vsnprintf (also with NNET_NO_STDIO) */
 
 #define NNET__MODEL_MAX_TENSORS 64    // tensors in a header we accept
 #define NNET__MODEL_MAX_META 64       // __metadata__ entries
