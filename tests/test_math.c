@@ -260,7 +260,7 @@ static void labels_to_targets(void) {
     int labels[3] = {2, 0, 1}, bad[3] = {0, 3, 1};
     CHECK_STATUS(nnet_labels_to_targets(nnet_mat_view(2, 3, t), labels, 3), NNET_OK);
     CHECK(t[0] == 0 && t[1] == 0 && t[2] == 1 && t[3] == 1 && t[4] == 0 && t[5] == 0);
-    CHECK_STATUS(nnet_labels_to_targets(nnet_mat_view(3, 1, t), labels + 1, 2), NNET_OK);
+    CHECK_STATUS(nnet_labels_to_targets(nnet_mat_view(2, 1, t), labels + 1, 2), NNET_OK);
     CHECK(t[0] == 0 && t[1] == 1);
     CHECK_ERROR(nnet_labels_to_targets(nnet_mat_view(3, 1, t), labels, 2), NNET_ERR_ARGUMENT, "labels[0] is 2");
     CHECK_ERROR(nnet_labels_to_targets(nnet_mat_view(3, 3, t), bad, 3), NNET_ERR_ARGUMENT, "labels[1] is 3");
