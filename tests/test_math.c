@@ -256,7 +256,7 @@ static void losses_known_values(void) {
 }
 
 static void labels_to_targets(void) {
-    float t[6];
+    float t[9];
     int labels[3] = {2, 0, 1}, bad[3] = {0, 3, 1};
     CHECK_STATUS(nnet_labels_to_targets(nnet_mat_view(2, 3, t), labels, 3), NNET_OK);
     CHECK(t[0] == 0 && t[1] == 0 && t[2] == 1 && t[3] == 1 && t[4] == 0 && t[5] == 0);
