@@ -423,6 +423,15 @@ static void forward_backward_predict_errors(void) {
     CHECK_ERROR(nnet_predict_classes(net, nnet_mat_view(4, 5, x), NULL), NNET_ERR_ARGUMENT, "NULL");
     CHECK_ERROR(nnet_evaluate(net, data, &loss, &accuracy), NNET_ERR_ARGUMENT, "dataset is 4x3");
     CHECK_ERROR(nnet_evaluate(net, NULL, &loss, &accuracy), NNET_ERR_ARGUMENT, "NULL");
+    {   // a label out of range fails (and frees the evaluation buffers: ASan checks)
+        nnet_dataset *bad = nnet_dataset_create(4, 5, 3);
+        CHECK(bad != NULL);
+        if (bad) {
+            bad->labels[2] = 9;
+            CHECK_ERROR(nnet_evaluate(net, bad, &loss, &accuracy), NNET_ERR_ARGUMENT, "labels[2] is 9");
+            nnet_dataset_free(bad);
+        }
+    }
     CHECK_ERROR(nnet_reserve(net, 0), NNET_ERR_ARGUMENT, "0 rows");
     CHECK_ERROR(nnet_reserve(NULL, 4), NNET_ERR_ARGUMENT, "net is NULL");
     nnet_zero_grad(NULL);
