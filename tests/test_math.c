@@ -39,10 +39,19 @@ static void fill(nnet_mat m, nnet_rng *rng) {
 
 // Compare nnet_gemm and nnet_gemm_reference with an exact double product:
 // each must be within float rounding of sum |alpha a b| + |beta c|.
+// The matrices are views at an odd float offset into their buffers, so a
+// fast path may not assume aligned rows.
+static nnet_mat unaligned(int rows, int cols) {
+    float *block = (float *)calloc((size_t)rows * (size_t)cols + 1, sizeof(float));
+    return nnet_mat_view(rows, cols, block ? block + 1 : NULL);
+}
+
+static void unaligned_free(nnet_mat *m) { free(m->data - 1); }
+
 static int gemm_case(int M, int N, int K, nnet_transpose ta, nnet_transpose tb,
                      float alpha, float beta, nnet_rng *rng) {
-    nnet_mat A = nnet_mat_create(ta ? K : M, ta ? M : K), B = nnet_mat_create(tb ? N : K, tb ? K : N);
-    nnet_mat C0 = nnet_mat_create(M, N), C1 = nnet_mat_create(M, N), C2 = nnet_mat_create(M, N);
+    nnet_mat A = unaligned(ta ? K : M, ta ? M : K), B = unaligned(tb ? N : K, tb ? K : N);
+    nnet_mat C0 = unaligned(M, N), C1 = unaligned(M, N), C2 = unaligned(M, N);
     int i, j, k, bad = 0;
     fill(A, rng); fill(B, rng); fill(C0, rng);
     if (beta == 0.0f) for (k = 0; k < M * N; k++) C0.data[k] = NAN;   // beta = 0 must ignore C
@@ -65,7 +74,7 @@ static int gemm_case(int M, int N, int K, nnet_transpose ta, nnet_transpose tb,
         }
     if (bad) printf("  gemm %dx%dx%d ta=%d tb=%d alpha=%g beta=%g: %d wrong elements\n",
                     M, N, K, ta, tb, alpha, beta, bad);
-    nnet_mat_free(&A); nnet_mat_free(&B); nnet_mat_free(&C0); nnet_mat_free(&C1); nnet_mat_free(&C2);
+    unaligned_free(&A); unaligned_free(&B); unaligned_free(&C0); unaligned_free(&C1); unaligned_free(&C2);
     return bad;
 }
 

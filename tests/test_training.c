@@ -63,6 +63,29 @@ static void same_seed_same_weights(void) {
     CHECK_STATUS(nnet_train(c, data, data, &t, NULL, NULL), NNET_OK);
     CHECK(memcmp(a->parameters, c->parameters, a->n_parameters * sizeof(float)) != 0);
     CHECK(ha[2].validation_accuracy > 0.9);
+    // threads never change results (STYLE.md 24)
+    nnet_free(b); b = blob_net(3, 0.3f);
+    t.seed = 77; t.threads = 2;
+    CHECK(b != NULL);
+    if (b) {
+        CHECK_STATUS(nnet_train(b, data, data, &t, NULL, NULL), NNET_OK);
+        CHECK(memcmp(a->parameters, b->parameters, a->n_parameters * sizeof(float)) == 0);
+    }
+    // shuffling and dropout really act: switching either off changes the result
+    nnet_free(c); c = blob_net(3, 0.3f);
+    t.threads = 0; t.no_shuffle = 1;
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_STATUS(nnet_train(c, data, data, &t, NULL, NULL), NNET_OK);
+        CHECK(memcmp(a->parameters, c->parameters, a->n_parameters * sizeof(float)) != 0);
+    }
+    nnet_free(c); c = blob_net(3, 0.0f);
+    t.no_shuffle = 0;
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_STATUS(nnet_train(c, data, data, &t, NULL, NULL), NNET_OK);
+        CHECK(memcmp(a->parameters, c->parameters, a->n_parameters * sizeof(float)) != 0);
+    }
     nnet_free(a); nnet_free(b); nnet_free(c); nnet_free(e);
     nnet_dataset_free(data);
 }
@@ -150,6 +173,40 @@ static void divergence_stops_with_finite_weights(void) {
     free(w.snapshot);
     nnet_free(net);
     nnet_dataset_free(data);
+}
+
+// ---- Dropout ----------------------------------------------------------------------------
+// Inverted dropout: while training each hidden output is kept with
+// probability 1 - p and scaled by 1/(1-p); inference applies no mask.
+static void dropout_is_inverted(void) {
+    nnet_desc d;
+    nnet *net;
+    nnet_rng rng;
+    float x[8 * 4];
+    int i, zeros = 0, scaled = 0, n = 8 * 500, other = 0;
+    double train_sum = 0.0, eval_sum = 0.0;
+    memset(&d, 0, sizeof d);
+    d.n_inputs = 4; d.n_layers = 2; d.sizes[0] = 500; d.sizes[1] = 2; d.dropout[0] = 0.4f;
+    d.activations[0] = NNET_ACT_SIGMOID;   // every unit is positive before the mask
+    net = nnet_create(&d);
+    CHECK(net != NULL);
+    if (!net) return;
+    nnet_rng_seed(&rng, 1);
+    for (i = 0; i < 32; i++) x[i] = nnet_rng_normal(&rng);
+    CHECK_STATUS(nnet_forward(net, nnet_mat_view(8, 4, x), 1, &rng), NNET_OK);
+    for (i = 0; i < n; i++) {
+        float m = net->layers[0].mask.data[i], y = net->layers[0].output.data[i], a = net->layers[0].activated.data[i];
+        zeros += m == 0.0f;
+        scaled += m == 1.0f / 0.6f;
+        other += !(y == a * m);
+        train_sum += y;
+    }
+    CHECK(zeros + scaled == n && other == 0);
+    CHECK_NEAR((double)zeros / n, 0.4, 0.03);
+    CHECK_STATUS(nnet_forward(net, nnet_mat_view(8, 4, x), 0, NULL), NNET_OK);
+    for (i = 0; i < n; i++) eval_sum += net->layers[0].output.data[i];
+    CHECK_NEAR(train_sum / eval_sum, 1.0, 0.05);   // the expected output is unchanged
+    nnet_free(net);
 }
 
 // ---- The SGD step ---------------------------------------------------------------------
@@ -489,6 +546,7 @@ int main(void) {
     RUN(same_seed_same_weights);
     RUN(learns_xor);
     RUN(divergence_stops_with_finite_weights);
+    RUN(dropout_is_inverted);
     RUN(sgd_step_formulas);
     RUN(progress_callback_and_early_stop);
     RUN(last_smaller_batch_is_trained);
