@@ -44,11 +44,11 @@ COMPILE_TESTS = tests/test_compile_cpp tests/test_compile_static
 tests/test_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) $(COMPILE_SRC) -o $@ $(LDLIBS)
 tests/asan_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
-	$(CC) $(WARN) $(SANITIZE) -I. $(COMPILE_SRC) -o $@ $(LDLIBS)
+	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. $(COMPILE_SRC) -o $@ $(LDLIBS)
 tests/test_compile_cpp: $(COMPILE_SRC) nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) -c tests/compile_second.c -o $@-second.o
-	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Werror $(CFLAGS) -I. -c tests/test_compile.c -o $@-first.o
-	$(CXX) $@-first.o $@-second.o -o $@ $(LDLIBS) && rm -f $@-first.o $@-second.o
+	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Werror $(CFLAGS) $(OPENMP) -I. -c tests/test_compile.c -o $@-first.o
+	$(CXX) $(OPENMP) $@-first.o $@-second.o -o $@ $(LDLIBS) && rm -f $@-first.o $@-second.o
 tests/test_compile_static: tests/test_compile.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) -DNNET_STATIC $< -o $@ $(LDLIBS)
 

@@ -126,7 +126,7 @@ static void mnist_sample_reaches_95_percent(void) {
     t.epochs = 12; t.batch_size = 32; t.learning_rate = 0.1f; t.momentum = 0.9f; t.l2 = 5e-4f;
     t.schedule = NNET_SCHEDULE_COSINE; t.seed = 2;
     started = nnet__seconds();
-    if (quick) t.epochs = 8;
+    if (quick) t.epochs = 5;
     // the quick run skips the per-epoch validation pass to save time
     CHECK_STATUS(nnet_train(net, train, quick ? NULL : test, &t, history, NULL), NNET_OK);
     seconds = nnet__seconds() - started;
