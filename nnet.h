@@ -72,7 +72,9 @@
 #define NNET_VERSION_MINOR 1
 #define NNET_VERSION_STRING "0.1"
 
-#ifdef NNET_STATIC
+#if defined(NNET_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#define NNETDEF static __attribute__((unused))  /* a private copy need not call everything */
+#elif defined(NNET_STATIC)
 #define NNETDEF static
 #else
 #define NNETDEF extern
