@@ -512,8 +512,9 @@ typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
 // receives 1 if it inverted, else 0.
 NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted);
 // Step 2. image (H, W): x = clamp((x - background) / (max - background), 0, 1)
-// with background = median of the border pixels. NNET_ERR_FORMAT ("no ink")
-// when max - background < 0.1, e.g. a blank page.
+// with background = median + 3 MAD (median absolute deviation) of the border
+// pixels, so paper, its noise and uneven light all become 0. NNET_ERR_FORMAT
+// ("no ink") when max - background < 0.1, e.g. a blank page.
 NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height);
 // Step 3. The smallest box holding every pixel > threshold of image (H, W).
 // NNET_ERR_FORMAT ("no ink") when there is none.
@@ -1980,32 +1981,45 @@ static int nnet__image_check(const char *fn, const void *image, int width, int h
     return NNET_OK;
 }
 
-// Median of the border pixels (each counted once), from a 256-bin histogram
-// so it needs no allocation; exact to 1/255, the grain of 8-bit images.
-static float nnet__image_border_median(const float *image, int width, int height) {
-    size_t histogram[256] = {0}, n = 0, seen = 0;
-    int x, y, bin;
-    for (y = 0; y < height; y++) {
-        int step = (y == 0 || y == height - 1) ? 1 : nnet__max(width - 1, 1);
-        for (x = 0; x < width; x += step) {
-            float v = image[(size_t)y * (size_t)width + (size_t)x];
-            bin = v > 0.0f ? (v < 1.0f ? (int)(v * 255.0f + 0.5f) : 255) : 0;   // NaN -> 0
-            histogram[bin]++; n++;
+// Statistics of the border pixels (each counted once), where a photo or a
+// scan shows bare paper: their median and their median absolute deviation
+// (MAD), from 256-bin histograms so they need no allocation. Exact to 1/255,
+// the grain of 8-bit images. Both are robust: ink touching up to half of the
+// border does not move them.
+static int nnet__image_bin(float v) { return v > 0.0f ? (v < 1.0f ? (int)(v * 255.0f + 0.5f) : 255) : 0; } // NaN -> 0
+
+static void nnet__image_border_stats(const float *image, int width, int height, float *median, float *mad) {
+    size_t histogram[256], n = 0, seen;
+    int pass, x, y, bin, middle = 0;
+    for (pass = 0; pass < 2; pass++) {   // pass 0: the values; pass 1: their distances to the median
+        memset(histogram, 0, sizeof histogram);
+        n = 0;
+        for (y = 0; y < height; y++) {
+            int step = (y == 0 || y == height - 1) ? 1 : nnet__max(width - 1, 1);
+            for (x = 0; x < width; x += step) {
+                bin = nnet__image_bin(image[(size_t)y * (size_t)width + (size_t)x]);
+                histogram[pass == 0 ? bin : (bin > middle ? bin - middle : middle - bin)]++;
+                n++;
+            }
         }
+        for (bin = 0, seen = 0; bin < 256; bin++) {
+            seen += histogram[bin];
+            if (2 * seen >= n) break;
+        }
+        if (pass == 0) middle = bin;
     }
-    for (bin = 0; bin < 256; bin++) {
-        seen += histogram[bin];
-        if (2 * seen >= n) break;
-    }
-    return (float)bin / 255.0f;
+    *median = (float)middle / 255.0f;
+    *mad = (float)bin / 255.0f;
 }
 
 NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted) {
     size_t i, n;
+    float median, mad;
     int status = nnet__image_check("nnet_image_invert_if_light", image, width, height), light;
     if (inverted) *inverted = 0;
     if (status != NNET_OK) return status;
-    light = nnet__image_border_median(image, width, height) > 0.5f;
+    nnet__image_border_stats(image, width, height, &median, &mad);
+    light = median > 0.5f;
     n = (size_t)width * (size_t)height;
     if (light) for (i = 0; i < n; i++) image[i] = 1.0f - image[i];
     if (inverted) *inverted = light;
@@ -2014,11 +2028,15 @@ NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int 
 
 NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height) {
     size_t i, n;
-    float background, top = 0.0f, scale;
+    float background, median, mad, top = 0.0f, scale;
     int status = nnet__image_check("nnet_image_stretch_contrast", image, width, height);
     if (status != NNET_OK) return status;
     n = (size_t)width * (size_t)height;
-    background = nnet__image_border_median(image, width, height);
+    // Paper is the border's median give or take its spread: 3 MAD above the
+    // median covers noise (about 2 sigma) and uneven light, so that all of it
+    // becomes 0, as MNIST's background is.
+    nnet__image_border_stats(image, width, height, &median, &mad);
+    background = median + 3.0f * mad;
     for (i = 0; i < n; i++) if (image[i] > top) top = image[i];
     if (top > 1.0f) top = 1.0f;
     if (!(top - background >= NNET__IMAGE_MIN_CONTRAST))
@@ -2196,6 +2214,12 @@ static int nnet__image_prefix(int status, const char *fn, const char *path) {
 // is decoded or allocated; we ask for one grey channel (two when there is
 // alpha) and never flip; stb's failure reason is copied into our message.
 // Messages here have no function name; the callers put theirs in front.
+static int nnet__image_too_large(unsigned long width, unsigned long height) {
+    return nnet__fail(NNET_ERR_FORMAT, "image is %lux%lu, expected sides 1..%d and at most %d pixels "
+                      "(NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS); refused before decoding",
+                      width, height, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
+}
+
 static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     const stbi_uc *data = (const stbi_uc *)bytes;
     stbi_uc *decoded;
@@ -2203,6 +2227,14 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     if (size > (size_t)NNET__IMAGE_MAX_BYTES)
         return nnet__fail(NNET_ERR_FORMAT, "image data is %zu bytes, more than the %d accepted",
                           size, NNET__IMAGE_MAX_BYTES);
+    // stb_image refuses a PNG over 2^30 bytes itself but then reports only
+    // "unknown image type", so read the PNG header's size to say why.
+    if (size >= 24 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(data + 12, "IHDR", 4) == 0) {
+        unsigned long png_w = (unsigned long)data[16] << 24 | (unsigned long)data[17] << 16 | (unsigned long)data[18] << 8 | data[19];
+        unsigned long png_h = (unsigned long)data[20] << 24 | (unsigned long)data[21] << 16 | (unsigned long)data[22] << 8 | data[23];
+        if (png_w > NNET_IMAGE_MAX_SIDE || png_h > NNET_IMAGE_MAX_SIDE)
+            return nnet__image_too_large(png_w, png_h);
+    }
     if (!stbi_info_from_memory(data, (int)size, &width, &height, &channels)) {
         const char *why = stbi_failure_reason();
         return nnet__fail(NNET_ERR_FORMAT, "not a readable image (%zu bytes): stb_image says \"%s\"",
@@ -2210,9 +2242,7 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     }
     if (width < 1 || height < 1 || width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE ||
         (double)width * height > (double)NNET_IMAGE_MAX_PIXELS)
-        return nnet__fail(NNET_ERR_FORMAT, "image is %dx%d, larger than the %dx%d and %d pixels accepted "
-                          "(NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS)", width, height,
-                          NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
+        return nnet__image_too_large((unsigned long)width, (unsigned long)height);
     want = (channels == 2 || channels == 4) ? 2 : 1;   // grey, or grey + alpha
     decoded = stbi_load_from_memory(data, (int)size, &got_w, &got_h, &got_c, want);
     if (!decoded) {
@@ -2240,9 +2270,13 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
 }
 #endif
 
+#ifdef NNET_NO_PNG
+#define NNET__IMAGE_HOW_TO_ENABLE "image decoding is compiled out by NNET_NO_PNG: remove that define, " \
+    "#include <stb/stb_image.h> before #define NNET_IMPLEMENTATION and link with -lstb"
+#else
 #define NNET__IMAGE_HOW_TO_ENABLE "image decoding is not compiled in: #include <stb/stb_image.h> before " \
-    "#define NNET_IMPLEMENTATION and #include \"nnet.h\", link with -lstb (Debian: apt-get install libstb-dev), " \
-    "and do not define NNET_NO_PNG"
+    "#define NNET_IMPLEMENTATION and #include \"nnet.h\", and link with -lstb (Debian: apt-get install libstb-dev)"
+#endif
 
 NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, float *pixels) {
     if (!bytes || !pixels)
