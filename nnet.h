@@ -2220,6 +2220,64 @@ static int nnet__image_too_large(unsigned long width, unsigned long height) {
                       width, height, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
 }
 
+// Debian's libstb is stb_image 2.27, whose JPEG decoder trusts two things a
+// hostile file controls. A scan may name a Huffman table that no DHT segment
+// defined: the decoder then walks uninitialised memory as a table and reads
+// far out of bounds (fuzz/fuzz_image.c found this as a SEGV inside libstb).
+// And a DHT table may declare more than 256 codes, which overflows its arrays
+// (nothings/stb#1289, CVE-2022-28042). So walk the JPEG markers first, the
+// way stb will read them, and refuse such files. Anything else irregular is
+// left for stb to report.
+static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
+    unsigned defined = 0;                 // bit 4 class + id: DC tables 0-3, AC tables 4-7
+    int progressive = 0;
+    size_t i = 2;
+    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8) return NNET_OK;
+    while (i + 4 <= n) {
+        unsigned m = p[i + 1], length, k;
+        const unsigned char *segment = p + i + 4;
+        size_t available;
+        if (p[i] != 0xFF || m == 0xFF || m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+            i += (p[i] == 0xFF && m != 0xFF) ? 2 : 1;   // entropy-coded data, fill, stuffed 0, RSTn
+            continue;
+        }
+        if (m == 0xD9) break;                           // end of image
+        length = (unsigned)p[i + 2] << 8 | p[i + 3];
+        if (length < 2) break;
+        available = n - (i + 4);                        // stb reads past a short segment, so do we
+        if (m == 0xC2) progressive = 1;
+        if (m == 0xC4) {                                // DHT: class/id byte, 16 counts, the values
+            for (k = 0; k + 2 < length && k < available; ) {
+                unsigned table = segment[k], codes = 0, c;
+                for (c = 1; c <= 16 && k + c < available; c++) codes += segment[k + c];
+                if (codes > 256)
+                    return nnet__fail(NNET_ERR_FORMAT, "JPEG Huffman table %s %u declares %u codes, more than 256 "
+                                      "(refused: stb_image 2.27 would overflow its tables)",
+                                      table >> 4 ? "AC" : "DC", table & 15, codes);
+                if ((table >> 4) <= 1 && (table & 15) <= 3) defined |= 1u << ((table >> 4) * 4 + (table & 15));
+                k += 17 + codes;
+            }
+        } else if (m == 0xDA && available >= 1) {       // SOS: count, (component, DC/AC table) pairs, Ss, Se, Ah/Al
+            unsigned count = segment[0], c, ss, ah;
+            if (available < 1 + 2 * (size_t)count + 3) break;
+            ss = segment[1 + 2 * count];
+            ah = segment[3 + 2 * count] >> 4;
+            for (c = 0; c < count; c++) {
+                unsigned dc = segment[2 + 2 * c] >> 4, ac = segment[2 + 2 * c] & 15;
+                int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
+                if (dc > 3 || ac > 3) continue;         // stb refuses these itself
+                if ((need_dc && !(defined & (1u << dc))) || (need_ac && !(defined & (1u << (4 + ac)))))
+                    return nnet__fail(NNET_ERR_FORMAT, "JPEG scan uses Huffman table %s %u, which no DHT segment "
+                                      "defined before it (refused: stb_image 2.27 would read uninitialised memory)",
+                                      need_dc && !(defined & (1u << dc)) ? "DC" : "AC",
+                                      need_dc && !(defined & (1u << dc)) ? dc : ac);
+            }
+        }
+        i += 2 + (size_t)length;
+    }
+    return NNET_OK;
+}
+
 static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     const stbi_uc *data = (const stbi_uc *)bytes;
     stbi_uc *decoded;
@@ -2235,6 +2293,7 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
         if (png_w > NNET_IMAGE_MAX_SIDE || png_h > NNET_IMAGE_MAX_SIDE)
             return nnet__image_too_large(png_w, png_h);
     }
+    if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
     if (!stbi_info_from_memory(data, (int)size, &width, &height, &channels)) {
         const char *why = stbi_failure_reason();
         return nnet__fail(NNET_ERR_FORMAT, "not a readable image (%zu bytes): stb_image says \"%s\"",

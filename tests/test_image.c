@@ -420,6 +420,11 @@ static void test_malformed_files(void) {
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/huge_dims.gif", px), NNET_ERR_FORMAT, "60000x60000");
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/not_an_image.txt", px), NNET_ERR_FORMAT, "stb_image says");
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/empty.png", px), NNET_ERR_FORMAT, "empty");
+    /* JPEGs that stb_image 2.27 mishandles are refused before it sees them */
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/jpeg_undefined_huffman.jpg", px), NNET_ERR_FORMAT,
+                "Huffman table AC 0, which no DHT segment defined");
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/jpeg_dht_overflow.jpg", px), NNET_ERR_FORMAT,
+                "declares 300 codes");
 }
 
 static void remove_tmpdir(void) {

@@ -14,6 +14,11 @@ Standard library only; deterministic.
     huge_dims.gif    a GIF header claiming 60000x60000 pixels
     not_an_image.txt plain text
     empty.png        zero bytes
+    jpeg_dht_overflow.jpg  a JPEG whose Huffman table declares 300 codes (stb_image 2.27
+                     overflows its arrays on it, nothings/stb#1289)
+    jpeg_undefined_huffman.jpg (not made here: found by fuzz/fuzz_image.c and kept as is)
+                     a JPEG whose scan uses an AC table no DHT defined; libstb 2.27
+                     decodes it from uninitialised memory and crashed under the fuzzer
 """
 import os
 import struct
@@ -62,6 +67,9 @@ def main():
     write("huge_dims.gif", b"GIF89a" + struct.pack("<HHBBB", 60000, 60000, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff;")
     write("not_an_image.txt", b"This is not an image, just some text.\n")
     write("empty.png", b"")
+    counts = bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 45, 255])  # 300 codes
+    dht = b"\x00" + counts + bytes(range(256)) + bytes(44)
+    write("jpeg_dht_overflow.jpg", b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9")
 
 
 if __name__ == "__main__":
