@@ -561,6 +561,69 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 #endif
 
 // ---- 12. Image input -------------------------------------------------------
+// Turn a picture of a handwritten digit (any size, any colours) into the 784
+// floats an MNIST network expects, the way MNIST itself was made:
+//   1. grey levels in [0, 1]; invert when the background is light (MNIST is
+//      white ink on black);
+//   2. stretch the contrast: background -> 0, darkest ink -> 1;
+//   3. crop to the bounding box of the ink;
+//   4. scale the longer side to 20 pixels, keeping the aspect ratio, by area
+//      averaging (this makes the grey anti-aliased edges MNIST has);
+//   5. paste into a 28x28 black field so that the centre of mass lands on
+//      pixel (14, 14).
+// Each step is a public function on a grey image: (H, W) floats, row-major,
+// in [0, 1], 0 = black; W = width, H = height. They need no stb_image.
+//
+// Decoding files (PNG, JPEG, BMP, GIF, PGM/PPM, TGA, ...) needs stb_image
+// (Debian's libstb-dev): include it before the implementation and link -lstb,
+//     #include <stb/stb_image.h>
+//     #define NNET_IMPLEMENTATION
+//     #include "nnet.h"                       cc prog.c -lstb -lm
+// NNET_NO_PNG (impl TU) forces decoding off. Without it the loaders return
+// NNET_ERR_UNSUPPORTED with a message saying how to enable it. Decoding caps
+// the image before allocating: NNET_IMAGE_MAX_SIDE (impl TU, default 8192)
+// pixels a side and NNET_IMAGE_MAX_PIXELS (default 2^26) in all. stb_image's
+// own global flip-on-load setting must be off (the default); nnet never sets it.
+typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
+
+// Step 1. image (H, W): if the median of the border pixels is above 0.5 the
+// background is light, so x = 1 - x everywhere. *inverted (may be NULL)
+// receives 1 if it inverted, else 0.
+NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted);
+// Step 2. image (H, W): x = clamp((x - background) / (max - background), 0, 1)
+// with background = median + 3 MAD (median absolute deviation) of the border
+// pixels, so paper, its noise and uneven light all become 0. NNET_ERR_FORMAT
+// ("no ink") when max - background < 0.1, e.g. a blank page.
+NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height);
+// Step 3. The smallest box holding every pixel > threshold of image (H, W).
+// NNET_ERR_FORMAT ("no ink") when there is none.
+NNETDEF int nnet_image_bounding_box(const float *image, int width, int height, float threshold,
+                                    nnet_image_box *box);
+// Step 4a. The size of a width x height box scaled so its longer side is
+// `side`, keeping the aspect ratio: the shorter side is rounded, at least 1.
+NNETDEF int nnet_image_fit_size(int width, int height, int side, int *fit_width, int *fit_height);
+// Step 4b. dst (dst_h, dst_w) = src (src_h, src_w) resampled by area
+// averaging: each output pixel is the mean of the source area it covers, so
+// the mean grey level is kept exactly. src rows are src_stride floats apart
+// (>= src_w), so src can point into a larger image to resize a crop.
+NNETDEF int nnet_image_resize_area(float *dst, int dst_w, int dst_h,
+                                   const float *src, int src_w, int src_h, int src_stride);
+// Step 5a. Centre of mass of image (H, W) in pixel indices: *cx = sum x v / sum v
+// (x = column index), *cy likewise. NNET_ERR_FORMAT when sum v <= 0.
+NNETDEF int nnet_image_center_of_mass(const float *image, int width, int height, float *cx, float *cy);
+// Step 5b. Zero dst (dst_h, dst_w) and copy src (src_h, src_w) into it, shifted
+// by a whole number of pixels so that src's centre of mass lands on pixel
+// (dst_w / 2, dst_h / 2), (14, 14) in 28x28 as in MNIST. Pixels that fall
+// outside dst are dropped.
+NNETDEF int nnet_image_paste_centered(float *dst, int dst_w, int dst_h, const float *src, int src_w, int src_h);
+// The whole pipeline on an 8-bit grey image grey (H, W), 0 = black:
+// pixels (784) = a 28x28 MNIST-style digit in [0, 1]. Allocates a float copy
+// of the image; H and W are capped like decoded images.
+NNETDEF int nnet_image_to_mnist(const unsigned char *grey, int width, int height, float *pixels /* (784) */);
+// Decode an image file held in memory (needs stb_image) and run the pipeline.
+// Colour is reduced to grey (stb's luma), transparency is composed over white.
+// The bytes stay the caller's. NNET_ERR_FORMAT carries stb's failure reason.
+NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, float *pixels /* (784) */);
 #ifndef NNET_NO_STDIO
 // Load an image of a handwritten digit (PNG, JPEG, BMP, GIF, PGM; needs
 // stb_image) and preprocess it the way MNIST was made into 784 floats in [0, 1].
@@ -3092,6 +3155,481 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 #endif
 
 // ---- 12. Image input -------------------------------------------------------
+// The MNIST recipe (LeCun et al.): the NIST digits were "size normalized to
+// fit in a 20x20 pixel box while preserving their aspect ratio", which made
+// grey anti-aliased edges, then "centered in a 28x28 image by computing the
+// center of mass of the pixels". Measured on data/mnist-sample the centre of
+// mass sits at pixel index (14.0, 14.0) +- 0.3, so that is where we put it.
+#ifndef NNET_IMAGE_MAX_SIDE
+#define NNET_IMAGE_MAX_SIDE 8192
+#endif
+#ifndef NNET_IMAGE_MAX_PIXELS
+#define NNET_IMAGE_MAX_PIXELS (1 << 26)
+#endif
+#define NNET__IMAGE_MAX_BYTES (1 << 28)   /* largest image file read: 256 MiB */
+#define NNET__IMAGE_MIN_CONTRAST 0.1f     /* ink must differ this much from the background */
+#define NNET__IMAGE_INK 0.25f             /* after stretching, ink is > this (MNIST's boxes are 20 px at it) */
+#define NNET__MNIST_BOX 20
+#define NNET__MNIST_SIDE 28
+
+// Decoding is compiled in when the program included stb_image before this
+// implementation (its include guard is defined) and NNET_NO_PNG is not set.
+#if defined(STBI_INCLUDE_STB_IMAGE_H) && !defined(NNET_NO_PNG)
+#define NNET__IMAGE_STB 1
+#else
+#define NNET__IMAGE_STB 0
+#endif
+
+static int nnet__image_check(const char *fn, const void *image, int width, int height) {
+    if (!image) return nnet__fail(NNET_ERR_ARGUMENT, "%s: image is NULL", fn);
+    if (width < 1 || height < 1 || width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE ||
+        (double)width * height > (double)NNET_IMAGE_MAX_PIXELS)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: image is %dx%d, expected sides 1..%d and at most %d pixels",
+                          fn, width, height, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
+    return NNET_OK;
+}
+
+// Statistics of the border pixels (each counted once), where a photo or a
+// scan shows bare paper: their median and their median absolute deviation
+// (MAD), from 256-bin histograms so they need no allocation. Exact to 1/255,
+// the grain of 8-bit images. Both are robust: ink touching up to half of the
+// border does not move them.
+static int nnet__image_bin(float v) { return v > 0.0f ? (v < 1.0f ? (int)(v * 255.0f + 0.5f) : 255) : 0; } // NaN -> 0
+
+static void nnet__image_border_stats(const float *image, int width, int height, float *median, float *mad) {
+    size_t histogram[256], n = 0, seen;
+    int pass, x, y, bin, middle = 0;
+    for (pass = 0; pass < 2; pass++) {   // pass 0: the values; pass 1: their distances to the median
+        memset(histogram, 0, sizeof histogram);
+        n = 0;
+        for (y = 0; y < height; y++) {
+            int step = (y == 0 || y == height - 1) ? 1 : nnet__max(width - 1, 1);
+            for (x = 0; x < width; x += step) {
+                bin = nnet__image_bin(image[(size_t)y * (size_t)width + (size_t)x]);
+                histogram[pass == 0 ? bin : (bin > middle ? bin - middle : middle - bin)]++;
+                n++;
+            }
+        }
+        for (bin = 0, seen = 0; bin < 256; bin++) {
+            seen += histogram[bin];
+            if (2 * seen >= n) break;
+        }
+        if (pass == 0) middle = bin;
+    }
+    *median = (float)middle / 255.0f;
+    *mad = (float)bin / 255.0f;
+}
+
+NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted) {
+    size_t i, n;
+    float median, mad;
+    int status = nnet__image_check("nnet_image_invert_if_light", image, width, height), light;
+    if (inverted) *inverted = 0;
+    if (status != NNET_OK) return status;
+    nnet__image_border_stats(image, width, height, &median, &mad);
+    light = median > 0.5f;
+    n = (size_t)width * (size_t)height;
+    if (light) for (i = 0; i < n; i++) image[i] = 1.0f - image[i];
+    if (inverted) *inverted = light;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height) {
+    size_t i, n;
+    float background, median, mad, top = 0.0f, scale;
+    int status = nnet__image_check("nnet_image_stretch_contrast", image, width, height);
+    if (status != NNET_OK) return status;
+    n = (size_t)width * (size_t)height;
+    // Paper is the border's median give or take its spread: 3 MAD above the
+    // median covers noise (about 2 sigma) and uneven light, so that all of it
+    // becomes 0, as MNIST's background is.
+    nnet__image_border_stats(image, width, height, &median, &mad);
+    background = median + 3.0f * mad;
+    for (i = 0; i < n; i++) if (image[i] > top) top = image[i];
+    if (top > 1.0f) top = 1.0f;
+    if (!(top - background >= NNET__IMAGE_MIN_CONTRAST))
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_stretch_contrast: no ink in the %dx%d image: the strongest "
+                          "pixel (%.3f) is within %.2f of the background (%.3f); expected a digit darker or lighter "
+                          "than its background", width, height, (double)top, (double)NNET__IMAGE_MIN_CONTRAST,
+                          (double)background);
+    scale = 1.0f / (top - background);
+    for (i = 0; i < n; i++) {
+        float v = (image[i] - background) * scale;
+        image[i] = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+    }
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_bounding_box(const float *image, int width, int height, float threshold,
+                                    nnet_image_box *box) {
+    int x, y, x0 = width, y0 = height, x1 = -1, y1 = -1;
+    int status = nnet__image_check("nnet_image_bounding_box", image, width, height);
+    if (status != NNET_OK) return status;
+    if (!box) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_bounding_box: box is NULL");
+    for (y = 0; y < height; y++) {
+        const float *row = image + (size_t)y * (size_t)width;
+        for (x = 0; x < width; x++)
+            if (row[x] > threshold) {
+                if (x < x0) x0 = x;
+                if (x > x1) x1 = x;
+                if (y0 == height) y0 = y;
+                y1 = y;
+            }
+    }
+    if (x1 < 0) {
+        box->x = box->y = box->width = box->height = 0;
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_bounding_box: no ink in the %dx%d image: no pixel is above %g",
+                          width, height, (double)threshold);
+    }
+    box->x = x0; box->y = y0; box->width = x1 - x0 + 1; box->height = y1 - y0 + 1;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_fit_size(int width, int height, int side, int *fit_width, int *fit_height) {
+    int longer, shorter;
+    if (!fit_width || !fit_height) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_fit_size: NULL output");
+    if (width < 1 || height < 1 || side < 1 || side > NNET_MAX_DIM)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_fit_size: box %dx%d into side %d, expected all >= 1",
+                          width, height, side);
+    longer = nnet__max(width, height);
+    shorter = nnet__min(width, height);
+    // round(side * shorter / longer) in exact integer arithmetic, at least 1.
+    shorter = (int)(((int64_t)2 * side * shorter + longer) / (2 * (int64_t)longer));
+    if (shorter < 1) shorter = 1;
+    *fit_width = width >= height ? side : shorter;
+    *fit_height = width >= height ? shorter : side;
+    return NNET_OK;
+}
+
+// Area averaging in exact integer coordinates: scale the source by dst_w and
+// the destination by src_w, so source column i covers [i dst_w, (i+1) dst_w)
+// and destination column j covers [j src_w, (j+1) src_w). Their overlap is
+// the weight; dividing by src_w src_h (one destination pixel's area in these
+// units, per axis) gives the mean.
+static int nnet__overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+    int64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
+    return hi > lo ? (int)(hi - lo) : 0;
+}
+
+NNETDEF int nnet_image_resize_area(float *dst, int dst_w, int dst_h,
+                                   const float *src, int src_w, int src_h, int src_stride) {
+    int status, i, j, x, y;
+    double norm;
+    if ((status = nnet__image_check("nnet_image_resize_area", dst, dst_w, dst_h)) != NNET_OK) return status;
+    if ((status = nnet__image_check("nnet_image_resize_area", src, src_w, src_h)) != NNET_OK) return status;
+    if (src_stride < src_w)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_resize_area: src_stride %d is less than src_w %d",
+                          src_stride, src_w);
+    norm = 1.0 / ((double)src_w * (double)src_h);
+    for (i = 0; i < dst_h; i++) {
+        int64_t r0 = (int64_t)i * src_h, r1 = r0 + src_h;
+        int y_first = (int)(r0 / dst_h), y_last = (int)((r1 - 1) / dst_h);
+        for (j = 0; j < dst_w; j++) {
+            int64_t c0 = (int64_t)j * src_w, c1 = c0 + src_w;
+            int x_first = (int)(c0 / dst_w), x_last = (int)((c1 - 1) / dst_w);
+            double sum = 0.0;
+            for (y = y_first; y <= y_last; y++) {
+                const float *row = src + (size_t)y * (size_t)src_stride;
+                double row_sum = 0.0;
+                int wy = nnet__overlap(r0, r1, (int64_t)y * dst_h, (int64_t)(y + 1) * dst_h);
+                for (x = x_first; x <= x_last; x++)
+                    row_sum += (double)nnet__overlap(c0, c1, (int64_t)x * dst_w, (int64_t)(x + 1) * dst_w) * row[x];
+                sum += wy * row_sum;
+            }
+            dst[(size_t)i * (size_t)dst_w + (size_t)j] = (float)(sum * norm);
+        }
+    }
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_center_of_mass(const float *image, int width, int height, float *cx, float *cy) {
+    double mass = 0.0, mx = 0.0, my = 0.0;
+    int x, y, status = nnet__image_check("nnet_image_center_of_mass", image, width, height);
+    if (status != NNET_OK) return status;
+    if (!cx || !cy) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_center_of_mass: NULL output");
+    for (y = 0; y < height; y++) {
+        const float *row = image + (size_t)y * (size_t)width;
+        double row_mass = 0.0;
+        for (x = 0; x < width; x++) { row_mass += row[x]; mx += (double)x * row[x]; }
+        mass += row_mass; my += (double)y * row_mass;
+    }
+    if (!(mass > 0.0))
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_center_of_mass: the %dx%d image has no ink (total %g)",
+                          width, height, mass);
+    *cx = (float)(mx / mass);
+    *cy = (float)(my / mass);
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_paste_centered(float *dst, int dst_w, int dst_h, const float *src, int src_w, int src_h) {
+    float cx, cy;
+    int status, x, y, dx, dy;
+    if ((status = nnet__image_check("nnet_image_paste_centered", dst, dst_w, dst_h)) != NNET_OK) return status;
+    if ((status = nnet_image_center_of_mass(src, src_w, src_h, &cx, &cy)) != NNET_OK) return status;
+    // Whole-pixel shift, rounded: the centre lands within half a pixel.
+    dx = (int)floor((double)(dst_w / 2) - cx + 0.5);
+    dy = (int)floor((double)(dst_h / 2) - cy + 0.5);
+    memset(dst, 0, (size_t)dst_w * (size_t)dst_h * sizeof(float));
+    for (y = 0; y < src_h; y++) {
+        if (y + dy < 0 || y + dy >= dst_h) continue;
+        for (x = 0; x < src_w; x++)
+            if (x + dx >= 0 && x + dx < dst_w)
+                dst[(size_t)(y + dy) * (size_t)dst_w + (size_t)(x + dx)] = src[(size_t)y * (size_t)src_w + (size_t)x];
+    }
+    return NNET_OK;
+}
+
+// Steps 1-5 on a float image, which it overwrites.
+static int nnet__image_to_mnist(float *image, int width, int height, float *pixels) {
+    float digit[NNET__MNIST_BOX * NNET__MNIST_BOX];
+    nnet_image_box box;
+    int fit_w, fit_h, status;
+    if ((status = nnet_image_invert_if_light(image, width, height, NULL)) != NNET_OK) return status;
+    if ((status = nnet_image_stretch_contrast(image, width, height)) != NNET_OK) return status;
+    if ((status = nnet_image_bounding_box(image, width, height, NNET__IMAGE_INK, &box)) != NNET_OK) return status;
+    if ((status = nnet_image_fit_size(box.width, box.height, NNET__MNIST_BOX, &fit_w, &fit_h)) != NNET_OK) return status;
+    if ((status = nnet_image_resize_area(digit, fit_w, fit_h, image + (size_t)box.y * (size_t)width + (size_t)box.x,
+                                         box.width, box.height, width)) != NNET_OK) return status;
+    return nnet_image_paste_centered(pixels, NNET__MNIST_SIDE, NNET__MNIST_SIDE, digit, fit_w, fit_h);
+}
+
+NNETDEF int nnet_image_to_mnist(const unsigned char *grey, int width, int height, float *pixels) {
+    float *image;
+    size_t i, n;
+    int status = nnet__image_check("nnet_image_to_mnist", grey, width, height);
+    if (status != NNET_OK) return status;
+    if (!pixels) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_to_mnist: pixels is NULL");
+    n = (size_t)width * (size_t)height;
+    image = (float *)nnet__alloc(nnet__bytes(n, sizeof(float), 1), "nnet_image_to_mnist");
+    if (!image) return NNET_ERR_MEMORY;
+    for (i = 0; i < n; i++) image[i] = (float)grey[i] * (1.0f / 255.0f);
+    status = nnet__image_to_mnist(image, width, height, pixels);
+    NNET_FREE(image);
+    return status;
+}
+
+#if NNET__IMAGE_STB
+// Put "where: " in front of the current message, keeping the status.
+static int nnet__image_prefix(int status, const char *fn, const char *path) {
+    char inner[sizeof nnet__message];
+    memcpy(inner, nnet__message, sizeof inner);
+    if (path) return nnet__fail(status, "%s: \"%s\": %s", fn, path, inner);
+    return nnet__fail(status, "%s: %s", fn, inner);
+}
+
+// stb_image has a long record of fuzz-found bugs, so it is used defensively:
+// the header is read first and oversized images are refused before anything
+// is decoded or allocated; we ask for one grey channel (two when there is
+// alpha) and never flip; stb's failure reason is copied into our message.
+// Messages here have no function name; the callers put theirs in front.
+static int nnet__image_too_large(unsigned long width, unsigned long height) {
+    return nnet__fail(NNET_ERR_FORMAT, "image is %lux%lu, expected sides 1..%d and at most %d pixels "
+                      "(NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS); refused before decoding",
+                      width, height, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
+}
+
+// Debian's libstb is stb_image 2.27, whose JPEG decoder trusts two things a
+// hostile file controls. A scan may name a Huffman table that no DHT segment
+// defined: the decoder then walks uninitialised memory as a table and reads
+// far out of bounds (fuzz/fuzz_image.c found this as a SEGV inside libstb).
+// And a DHT table may declare more than 256 codes, which overflows its arrays
+// (nothings/stb#1289, CVE-2022-28042). So walk the JPEG markers first, the
+// way stb will read them, and refuse such files. Anything else irregular is
+// left for stb to report.
+static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
+    unsigned defined = 0;                 // bit 4 class + id: DC tables 0-3, AC tables 4-7
+    int progressive = 0;
+    size_t i = 2;
+    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8) return NNET_OK;
+    while (i + 4 <= n) {
+        unsigned m = p[i + 1], length, k;
+        const unsigned char *segment = p + i + 4;
+        size_t available;
+        if (p[i] != 0xFF || m == 0xFF || m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+            i += (p[i] == 0xFF && m != 0xFF) ? 2 : 1;   // entropy-coded data, fill, stuffed 0, RSTn
+            continue;
+        }
+        if (m == 0xD9) break;                           // end of image
+        length = (unsigned)p[i + 2] << 8 | p[i + 3];
+        if (length < 2) break;
+        available = n - (i + 4);                        // stb reads past a short segment, so do we
+        if (m == 0xC2) progressive = 1;
+        if (m == 0xC4) {                                // DHT: class/id byte, 16 counts, the values
+            for (k = 0; k + 2 < length && k < available; ) {
+                unsigned table = segment[k], codes = 0, c;
+                for (c = 1; c <= 16 && k + c < available; c++) codes += segment[k + c];
+                if (codes > 256)
+                    return nnet__fail(NNET_ERR_FORMAT, "JPEG Huffman table %s %u declares %u codes, more than 256 "
+                                      "(refused: stb_image 2.27 would overflow its tables)",
+                                      table >> 4 ? "AC" : "DC", table & 15, codes);
+                if ((table >> 4) <= 1 && (table & 15) <= 3) defined |= 1u << ((table >> 4) * 4 + (table & 15));
+                k += 17 + codes;
+            }
+        } else if (m == 0xDA && available >= 1) {       // SOS: count, (component, DC/AC table) pairs, Ss, Se, Ah/Al
+            unsigned count = segment[0], c, ss, ah;
+            if (available < 1 + 2 * (size_t)count + 3) break;
+            ss = segment[1 + 2 * count];
+            ah = segment[3 + 2 * count] >> 4;
+            for (c = 0; c < count; c++) {
+                unsigned dc = segment[2 + 2 * c] >> 4, ac = segment[2 + 2 * c] & 15;
+                int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
+                if (dc > 3 || ac > 3) continue;         // stb refuses these itself
+                if ((need_dc && !(defined & (1u << dc))) || (need_ac && !(defined & (1u << (4 + ac)))))
+                    return nnet__fail(NNET_ERR_FORMAT, "JPEG scan uses Huffman table %s %u, which no DHT segment "
+                                      "defined before it (refused: stb_image 2.27 would read uninitialised memory)",
+                                      need_dc && !(defined & (1u << dc)) ? "DC" : "AC",
+                                      need_dc && !(defined & (1u << dc)) ? dc : ac);
+            }
+        }
+        i += 2 + (size_t)length;
+    }
+    return NNET_OK;
+}
+
+static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
+    const stbi_uc *data = (const stbi_uc *)bytes;
+    stbi_uc *decoded;
+    int width, height, channels, want, got_w, got_h, got_c, status;
+    if (size > (size_t)NNET__IMAGE_MAX_BYTES)
+        return nnet__fail(NNET_ERR_FORMAT, "image data is %zu bytes, more than the %d accepted",
+                          size, NNET__IMAGE_MAX_BYTES);
+    // stb_image refuses a PNG over 2^30 bytes itself but then reports only
+    // "unknown image type", so read the PNG header's size to say why.
+    if (size >= 24 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(data + 12, "IHDR", 4) == 0) {
+        unsigned long png_w = (unsigned long)data[16] << 24 | (unsigned long)data[17] << 16 | (unsigned long)data[18] << 8 | data[19];
+        unsigned long png_h = (unsigned long)data[20] << 24 | (unsigned long)data[21] << 16 | (unsigned long)data[22] << 8 | data[23];
+        if (png_w > NNET_IMAGE_MAX_SIDE || png_h > NNET_IMAGE_MAX_SIDE)
+            return nnet__image_too_large(png_w, png_h);
+    }
+    if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
+    if (!stbi_info_from_memory(data, (int)size, &width, &height, &channels)) {
+        const char *why = stbi_failure_reason();
+        return nnet__fail(NNET_ERR_FORMAT, "not a readable image (%zu bytes): stb_image says \"%s\"",
+                          size, why ? why : "unknown format");
+    }
+    if (width < 1 || height < 1 || width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE ||
+        (double)width * height > (double)NNET_IMAGE_MAX_PIXELS)
+        return nnet__image_too_large((unsigned long)width, (unsigned long)height);
+    want = (channels == 2 || channels == 4) ? 2 : 1;   // grey, or grey + alpha
+    decoded = stbi_load_from_memory(data, (int)size, &got_w, &got_h, &got_c, want);
+    if (!decoded) {
+        const char *why = stbi_failure_reason();
+        return nnet__fail(NNET_ERR_FORMAT, "could not decode the %dx%d image: stb_image says \"%s\"",
+                          width, height, why ? why : "unknown error");
+    }
+    if (got_w != width || got_h != height) {
+        stbi_image_free(decoded);
+        return nnet__fail(NNET_ERR_FORMAT, "the image header says %dx%d but %dx%d pixels were decoded",
+                          width, height, got_w, got_h);
+    }
+    if (want == 2) {
+        // Compose over white (a transparent page is white paper), in place:
+        // pixel i is read from bytes 2i, 2i+1 before byte i is written.
+        size_t i, n = (size_t)width * (size_t)height;
+        for (i = 0; i < n; i++) {
+            unsigned grey = decoded[2 * i], alpha = decoded[2 * i + 1];
+            decoded[i] = (stbi_uc)((grey * alpha + 255u * (255u - alpha) + 127u) / 255u);
+        }
+    }
+    status = nnet_image_to_mnist(decoded, width, height, pixels);
+    stbi_image_free(decoded);
+    return status;
+}
+#endif
+
+#ifdef NNET_NO_PNG
+#define NNET__IMAGE_HOW_TO_ENABLE "image decoding is compiled out by NNET_NO_PNG: remove that define, " \
+    "#include <stb/stb_image.h> before #define NNET_IMPLEMENTATION and link with -lstb"
+#else
+#define NNET__IMAGE_HOW_TO_ENABLE "image decoding is not compiled in: #include <stb/stb_image.h> before " \
+    "#define NNET_IMPLEMENTATION and #include \"nnet.h\", and link with -lstb (Debian: apt-get install libstb-dev)"
+#endif
+
+NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, float *pixels) {
+    if (!bytes || !pixels)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_load_mnist_from_memory: bytes %p and pixels %p, expected both non-NULL",
+                          bytes, (void *)pixels);
+#if NNET__IMAGE_STB
+    {
+        int status = nnet__image_decode(bytes, size, pixels);
+        return status == NNET_OK ? status : nnet__image_prefix(status, "nnet_image_load_mnist_from_memory", NULL);
+    }
+#else
+    (void)size;
+    return nnet__fail(NNET_ERR_UNSUPPORTED, "nnet_image_load_mnist_from_memory: " NNET__IMAGE_HOW_TO_ENABLE);
+#endif
+}
+
+#ifndef NNET_NO_STDIO
+#if NNET__IMAGE_STB
+#include <errno.h>
+// Read a whole file of at most `limit` bytes into *out (NNET_FREE it). Reads
+// in growing chunks, so pipes work and a directory fails on the read. The
+// messages have no function name; the caller puts its own in front.
+static int nnet__image_read_file(const char *path, size_t limit, unsigned char **out, size_t *size) {
+    FILE *f;
+    unsigned char *buffer = NULL;
+    size_t capacity = 0, used = 0;
+    int status;
+    errno = 0;
+    f = fopen(path, "rb");
+    if (!f) return nnet__fail(NNET_ERR_IO, "cannot open: %s", errno ? strerror(errno) : "fopen failed");
+    for (;;) {
+        size_t got;
+        if (used == capacity) {
+            size_t grown = capacity ? 2 * capacity : 65536;
+            unsigned char *bigger;
+            if (capacity > limit) {
+                status = nnet__fail(NNET_ERR_FORMAT, "the file is larger than the %zu bytes accepted for an image", limit);
+                break;
+            }
+            if (grown > limit + 1) grown = limit + 1;
+            bigger = (unsigned char *)nnet__alloc(grown, "reading the image file");
+            if (!bigger) { status = NNET_ERR_MEMORY; break; }
+            if (used) memcpy(bigger, buffer, used);
+            NNET_FREE(buffer);
+            buffer = bigger; capacity = grown;
+        }
+        errno = 0;
+        got = fread(buffer + used, 1, capacity - used, f);
+        used += got;
+        if (got > 0) continue;
+        if (ferror(f)) {
+            status = nnet__fail(NNET_ERR_IO, "cannot read: %s", errno ? strerror(errno) : "read error");
+            break;
+        }
+        if (used == 0) { status = nnet__fail(NNET_ERR_FORMAT, "the file is empty"); break; }
+        fclose(f);
+        *out = buffer; *size = used;
+        return NNET_OK;
+    }
+    NNET_FREE(buffer);
+    fclose(f);
+    return status;
+}
+#endif
+
+NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
+#if NNET__IMAGE_STB
+    unsigned char *bytes = NULL;
+    size_t size = 0;
+    int status;
+#endif
+    if (!path || !pixels)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_load_mnist: path %p and pixels %p, expected both non-NULL",
+                          (const void *)path, (void *)pixels);
+#if NNET__IMAGE_STB
+    status = nnet__image_read_file(path, NNET__IMAGE_MAX_BYTES, &bytes, &size);
+    if (status == NNET_OK) {
+        status = nnet__image_decode(bytes, size, pixels);
+        NNET_FREE(bytes);
+    }
+    return status == NNET_OK ? status : nnet__image_prefix(status, "nnet_image_load_mnist", path);
+#else
+    return nnet__fail(NNET_ERR_UNSUPPORTED, "nnet_image_load_mnist: cannot load \"%s\": " NNET__IMAGE_HOW_TO_ENABLE, path);
+#endif
+}
+#endif
 
 // ---- 13. Model files -------------------------------------------------------
 // Layout (docs/model-format.md has it byte by byte):
