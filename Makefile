@@ -19,7 +19,7 @@ STB      = /usr/include/stb/stb_image.h
 
 .PHONY: all test sanitize demo bench examples fuzz clean deps install uninstall
 
-all: examples $(TESTS)
+all: examples $(TESTS) $(COMPILE_TESTS)
 
 # stb_image (Debian's libstb-dev) decodes images and inflates .gz files.
 deps: $(STB)
@@ -40,9 +40,24 @@ tests/test_%: tests/test_%.c nnet.h tests/test.h | deps
 tests/asan_%: tests/test_%.c nnet.h tests/test.h | deps
 	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. $< -o $@ $(LDLIBS)
 
+# Compile tests (see tests/test_compile.c): two C units; a C++ unit with the
+# implementation linked to a C unit; NNET_STATIC.
+COMPILE_SRC = tests/test_compile.c tests/compile_second.c
+COMPILE_TESTS = tests/test_compile_cpp tests/test_compile_static
+tests/test_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
+	$(CC) $(ALL_CFLAGS) $(COMPILE_SRC) -o $@ $(LDLIBS)
+tests/asan_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
+	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. $(COMPILE_SRC) -o $@ $(LDLIBS)
+tests/test_compile_cpp: $(COMPILE_SRC) nnet.h tests/test.h | deps
+	$(CC) $(ALL_CFLAGS) -c tests/compile_second.c -o $@-second.o
+	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Werror $(CFLAGS) $(OPENMP) -I. -c tests/test_compile.c -o $@-first.o
+	$(CXX) $(OPENMP) $@-first.o $@-second.o -o $@ $(LDLIBS) && rm -f $@-first.o $@-second.o
+tests/test_compile_static: tests/test_compile.c nnet.h tests/test.h | deps
+	$(CC) $(ALL_CFLAGS) -DNNET_STATIC $< -o $@ $(LDLIBS)
+
 # The whole suite, normal build then ASan/UBSan build; one closing line.
-test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
-	@sh tests/run.sh $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
+test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
+	@sh tests/run.sh $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
 
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
@@ -83,4 +98,4 @@ bench: bench/bench
 	/usr/bin/python3 bench/compare.py
 
 clean:
-	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench
+	rm -f $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o

@@ -216,7 +216,7 @@ static void test_file_errors(void) {
     CHECK(nnet_idx_load("tests/data/idx") == NULL);
     CHECK_MESSAGE("'tests/data/idx' is a directory");
     CHECK(nnet_idx_load(DIR "no-such-file.idx") == NULL);
-    CHECK_MESSAGE("cannot open 'tests/data/idx/no-such-file.idx'");
+    CHECK_MESSAGE("could not open 'tests/data/idx/no-such-file.idx'");
     CHECK(nnet_idx_load(NULL) == NULL);
     CHECK_MESSAGE("path is NULL");
 }
