@@ -196,7 +196,8 @@ def groups(lines):
         if line.startswith("//"):
             if code:
                 flush()
-            comment.append(line[2:].strip())
+            text = line[2:]
+            comment.append(text[1:] if text.startswith(" ") else text)
             continue
         # a declaration line
         code.append(line)
@@ -207,6 +208,35 @@ def groups(lines):
             continuation = not depth and not line.split("//")[0].rstrip().endswith(";")
     flush()
     return yield_list
+
+
+def render_comment(lines):
+    """Comment lines as markdown: plain lines join into paragraphs, an empty
+    comment line breaks a paragraph, lines indented by 2+ spaces (code in a
+    comment) become a code block."""
+    out, paragraph, code = [], [], []
+
+    def close():
+        if paragraph:
+            out.append(" ".join(paragraph))
+            paragraph.clear()
+        if code:
+            out.append("```\n" + "\n".join(code) + "\n```")
+            code.clear()
+
+    for line in lines:
+        if line.startswith("  ") and line.strip():
+            if paragraph:
+                close()
+            code.append(line.rstrip())
+        elif not line.strip():
+            close()
+        else:
+            if code:
+                close()
+            paragraph.append(line.strip())
+    close()
+    return "\n\n".join(out)
 
 
 def anchor(title):
@@ -264,10 +294,10 @@ def main():
             contents.append([title, current_names])
             continue
         if not code:
-            body.append(" ".join(comment) + "\n")
+            body.append(render_comment(comment) + "\n")
             continue
         body.append("```c\n" + "\n".join(code) + "\n```")
-        prose = " ".join(comment)
+        prose = render_comment(comment)
         if prose:
             body.append(prose)
         notes = []
