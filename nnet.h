@@ -2332,7 +2332,7 @@ static int nnet__idx_parse(const unsigned char *p, size_t size, const char *who,
                    who, name, type);
     }
     if (rank < 1 || rank > NNET_IDX_MAX_RANK) {
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has rank %d (magic byte 4), expected 1..%d dimensions",
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has rank %d (its 4th byte), expected 1..%d dimensions",
                    who, name, rank, NNET_IDX_MAX_RANK);
     }
     header = 4 + 4 * (size_t)rank;
@@ -2353,7 +2353,7 @@ static int nnet__idx_parse(const unsigned char *p, size_t size, const char *who,
         count *= dims[d];
     }
     if (d < rank || count > SIZE_MAX / element) {
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s elements of %zu bytes: the product overflows a size_t, so the header is corrupt",
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s elements of %zu bytes each: the product overflows a size_t, so the header is corrupt",
                    who, name, shape, element);
     }
     bytes = count * element;
@@ -2485,8 +2485,10 @@ static int nnet__gunzip(const unsigned char *p, size_t size, const char *who, co
     if (n < 0) {
         reason = stbi_failure_reason();
         NNET_FREE(buffer);
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has a corrupt deflate stream, or one longer than the %lu bytes its ISIZE says (stb_image: %s): the file is truncated or corrupt",
-                          who, name, (unsigned long)isize, reason ? reason : "no reason given");
+        // stb_image does not name every failure (a reserved block type sets no
+        // reason), so its last message is quoted only as that.
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has a corrupt deflate stream, or one longer than the %lu bytes its ISIZE says (last stb_image error: %s): the file is truncated or corrupt",
+                          who, name, (unsigned long)isize, reason ? reason : "none");
     }
     if ((uint32_t)n != isize) {
         NNET_FREE(buffer);
