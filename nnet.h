@@ -1486,12 +1486,16 @@ NNETDEF double nnet_cross_entropy_forward(nnet_mat Z, nnet_mat T) {
     return total / Z.rows;
 }
 
+// D = (Y - T) * scale: every loss gradient below has this form.
+static void nnet__scaled_difference(nnet_mat D, nnet_mat Y, nnet_mat T, float scale) {
+    size_t n = nnet__count(Y), k;
+    NNET_ASSERT(D.rows == Y.rows && D.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
+    for (k = 0; k < n; k++) D.data[k] = (Y.data[k] - T.data[k]) * scale;
+}
+
 // dL/dz = (p - t) / B: the softmax Jacobian and the log cancel.
 NNETDEF void nnet_cross_entropy_backward(nnet_mat dZ, nnet_mat P, nnet_mat T) {
-    size_t n = nnet__count(P), k;
-    float scale = 1.0f / (float)P.rows;
-    NNET_ASSERT(dZ.rows == P.rows && dZ.cols == P.cols && T.rows == P.rows && T.cols == P.cols);
-    for (k = 0; k < n; k++) dZ.data[k] = (P.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dZ, P, T, 1.0f / (float)P.rows);
 }
 
 // -[t log s(z) + (1-t) log(1 - s(z))] = max(z,0) - z t + log(1 + e^-|z|),
@@ -1509,10 +1513,7 @@ NNETDEF double nnet_binary_cross_entropy_forward(nnet_mat Z, nnet_mat T) {
 
 // dL/dz = (p - t) / (B O): the sigmoid's derivative p(1-p) cancels.
 NNETDEF void nnet_binary_cross_entropy_backward(nnet_mat dZ, nnet_mat P, nnet_mat T) {
-    size_t n = nnet__count(P), k;
-    float scale = 1.0f / (float)n;
-    NNET_ASSERT(dZ.rows == P.rows && dZ.cols == P.cols && T.rows == P.rows && T.cols == P.cols);
-    for (k = 0; k < n; k++) dZ.data[k] = (P.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dZ, P, T, 1.0f / (float)nnet__count(P));
 }
 
 // L = 1/(B O) sum (y - t)^2
@@ -1529,10 +1530,7 @@ NNETDEF double nnet_mse_forward(nnet_mat Y, nnet_mat T) {
 
 // dL/dy = 2 (y - t) / (B O)
 NNETDEF void nnet_mse_backward(nnet_mat dY, nnet_mat Y, nnet_mat T) {
-    size_t n = nnet__count(Y), k;
-    float scale = 2.0f / (float)n;
-    NNET_ASSERT(dY.rows == Y.rows && dY.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
-    for (k = 0; k < n; k++) dY.data[k] = (Y.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dY, Y, T, 2.0f / (float)nnet__count(Y));
 }
 
 // ---- 6. Initialisers -------------------------------------------------------
