@@ -36,6 +36,12 @@
       NNET_MAX_DIM         impl TU   largest dimension accepted from a caller or
                                      a file; default 16777216 (2^24)
       NNET_NO_STDIO        all TUs   drop every function that takes a FILE* or a path
+      NNET_NO_SIMD         impl TU   portable C kernels even where AVX2/AVX-512 is on
+      NNET_USE_CBLAS       impl TU   matrix products through cblas_sgemm (link a
+                                     CBLAS, e.g. -lopenblas), for comparison
+      -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
+                                     the products on that many threads; without it
+                                     they run on one. Results are bit-identical.
 
    CONVENTIONS
       Shapes. Matrices are float32, row-major, one sample per row. In shape
@@ -1680,12 +1686,14 @@ static size_t nnet__min_size(size_t a, size_t b) { return a < b ? a : b; }
 // One pass of the step over parameters [from, to), VL at a time (masked at
 // the end). With write = 0 it only checks and returns 1 when every updated
 // weight u would be finite: u - u is 0 for a finite u and NaN otherwise, and
-// the sum of those stays 0 exactly when all are finite.
+// the sum of those stays 0 exactly when all are finite. The writing pass runs
+// backwards, so it starts on what the checking pass left in the cache.
 static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov, int write) {
     float *w = net->parameters, *g = net->gradients, *v = net->velocity;
     nnet__vec vlr = nnet__vset1(lr), vmu = nnet__vset1(mu), bad = nnet__vzero();
-    size_t k;
-    for (k = from; k < to; k += NNET__VL) {
+    size_t blocks = (to - from + NNET__VL - 1) / NNET__VL, b;
+    for (b = 0; b < blocks; b++) {
+        size_t k = from + (write ? blocks - 1 - b : b) * NNET__VL;
         int n = to - k < NNET__VL ? (int)(to - k) : NNET__VL, full = n == NNET__VL;
         nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, n);
         nnet__vec vk = full ? nnet__vload(v + k) : nnet__vloadn(v + k, n);
