@@ -788,14 +788,23 @@ typedef __m512 nnet__vec;
 #define nnet__vrelu(a) _mm512_max_ps(a, _mm512_setzero_ps())          // NaN -> 0, as the scalar relu
 #define nnet__vwhere_pos(y, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), x) // y > 0 ? x : 0
 #define nnet__vsum(v) _mm512_reduce_add_ps(v)
+// out[0..3] = the lane sums of a, b, c, d, each added as ((x0+x2)+(x1+x3)) within
+// 128-bit quarters, then the quarters ((q0+q2)+(q1+q3)): the same for all four.
+static void nnet__vsum4(float *out, __m512 a, __m512 b, __m512 c, __m512 d) {
+    __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    __m512 s = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xEE));
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
 #elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 typedef __m256 nnet__vec;
 #define NNET__VL 8
 #define NNET__MR 6
 #define NNET__NV 2
-#define NNET__DM 3
-#define NNET__DN 3
+#define NNET__DM 2
+#define NNET__DN 4
 #define nnet__vzero() _mm256_setzero_ps()
 #define nnet__vset1(x) _mm256_set1_ps(x)
 #define nnet__vload(p) _mm256_loadu_ps(p)
@@ -813,6 +822,12 @@ static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   // as the AVX-512 one
+    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
+    __m256 h = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xEE));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
 #else
 typedef float nnet__vec;   // portable C: one lane, plain multiply-add
@@ -834,6 +849,7 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #define nnet__vrelu(a) ((a) > 0.0f ? (a) : 0.0f)
 #define nnet__vwhere_pos(y, x) ((y) > 0.0f ? (x) : 0.0f)
 #define nnet__vsum(v) (v)
+#define nnet__vsum4(out, a, b, c, d) ((out)[0] = (a), (out)[1] = (b), (out)[2] = (c), (out)[3] = (d))
 #endif
 #define NNET__NR (NNET__NV * NNET__VL)
 // The kernels' short fixed loops must be unrolled so the accumulators live in
@@ -945,17 +961,18 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
             for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vfma(av[r], bv[c], acc[r][c]);
     }
     NNET__UNROLL
-    for (r = 0; r < NNET__DM; r++)
-        NNET__UNROLL
-        for (c = 0; c < NNET__DN; c++) {
-            float *out = C + (size_t)r * ldc + c, v;
-            if (r >= mr || c >= nr) continue;
-            v = e->alpha * nnet__vsum(acc[r][c]);
+    for (r = 0; r < NNET__DM; r++) {
+        float sum[4];
+        if (r >= mr) continue;
+        nnet__vsum4(sum, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);   // (DN is 4)
+        for (c = 0; c < nr; c++) {
+            float *out = C + (size_t)r * ldc + c, v = e->alpha * sum[c];
             if (e->beta != 0.0f) v += e->beta * *out;
             if (bias) v += bias[c];
             if (e->relu) v = v > 0.0f ? v : 0.0f;
             *out = v;
         }
+    }
 }
 
 // C += bias on every row, then C = max(C, 0) if relu: the output pass on its own.
