@@ -990,7 +990,7 @@ static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
 // columns of tiles, so no element is ever summed by two threads.
 static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
                              float beta, nnet_mat C, const float *bias, int relu, int threads) {
-    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), tm, tn, jt, tiles_n;
+    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), tm, tn, jt, tiles_n, chunk, i0;
     size_t lda = (size_t)A.cols, ldb = (size_t)B.cols, ldc = (size_t)C.cols;
     nnet__epilogue e;
     e.alpha = alpha; e.beta = beta; e.bias = bias; e.relu = relu;
@@ -1010,27 +1010,35 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
     tm = tb ? NNET__DM : NNET__MR;
     tn = tb ? NNET__DN : NNET__NR;
     tiles_n = (N + tn - 1) / tn;
+    // Rows of op(A) are taken `chunk` at a time, about 384 KB of them, so that
+    // they stay in L2 while every column tile passes over them (one chunk for
+    // the shapes of a small MLP).
+    chunk = nnet__max(tm, 98304 / nnet__max(K, 1) / tm * tm);
     // Too little work to pay for waking threads: stay on this one.
     if ((double)M * N * K < 65536.0 || tiles_n < 2) threads = 1;
     (void)threads;
+    for (i0 = 0; i0 < M; i0 += chunk) {
+        int i1 = nnet__min(M, i0 + chunk);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
 #endif
-    for (jt = 0; jt < tiles_n; jt++) {
-        int j = jt * tn, nr = nnet__min(tn, N - j), i;
-        for (i = 0; i < M; i += tm) {
-            int mr = nnet__min(tm, M - i);
-            float *c = C.data + (size_t)i * ldc + j;
-            const float *b = bias ? bias + j : NULL;
-            if (tb)
-                nnet__kernel_dot(K, mr, nr, A.data + (size_t)i * lda, lda, B.data + (size_t)j * ldb, ldb, c, ldc, b, &e);
-            else if (ta)   // op(A)(i, k) = A[k][i]
-                nnet__kernel_outer(K, mr, nr, A.data + i, 1, lda, B.data + j, ldb, c, ldc, b, &e);
-            else
-                nnet__kernel_outer(K, mr, nr, A.data + (size_t)i * lda, lda, 1, B.data + j, ldb, c, ldc, b, &e);
+        for (jt = 0; jt < tiles_n; jt++) {
+            int j = jt * tn, nr = nnet__min(tn, N - j), i;
+            for (i = i0; i < i1; i += tm) {
+                int mr = nnet__min(tm, i1 - i);
+                float *c = C.data + (size_t)i * ldc + j;
+                const float *b = bias ? bias + j : NULL;
+                if (tb)
+                    nnet__kernel_dot(K, mr, nr, A.data + (size_t)i * lda, lda, B.data + (size_t)j * ldb, ldb, c, ldc, b, &e);
+                else if (ta)   // op(A)(i, k) = A[k][i]
+                    nnet__kernel_outer(K, mr, nr, A.data + i, 1, lda, B.data + j, ldb, c, ldc, b, &e);
+                else
+                    nnet__kernel_outer(K, mr, nr, A.data + (size_t)i * lda, lda, 1, B.data + j, ldb, c, ldc, b, &e);
+            }
         }
     }
 }
+
 
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
