@@ -1043,6 +1043,9 @@ static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
 // threads never changes a bit. The vector width is fixed at compile time:
 // AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
 #ifdef NNET_USE_CBLAS
+#ifndef FORCE_OPENBLAS_COMPLEX_STRUCT
+#define FORCE_OPENBLAS_COMPLEX_STRUCT   // keep OpenBLAS's cblas.h from including <complex.h> (its I macro)
+#endif
 #include <cblas.h>   // link with -lopenblas (or any CBLAS)
 #endif
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
@@ -1269,20 +1272,47 @@ static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
     }
 }
 
+// One product, cut into tiles: column tile jt of rows [i0, i1) of C.
+typedef struct nnet__gemm_job {
+    nnet_transpose ta, tb;
+    int N, K, tm, tn;          // tm x tn: the kernel's tile
+    nnet_mat A, B, C;
+    const float *bias;
+    nnet__epilogue e;
+} nnet__gemm_job;
+
+static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
+    size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
+    int j = jt * g->tn, nr = nnet__min(g->tn, g->N - j), i;
+    const float *b = g->bias ? g->bias + j : NULL;
+    for (i = i0; i < i1; i += g->tm) {
+        int mr = nnet__min(g->tm, i1 - i);
+        float *c = g->C.data + (size_t)i * ldc + j;
+        if (g->tb)
+            nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
+                             c, ldc, b, &g->e);
+        else if (g->ta)   // op(A)(i, k) = A[k][i]
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + i, 1, lda, g->B.data + j, ldb, c, ldc, b, &g->e);
+        else
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, 1, g->B.data + j, ldb, c, ldc, b, &g->e);
+    }
+}
+
 // C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
 // The tile grid is the same for any thread count; each thread takes whole
 // columns of tiles, so no element is ever summed by two threads.
 static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
                              float beta, nnet_mat C, const float *bias, int relu, int threads) {
-    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), tm, tn, jt, tiles_n, chunk, i0;
-    size_t lda = (size_t)A.cols, ldb = (size_t)B.cols, ldc = (size_t)C.cols;
-    nnet__epilogue e;
-    e.alpha = alpha; e.beta = beta; e.bias = bias; e.relu = relu;
-    if (M == 0 || N == 0) return;
+    int M = C.rows, tiles_n, chunk, i0, jt;
+    nnet__gemm_job g;
+    g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
+    g.A = A; g.B = B; g.C = C; g.bias = bias;
+    g.e.alpha = alpha; g.e.beta = beta; g.e.bias = bias; g.e.relu = relu;
+    if (M == 0 || g.N == 0) return;
 #ifdef NNET_USE_CBLAS
     // For comparison: the BLAS product, then the bias and ReLU pass.
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
-                alpha, A.data, (int)lda, B.data, (int)ldb, beta, C.data, (int)ldc);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, g.N, g.K,
+                alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
     nnet__bias_relu(C, bias, relu);
     return;
 #endif
@@ -1291,38 +1321,28 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
         nnet__bias_relu(C, bias, relu);
         return;
     }
-    tm = tb ? NNET__DM : NNET__MR;
-    tn = tb ? NNET__DN : NNET__NR;
-    tiles_n = (N + tn - 1) / tn;
+    g.tm = tb ? NNET__DM : NNET__MR;
+    g.tn = tb ? NNET__DN : NNET__NR;
+    tiles_n = (g.N + g.tn - 1) / g.tn;
     // Rows of op(A) are taken `chunk` at a time, about 384 KB of them, so that
     // they stay in L2 while every column tile passes over them (one chunk for
     // the shapes of a small MLP).
-    chunk = nnet__max(tm, 98304 / nnet__max(K, 1) / tm * tm);
-    // Too little work to pay for waking threads: stay on this one.
-    if ((double)M * N * K < 65536.0 || tiles_n < 2) threads = 1;
-    (void)threads;
+    chunk = nnet__max(g.tm, 98304 / nnet__max(g.K, 1) / g.tm * g.tm);
+    // Too little work to pay for waking threads: stay on this one (and out of
+    // OpenMP altogether, whose entry costs about a microsecond).
+    if ((double)M * g.N * g.K < 65536.0 || tiles_n < 2) threads = 1;
     for (i0 = 0; i0 < M; i0 += chunk) {
         int i1 = nnet__min(M, i0 + chunk);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-#endif
-        for (jt = 0; jt < tiles_n; jt++) {
-            int j = jt * tn, nr = nnet__min(tn, N - j), i;
-            for (i = i0; i < i1; i += tm) {
-                int mr = nnet__min(tm, i1 - i);
-                float *c = C.data + (size_t)i * ldc + j;
-                const float *b = bias ? bias + j : NULL;
-                if (tb)
-                    nnet__kernel_dot(K, mr, nr, A.data + (size_t)i * lda, lda, B.data + (size_t)j * ldb, ldb, c, ldc, b, &e);
-                else if (ta)   // op(A)(i, k) = A[k][i]
-                    nnet__kernel_outer(K, mr, nr, A.data + i, 1, lda, B.data + j, ldb, c, ldc, b, &e);
-                else
-                    nnet__kernel_outer(K, mr, nr, A.data + (size_t)i * lda, lda, 1, B.data + j, ldb, c, ldc, b, &e);
-            }
+        if (threads <= 1) {
+            for (jt = 0; jt < tiles_n; jt++) nnet__gemm_column(&g, jt, i0, i1);
+            continue;
         }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static)
+#endif
+        for (jt = 0; jt < tiles_n; jt++) nnet__gemm_column(&g, jt, i0, i1);
     }
 }
-
 
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
@@ -2232,9 +2252,15 @@ NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int ne
     // Element-wise, so any split over threads gives the same bits.
     n = net->n_parameters;
     parts = n < 65536 ? 1 : net->threads;
+    if (parts <= 1) {   // outside OpenMP, whose entry costs about a microsecond
+        if (!nnet__sgd_pass(net, 0, n, learning_rate, momentum, nesterov, 0))
+            return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
+        nnet__sgd_pass(net, 0, n, learning_rate, momentum, nesterov, 1);
+        return NNET_OK;
+    }
     chunk = (n / (size_t)parts + NNET__VL - 1) / NNET__VL * NNET__VL;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite) if (parts > 1)
+#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite)
 #endif
     for (part = 0; part < parts; part++)
         finite = finite && nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk),
@@ -2242,7 +2268,7 @@ NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int ne
                                           learning_rate, momentum, nesterov, 0);
     if (!finite) return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+#pragma omp parallel for num_threads(parts) schedule(static)
 #endif
     for (part = 0; part < parts; part++)
         nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk), nnet__min_size(n, (size_t)(part + 1) * chunk),
