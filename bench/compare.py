@@ -121,7 +121,7 @@ def svg(path, rows):
     width, left, bar, gap = 660, 190, 18, 4
     y, out = 40, []
     out.append(f'<text x="10" y="20" font-size="14" font-weight="bold">784-128-10 on Fashion-MNIST: '
-               f'seconds per epoch on 1 core (median batch x batches; lower is better)</text>')
+               f's per epoch, 1 core (median batch; lower is better)</text>')
     for batch in (32, 128):
         out.append(f'<text x="10" y="{y + 12}" font-size="13" font-weight="bold">batch {batch}</text>')
         y += 18
