@@ -36,6 +36,12 @@
       NNET_MAX_DIM         impl TU   largest dimension accepted from a caller or
                                      a file; default 16777216 (2^24)
       NNET_NO_STDIO        all TUs   drop every function that takes a FILE* or a path
+      NNET_NO_SIMD         impl TU   portable C kernels even where AVX2/AVX-512 is on
+      NNET_USE_CBLAS       impl TU   matrix products through cblas_sgemm (link a
+                                     CBLAS, e.g. -lopenblas), for comparison
+      -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
+                                     the products on that many threads; without it
+                                     they run on one. Results are bit-identical.
       stb_image            impl TU   not a macro you define: #include <stb/stb_image.h>
                                      (Debian's libstb-dev) before the
                                      NNET_IMPLEMENTATION include and link -lstb, and
@@ -1053,6 +1059,9 @@ static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
 // threads never changes a bit. The vector width is fixed at compile time:
 // AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
 #ifdef NNET_USE_CBLAS
+#ifndef FORCE_OPENBLAS_COMPLEX_STRUCT
+#define FORCE_OPENBLAS_COMPLEX_STRUCT   // keep OpenBLAS's cblas.h from including <complex.h> (its I macro)
+#endif
 #include <cblas.h>   // link with -lopenblas (or any CBLAS)
 #endif
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
@@ -1082,14 +1091,23 @@ typedef __m512 nnet__vec;
 #define nnet__vrelu(a) _mm512_max_ps(a, _mm512_setzero_ps())          // NaN -> 0, as the scalar relu
 #define nnet__vwhere_pos(y, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), x) // y > 0 ? x : 0
 #define nnet__vsum(v) _mm512_reduce_add_ps(v)
+// out[0..3] = the lane sums of a, b, c, d, each added as ((x0+x2)+(x1+x3)) within
+// 128-bit quarters, then the quarters ((q0+q2)+(q1+q3)): the same for all four.
+static void nnet__vsum4(float *out, __m512 a, __m512 b, __m512 c, __m512 d) {
+    __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    __m512 s = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xEE));
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
 #elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 typedef __m256 nnet__vec;
 #define NNET__VL 8
 #define NNET__MR 6
 #define NNET__NV 2
-#define NNET__DM 3
-#define NNET__DN 3
+#define NNET__DM 2
+#define NNET__DN 4
 #define nnet__vzero() _mm256_setzero_ps()
 #define nnet__vset1(x) _mm256_set1_ps(x)
 #define nnet__vload(p) _mm256_loadu_ps(p)
@@ -1107,6 +1125,12 @@ static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   // as the AVX-512 one
+    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
+    __m256 h = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xEE));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
 #else
 typedef float nnet__vec;   // portable C: one lane, plain multiply-add
@@ -1128,6 +1152,7 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #define nnet__vrelu(a) ((a) > 0.0f ? (a) : 0.0f)
 #define nnet__vwhere_pos(y, x) ((y) > 0.0f ? (x) : 0.0f)
 #define nnet__vsum(v) (v)
+#define nnet__vsum4(out, a, b, c, d) ((out)[0] = (a), (out)[1] = (b), (out)[2] = (c), (out)[3] = (d))
 #endif
 #define NNET__NR (NNET__NV * NNET__VL)
 // The kernels' short fixed loops must be unrolled so the accumulators live in
@@ -1239,17 +1264,18 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
             for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vfma(av[r], bv[c], acc[r][c]);
     }
     NNET__UNROLL
-    for (r = 0; r < NNET__DM; r++)
-        NNET__UNROLL
-        for (c = 0; c < NNET__DN; c++) {
-            float *out = C + (size_t)r * ldc + c, v;
-            if (r >= mr || c >= nr) continue;
-            v = e->alpha * nnet__vsum(acc[r][c]);
+    for (r = 0; r < NNET__DM; r++) {
+        float sum[4];
+        if (r >= mr) continue;
+        nnet__vsum4(sum, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);   // (DN is 4)
+        for (c = 0; c < nr; c++) {
+            float *out = C + (size_t)r * ldc + c, v = e->alpha * sum[c];
             if (e->beta != 0.0f) v += e->beta * *out;
             if (bias) v += bias[c];
             if (e->relu) v = v > 0.0f ? v : 0.0f;
             *out = v;
         }
+    }
 }
 
 // C += bias on every row, then C = max(C, 0) if relu: the output pass on its own.
@@ -1262,20 +1288,47 @@ static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
     }
 }
 
+// One product, cut into tiles: column tile jt of rows [i0, i1) of C.
+typedef struct nnet__gemm_job {
+    nnet_transpose ta, tb;
+    int N, K, tm, tn;          // tm x tn: the kernel's tile
+    nnet_mat A, B, C;
+    const float *bias;
+    nnet__epilogue e;
+} nnet__gemm_job;
+
+static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
+    size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
+    int j = jt * g->tn, nr = nnet__min(g->tn, g->N - j), i;
+    const float *b = g->bias ? g->bias + j : NULL;
+    for (i = i0; i < i1; i += g->tm) {
+        int mr = nnet__min(g->tm, i1 - i);
+        float *c = g->C.data + (size_t)i * ldc + j;
+        if (g->tb)
+            nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
+                             c, ldc, b, &g->e);
+        else if (g->ta)   // op(A)(i, k) = A[k][i]
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + i, 1, lda, g->B.data + j, ldb, c, ldc, b, &g->e);
+        else
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, 1, g->B.data + j, ldb, c, ldc, b, &g->e);
+    }
+}
+
 // C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
 // The tile grid is the same for any thread count; each thread takes whole
 // columns of tiles, so no element is ever summed by two threads.
 static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
                              float beta, nnet_mat C, const float *bias, int relu, int threads) {
-    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), tm, tn, jt, tiles_n;
-    size_t lda = (size_t)A.cols, ldb = (size_t)B.cols, ldc = (size_t)C.cols;
-    nnet__epilogue e;
-    e.alpha = alpha; e.beta = beta; e.bias = bias; e.relu = relu;
-    if (M == 0 || N == 0) return;
+    int M = C.rows, tiles_n, chunk, i0, jt;
+    nnet__gemm_job g;
+    g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
+    g.A = A; g.B = B; g.C = C; g.bias = bias;
+    g.e.alpha = alpha; g.e.beta = beta; g.e.bias = bias; g.e.relu = relu;
+    if (M == 0 || g.N == 0) return;
 #ifdef NNET_USE_CBLAS
     // For comparison: the BLAS product, then the bias and ReLU pass.
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
-                alpha, A.data, (int)lda, B.data, (int)ldb, beta, C.data, (int)ldc);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, g.N, g.K,
+                alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
     nnet__bias_relu(C, bias, relu);
     return;
 #endif
@@ -1284,28 +1337,26 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
         nnet__bias_relu(C, bias, relu);
         return;
     }
-    tm = tb ? NNET__DM : NNET__MR;
-    tn = tb ? NNET__DN : NNET__NR;
-    tiles_n = (N + tn - 1) / tn;
-    // Too little work to pay for waking threads: stay on this one.
-    if ((double)M * N * K < 65536.0 || tiles_n < 2) threads = 1;
-    (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-#endif
-    for (jt = 0; jt < tiles_n; jt++) {
-        int j = jt * tn, nr = nnet__min(tn, N - j), i;
-        for (i = 0; i < M; i += tm) {
-            int mr = nnet__min(tm, M - i);
-            float *c = C.data + (size_t)i * ldc + j;
-            const float *b = bias ? bias + j : NULL;
-            if (tb)
-                nnet__kernel_dot(K, mr, nr, A.data + (size_t)i * lda, lda, B.data + (size_t)j * ldb, ldb, c, ldc, b, &e);
-            else if (ta)   // op(A)(i, k) = A[k][i]
-                nnet__kernel_outer(K, mr, nr, A.data + i, 1, lda, B.data + j, ldb, c, ldc, b, &e);
-            else
-                nnet__kernel_outer(K, mr, nr, A.data + (size_t)i * lda, lda, 1, B.data + j, ldb, c, ldc, b, &e);
+    g.tm = tb ? NNET__DM : NNET__MR;
+    g.tn = tb ? NNET__DN : NNET__NR;
+    tiles_n = (g.N + g.tn - 1) / g.tn;
+    // Rows of op(A) are taken `chunk` at a time, about 384 KB of them, so that
+    // they stay in L2 while every column tile passes over them (one chunk for
+    // the shapes of a small MLP).
+    chunk = nnet__max(g.tm, 98304 / nnet__max(g.K, 1) / g.tm * g.tm);
+    // Too little work to pay for waking threads: stay on this one (and out of
+    // OpenMP altogether, whose entry costs about a microsecond).
+    if ((double)M * g.N * g.K < 65536.0 || tiles_n < 2) threads = 1;
+    for (i0 = 0; i0 < M; i0 += chunk) {
+        int i1 = nnet__min(M, i0 + chunk);
+        if (threads <= 1) {
+            for (jt = 0; jt < tiles_n; jt++) nnet__gemm_column(&g, jt, i0, i1);
+            continue;
         }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static)
+#endif
+        for (jt = 0; jt < tiles_n; jt++) nnet__gemm_column(&g, jt, i0, i1);
     }
 }
 
@@ -2182,12 +2233,14 @@ static size_t nnet__min_size(size_t a, size_t b) { return a < b ? a : b; }
 // One pass of the step over parameters [from, to), VL at a time (masked at
 // the end). With write = 0 it only checks and returns 1 when every updated
 // weight u would be finite: u - u is 0 for a finite u and NaN otherwise, and
-// the sum of those stays 0 exactly when all are finite.
+// the sum of those stays 0 exactly when all are finite. The writing pass runs
+// backwards, so it starts on what the checking pass left in the cache.
 static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov, int write) {
     float *w = net->parameters, *g = net->gradients, *v = net->velocity;
     nnet__vec vlr = nnet__vset1(lr), vmu = nnet__vset1(mu), bad = nnet__vzero();
-    size_t k;
-    for (k = from; k < to; k += NNET__VL) {
+    size_t blocks = (to - from + NNET__VL - 1) / NNET__VL, b;
+    for (b = 0; b < blocks; b++) {
+        size_t k = from + (write ? blocks - 1 - b : b) * NNET__VL;
         int n = to - k < NNET__VL ? (int)(to - k) : NNET__VL, full = n == NNET__VL;
         nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, n);
         nnet__vec vk = full ? nnet__vload(v + k) : nnet__vloadn(v + k, n);
@@ -2213,9 +2266,15 @@ NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int ne
     // Element-wise, so any split over threads gives the same bits.
     n = net->n_parameters;
     parts = n < 65536 ? 1 : net->threads;
+    if (parts <= 1) {   // outside OpenMP, whose entry costs about a microsecond
+        if (!nnet__sgd_pass(net, 0, n, learning_rate, momentum, nesterov, 0))
+            return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
+        nnet__sgd_pass(net, 0, n, learning_rate, momentum, nesterov, 1);
+        return NNET_OK;
+    }
     chunk = (n / (size_t)parts + NNET__VL - 1) / NNET__VL * NNET__VL;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite) if (parts > 1)
+#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite)
 #endif
     for (part = 0; part < parts; part++)
         finite = finite && nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk),
@@ -2223,7 +2282,7 @@ NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int ne
                                           learning_rate, momentum, nesterov, 0);
     if (!finite) return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+#pragma omp parallel for num_threads(parts) schedule(static)
 #endif
     for (part = 0; part < parts; part++)
         nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk), nnet__min_size(n, (size_t)(part + 1) * chunk),
