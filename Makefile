@@ -9,6 +9,9 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -I.
 LDLIBS   = -lstb -lm
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 DATA    ?= data/mnist-sample
+PREFIX  ?= /usr/local
+PKGCONFIGDIR ?= $(PREFIX)/share/pkgconfig
+VERSION  = $(shell sed -n 's/^\#define NNET_VERSION_STRING "\(.*\)"/\1/p' nnet.h)
 
 TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
@@ -29,7 +32,7 @@ $(STB):
 	fi
 
 examples: $(EXAMPLES)
-examples/%: examples/%.c nnet.h | deps
+examples/%: examples/%.c nnet.h examples/plot.h | deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 
 tests/test_%: tests/test_%.c nnet.h tests/test.h | deps
@@ -44,8 +47,28 @@ test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
 
-demo: examples/mnist
-	./examples/mnist --data $(DATA)
+# Train on $(DATA) with mnist's defaults, then classify the sample PNG digits
+# with the saved model (only for MNIST digits: the default DATA).
+demo: examples/mnist examples/predict
+	@mkdir -p build
+	./examples/mnist --data $(DATA) --save build/demo.nnet --plots build/plots
+	@if [ "$(DATA)" = data/mnist-sample ] && ls data/digits/*.png >/dev/null 2>&1; then \
+	    echo "./examples/predict build/demo.nnet data/digits/*.png"; \
+	    ./examples/predict build/demo.nnet data/digits/*.png; \
+	fi
+
+# The header and a pkg-config file: cc $$(pkg-config --cflags --libs nnet) ...
+install:
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 nnet.h $(DESTDIR)$(PREFIX)/include/nnet.h
+	printf 'prefix=%s\nincludedir=$${prefix}/include\n\nName: nnet\nDescription: %s\nVersion: %s\nCflags: -I$${includedir}\nLibs: -lm\n' \
+	    '$(PREFIX)' 'multilayer perceptrons in one C header (image and .gz input: also link -lstb)' '$(VERSION)' \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc
+	@echo "installed $(DESTDIR)$(PREFIX)/include/nnet.h and $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/nnet.h $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc
 
 clean:
 	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES)
+	rm -rf build
