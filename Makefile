@@ -39,6 +39,8 @@ tests/test_%: tests/test_%.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 tests/asan_%: tests/test_%.c nnet.h tests/test.h | deps
 	$(CC) $(WARN) $(SANITIZE) -I. $< -o $@ $(LDLIBS)
+# test_cli runs the example programs.
+tests/test_cli tests/asan_cli: $(EXAMPLES)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
 test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
