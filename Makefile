@@ -49,14 +49,15 @@ test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
 
-# Train on $(DATA) with mnist's defaults, then classify the sample PNG digits
-# with the saved model (only for MNIST digits: the default DATA).
+# Train on $(DATA) with mnist's defaults, then classify the sample digit
+# images in data/digits with the saved model (only for the default DATA).
 demo: examples/mnist examples/predict
 	@mkdir -p build
 	./examples/mnist --data $(DATA) --save build/demo.nnet --plots build/plots
-	@if [ "$(DATA)" = data/mnist-sample ] && ls data/digits/*.png >/dev/null 2>&1; then \
-	    echo "./examples/predict build/demo.nnet data/digits/*.png"; \
-	    ./examples/predict build/demo.nnet data/digits/*.png; \
+	@digits=$$(ls data/digits/*.png data/digits/*.jpg data/digits/*.pgm 2>/dev/null); \
+	if [ "$(DATA)" = data/mnist-sample ] && [ -n "$$digits" ]; then \
+	    echo ./examples/predict build/demo.nnet $$digits; \
+	    ./examples/predict build/demo.nnet $$digits; \
 	fi
 
 # The header and a pkg-config file: cc $$(pkg-config --cflags --libs nnet) ...

@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
     const char *dir = "data/mnist-sample", *layers = "784,256,10", *act = "relu", *out = "softmax", *loss = "default";
     const char *init = "kaiming", *schedule = "cosine", *save = NULL, *history_path = NULL, *plots = NULL;
     float dropout = 0.2f, l2 = 0.0f, lr = 0.05f, momentum = 0.9f, val_split = 0.0f;
-    int nesterov = 0, batch = 32, epochs = 20, seed = 1, threads = 1, quiet = 0, shift = 1, i, status, epochs_run = 0, *predicted;
+    int nesterov = 0, batch = 32, epochs = 30, seed = 1, threads = 1, quiet = 0, shift = 1, i, status, epochs_run = 0, *predicted;
     flag flags[] = {{"data", 's', &dir, "MNIST-layout directory"}, {"layers", 's', &layers, "inputs,hidden...,outputs"},
         {"act", 's', &act, "hidden: relu|leaky_relu|sigmoid|tanh"}, {"out", 's', &out, "output: softmax|sigmoid|tanh|linear"},
         {"loss", 's', &loss, "ce|bce|mse (default: from --out)"}, {"init", 's', &init, "random|xavier|kaiming|lecun"}, {"lr", 'f', &lr, "learning rate"},
