@@ -5,8 +5,10 @@
           ./examples/predict mnist.nnet --idx data/mnist-sample   (its t10k test files,
           with the labels: also prints the accuracy)
    Images are PNG, JPEG, BMP, GIF or PGM; any size, dark digit on light or light
-   on dark, preprocessed like MNIST. A bad model or image: one line on stderr,
-   and the exit status is 2 (the other images are still classified). */
+   on dark, preprocessed like MNIST. A file name that starts with a digit and
+   '_' (data/digits/3_scan.png) gives the true label, shown next to the answer.
+   A bad model or image: one line on stderr, and the exit status is 2 (the
+   other images are still classified). */
 #include <stb/stb_image.h>   /* image decoding for nnet_image_load_mnist (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -74,13 +76,15 @@ int main(int argc, char **argv) {
         status = 2;
     } else {
         nnet_mat P = nnet_mat_create(1, outputs);
+        const char *base;
         for (i = 2; P.data && i < argc; i++) {   // one image at a time
             if (nnet_image_load_mnist(argv[i], pixels) != NNET_OK || nnet_predict(net, nnet_mat_view(1, 784, pixels), P) != NNET_OK) {
                 fprintf(stderr, "predict: %s\n", nnet_error());
                 status = 2;
                 continue;
             }
-            print_prediction(argv[i], P.data, outputs, -1);
+            base = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+            print_prediction(argv[i], P.data, outputs, base[0] >= '0' && base[0] <= '9' && base[1] == '_' ? base[0] - '0' : -1);
         }
         if (!P.data) { fprintf(stderr, "predict: %s\n", nnet_error()); status = 1; }
         nnet_mat_free(&P);
