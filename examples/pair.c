@@ -58,10 +58,10 @@ static void shift_batch(nnet_mat X, nnet_rng *rng, void *user) {
 static int fail(const char *what) { return fprintf(stderr, "pair: %s\n", what), 2; }
 
 int main(int argc, char **argv) {
-    const char *dir = "data/mnist-sample", *digits = "1,5", *layers = "784,64,1", *act = "relu", *init = "kaiming";
+    const char *dir = "data/mnist-sample", *digits = "1,5", *layers = "784,256,1", *act = "relu", *init = "kaiming";
     const char *schedule = "cosine", *save = NULL;
     float dropout = 0.2f, l2 = 0.0f, lr = 0.05f, momentum = 0.9f;
-    int nesterov = 0, batch = 32, epochs = 10, seed = 1, threads = 1, quiet = 0, shift = 1, pair[2], i, status;
+    int nesterov = 0, batch = 32, epochs = 30, seed = 1, threads = 1, quiet = 0, shift = 1, pair[2], i, status;
     flag flags[] = {{"data", 's', &dir, "MNIST-layout directory"}, {"digits", 's', &digits, "the two classes, a,b"},
         {"layers", 's', &layers, "inputs,hidden...,1"}, {"act", 's', &act, "hidden: relu|leaky_relu|sigmoid|tanh"},
         {"init", 's', &init, "random|xavier|kaiming|lecun"}, {"dropout", 'f', &dropout, "drop probability of hidden units"},
@@ -83,12 +83,12 @@ int main(int argc, char **argv) {
     char *p, text[32];
     if ((status = parse_flags(argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
     if (sscanf(digits, "%d,%d", &pair[0], &pair[1]) != 2 || pair[0] == pair[1]) return fail("--digits expects two different classes like 1,5");
-    for (p = (char *)layers, i = 0; *p && i <= NNET_MAX_LAYERS; i++) {   // "784,64,1"
+    for (p = (char *)layers, i = 0; *p && i <= NNET_MAX_LAYERS; i++) {   // "784,256,1"
         long v = strtol(p, &p, 10);
         if (v < 1 || v > NNET_MAX_DIM || (*p && *p++ != ',')) break;
         if (i == 0) d.n_inputs = (int)v; else d.sizes[d.n_layers++] = (int)v;
     }
-    if (*p || d.n_layers < 1 || d.sizes[d.n_layers - 1] != 1) return fail("--layers expects sizes ending in 1, like 784,64,1");
+    if (*p || d.n_layers < 1 || d.sizes[d.n_layers - 1] != 1) return fail("--layers expects sizes ending in 1, like 784,256,1");
     for (i = 0; i < d.n_layers - 1; i++) { d.activations[i] = (nnet_activation)nnet_activation_from_name(act); d.dropout[i] = dropout; }
     d.activations[d.n_layers - 1] = NNET_ACT_SIGMOID; d.loss = NNET_LOSS_BINARY_CROSS_ENTROPY;
     d.init = (nnet_init)nnet_init_from_name(init); d.seed = (uint64_t)seed;
