@@ -77,15 +77,15 @@ static int fail(int status, const char *what, const char *detail) {
 int main(int argc, char **argv) {
     const char *dir = "data/mnist-sample", *layers = "784,256,10", *act = "relu", *out = "softmax", *loss = "default";
     const char *init = "kaiming", *schedule = "cosine", *save = NULL, *history_path = NULL, *plots = NULL;
-    float dropout = 0.2f, l2 = 0.0f, lr = 0.05f, momentum = 0.9f, val_split = 0.0f;
-    int nesterov = 0, batch = 32, epochs = 30, seed = 1, threads = 1, quiet = 0, shift = 1, i, status, epochs_run = 0, *predicted;
+    float dropout = 0.2f, l2 = 0.0f, lr = 0.01f, momentum = 0.9f, val_split = 0.0f;
+    int nesterov = 0, batch = 16, epochs = 40, seed = 1, threads = 1, quiet = 0, shift = -1, i, status, epochs_run = 0, *predicted;
     flag flags[] = {{"data", 's', &dir, "MNIST-layout directory"}, {"layers", 's', &layers, "inputs,hidden...,outputs"},
         {"act", 's', &act, "hidden: relu|leaky_relu|sigmoid|tanh"}, {"out", 's', &out, "output: softmax|sigmoid|tanh|linear"},
         {"loss", 's', &loss, "ce|bce|mse (default: from --out)"}, {"init", 's', &init, "random|xavier|kaiming|lecun"}, {"lr", 'f', &lr, "learning rate"},
         {"dropout", 'f', &dropout, "drop probability of hidden units"}, {"l2", 'f', &l2, "L2 weight decay"},
         {"momentum", 'f', &momentum, "SGD momentum"}, {"nesterov", 'b', &nesterov, "Nesterov momentum"},
         {"schedule", 's', &schedule, "constant|step|exp|cosine"}, {"batch", 'i', &batch, "batch size"},
-        {"epochs", 'i', &epochs, "passes over the training set"}, {"shift", 'i', &shift, "augment: shift by up to N pixels"},
+        {"epochs", 'i', &epochs, "passes over the training set"}, {"shift", 'i', &shift, "augment: shift up to N pixels (-1: 1 below 20000 images)"},
         {"val-split", 'f', &val_split, "fraction of train held out (0: report test)"}, {"threads", 'i', &threads, "threads"},
         {"seed", 'i', &seed, "seed of weights, shuffling, dropout"}, {"save", 's', &save, "model file to write"},
         {"history", 's', &history_path, "per-epoch CSV file"}, {"plots", 's', &plots, "directory for SVG plots"},
@@ -93,8 +93,7 @@ int main(int argc, char **argv) {
     int n_flags = (int)(sizeof flags / sizeof flags[0]);
     nnet_desc d = {0}; nnet_train_desc t = {0}; run r = {0};   // zero fields mean defaults
     nnet_dataset *train = NULL, *test = NULL, *fit, *val; nnet_epoch_stats *history; nnet_report *report = NULL;
-    nnet *net; nnet_mat P; nnet_rng rng;
-    double test_loss, test_acc, seconds = 0.0;
+    nnet *net; nnet_mat P; nnet_rng rng; double test_loss, test_acc, seconds = 0.0;
     char *p, text[32];
     if ((status = parse_flags(argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
     for (p = (char *)layers, i = 0; *p && i <= NNET_MAX_LAYERS; i++) {   // "784,256,10"
@@ -104,20 +103,21 @@ int main(int argc, char **argv) {
     }
     if (*p || d.n_layers < 1) return fail(2, "--layers expects 2 to 17 sizes like 784,256,10, found ", layers);
     for (i = 0; i < d.n_layers; i++) {
-        d.activations[i] = (nnet_activation)nnet_activation_from_name(i < d.n_layers - 1 ? act : out);
+        d.activations[i] = (nnet_activation)nnet_activation_from_name(i < d.n_layers - 1 ? act : strcmp(out, "linear") ? out : "identity");
         d.dropout[i] = i < d.n_layers - 1 ? dropout : 0.0f;
     }
     d.loss = (nnet_loss)nnet_loss_from_name(loss); d.init = (nnet_init)nnet_init_from_name(init); d.seed = (uint64_t)seed;
     t.schedule = (nnet_schedule)nnet_schedule_from_name(schedule);
     if (nnet_activation_from_name(act) < 0 || (int)d.activations[d.n_layers - 1] < 0 || (int)d.loss < 0 || (int)d.init < 0 ||
-        (int)t.schedule < 0 || !(val_split >= 0.0f && val_split < 1.0f) || shift < 0 || shift > 8)
-        return fail(2, "bad --act, --out, --loss, --init or --schedule name, --val-split (0..1) or --shift (0..8)", "; see --help");
+        (int)t.schedule < 0 || !(val_split >= 0.0f && val_split < 1.0f) || shift < -1 || shift > 8)
+        return fail(2, "bad --act, --out, --loss, --init or --schedule name, --val-split (0..1) or --shift (-1..8)", "; see --help");
     if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) return fail(2, nnet_error(), "");
     nnet_rng_seed(&rng, (uint64_t)seed); fit = train; val = test; r.against = val_split > 0.0f ? "val" : "test";
     if (val_split > 0.0f && (nnet_dataset_shuffle(train, &rng) || nnet_dataset_split(train, 1.0f - val_split, &fit, &val)))
         return fail(2, nnet_error(), "");
     if (!(net = nnet_create(&d))) return fail(2, nnet_error(), "");
-    r.side = (int)(sqrt((double)fit->inputs.cols) + 0.5);
+    r.side = (int)(sqrt((double)fit->inputs.cols) + 0.5);   // by default, augment small sets of square images only
+    if (shift < 0) shift = fit->inputs.rows < 20000 && r.side * r.side == fit->inputs.cols;
     if (shift && r.side * r.side != fit->inputs.cols) return fail(2, "--shift needs square images; use --shift 0", "");
     r.tty = isatty(2); r.batch = batch; r.shift = shift; t.augment = shift ? shift_batch : NULL;
     t.epochs = epochs; t.batch_size = batch; t.learning_rate = lr; t.momentum = momentum; t.nesterov = nesterov; t.l2 = l2;
