@@ -5,7 +5,10 @@ CC      ?= cc
 OPT     ?= -O2 -march=native
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS  ?= $(OPT)
-ALL_CFLAGS = $(WARN) $(CFLAGS) -I.
+# Threads for nnet_train_desc.threads; `make OPENMP=` builds serial code
+# (the pragmas are skipped and every thread count runs on one thread).
+OPENMP  ?= -fopenmp
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP) -I.
 LDLIBS   = -lstb -lm
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 DATA    ?= data/mnist-sample
@@ -19,7 +22,7 @@ STB      = /usr/include/stb/stb_image.h
 
 .PHONY: all test sanitize demo bench examples fuzz clean deps install uninstall
 
-all: examples $(TESTS)
+all: examples $(TESTS) $(COMPILE_TESTS)
 
 # stb_image (Debian's libstb-dev) decodes images and inflates .gz files.
 deps: $(STB)
@@ -38,16 +41,54 @@ examples/%: examples/%.c nnet.h examples/plot.h | deps
 tests/test_%: tests/test_%.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 tests/asan_%: tests/test_%.c nnet.h tests/test.h | deps
-	$(CC) $(WARN) $(SANITIZE) -I. $< -o $@ $(LDLIBS)
+	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. $< -o $@ $(LDLIBS)
+
+# Compile tests (see tests/test_compile.c): two C units; a C++ unit with the
+# implementation linked to a C unit; NNET_STATIC.
+COMPILE_SRC = tests/test_compile.c tests/compile_second.c
+COMPILE_TESTS = tests/test_compile_cpp tests/test_compile_static
+tests/test_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
+	$(CC) $(ALL_CFLAGS) $(COMPILE_SRC) -o $@ $(LDLIBS)
+tests/asan_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
+	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. $(COMPILE_SRC) -o $@ $(LDLIBS)
+tests/test_compile_cpp: $(COMPILE_SRC) nnet.h tests/test.h | deps
+	$(CC) $(ALL_CFLAGS) -c tests/compile_second.c -o $@-second.o
+	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Werror $(CFLAGS) $(OPENMP) -I. -c tests/test_compile.c -o $@-first.o
+	$(CXX) $(OPENMP) $@-first.o $@-second.o -o $@ $(LDLIBS) && rm -f $@-first.o $@-second.o
+tests/test_compile_static: tests/test_compile.c nnet.h tests/test.h | deps
+	$(CC) $(ALL_CFLAGS) -DNNET_STATIC $< -o $@ $(LDLIBS)
 # test_cli runs the example programs.
 tests/test_cli tests/asan_cli: $(EXAMPLES)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
-test: $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
-	@sh tests/run.sh $(TESTS) $(TESTS:tests/test_%=tests/asan_%)
+test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
+	@sh tests/run.sh $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
 
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
+
+# Fuzzing needs clang with libFuzzer. Every fuzz/fuzz_<name>.c (except the
+# replay driver fuzz_main.c) is a target, run for FUZZ_SECONDS on its seeds
+# in fuzz/corpus/<name>/; new inputs go to fuzz/work/<name>/ and crashes to
+# fuzz/crashes/. `make fuzz/replay_<name>` builds a target with fuzz_main.c
+# instead, to replay inputs with any compiler: fuzz/replay_idx FILE...
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZERS = $(patsubst %.c,%,$(filter-out fuzz/fuzz_main.c,$(wildcard fuzz/fuzz_*.c)))
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do name=$${f#fuzz/fuzz_}; log=fuzz/work/$$name.log; \
+	    mkdir -p fuzz/work/$$name fuzz/corpus/$$name fuzz/crashes; \
+	    echo "fuzzing $$f for $(FUZZ_SECONDS) s (log: $$log)"; \
+	    nice $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/crashes/$$name- \
+	        fuzz/work/$$name fuzz/corpus/$$name >$$log 2>&1; status=$$?; \
+	    grep -E '^(Done|stat::number_of_executed_units|SUMMARY)' $$log; \
+	    if [ $$status -ne 0 ]; then echo "$$f failed: see $$log and fuzz/crashes/"; exit 1; fi; \
+	done
+fuzz/fuzz_%: fuzz/fuzz_%.c nnet.h | deps
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. $< -o $@ $(LDLIBS)
+fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
+	$(CC) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -I. $< fuzz/fuzz_main.c -o $@ $(LDLIBS)
 
 # Train on $(DATA) with mnist's defaults, then classify the sample digit
 # images in data/digits with the saved model (only for the default DATA).
@@ -72,6 +113,15 @@ install:
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/nnet.h $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc
 
+# GEMM and training speed; compare.py runs PyTorch and numpy on the same data
+# back to back. `make bench BENCH_BLAS=` leaves OpenBLAS out.
+BENCH_BLAS ?= -DBENCH_CBLAS -lopenblas
+bench/bench: bench/bench.c nnet.h | deps
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_BLAS) $(LDLIBS)
+bench: bench/bench
+	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
+	/usr/bin/python3 bench/compare.py
+
 clean:
-	rm -f $(TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES)
+	rm -f $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
 	rm -rf build

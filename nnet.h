@@ -72,7 +72,9 @@
 #define NNET_VERSION_MINOR 1
 #define NNET_VERSION_STRING "0.1"
 
-#ifdef NNET_STATIC
+#if defined(NNET_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#define NNETDEF static __attribute__((unused))  /* a private copy need not call everything */
+#elif defined(NNET_STATIC)
 #define NNETDEF static
 #else
 #define NNETDEF extern
@@ -292,6 +294,8 @@ typedef struct nnet {
     int batch_capacity;                 // rows the workspace holds
     float *workspace;                   // outputs, deltas, masks, logits, targets
     int threads;                        // threads for the matrix products (1 = serial)
+    int borrowed;                       // built by nnet_init_static in caller memory: nnet_free
+                                        // frees nothing, there are no gradients, training is refused
 } nnet;
 
 // Build a network from a description, with initial weights drawn from
@@ -336,14 +340,40 @@ typedef struct nnet_dataset {
 // Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes);
 NNETDEF void nnet_dataset_free(nnet_dataset *data);
-// Helpers (the files issue builds these out): shuffle rows in place; copy
-// rows [start, start+count); split into a first part of round(fraction * N)
-// rows and the rest; keep only the listed classes, relabelled 0..n-1 in the
-// order given (the digit-pair task: {1, 5} -> 1 is 0, 5 is 1).
+// Shuffle the samples (rows and labels together) in place, Fisher-Yates.
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng);
+// A copy of samples [start, start + count). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count);
+// Copy the first round(fraction * N) samples into *first and the rest into
+// *second (shuffle first for a random split); both parts must be non-empty.
+// Free both with nnet_dataset_free; on failure both are set to NULL.
 NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_dataset **first, nnet_dataset **second);
+// A copy of the samples whose label is one of classes[0..n_classes), n_classes
+// >= 2 distinct labels, relabelled 0..n_classes-1 in the order given (the
+// digit-pair task: {1, 5} makes 1 -> 0 and 5 -> 1). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const int *classes, int n_classes);
+// The one-hot targets of the labels, a new (N, C) matrix: row i has a 1 in
+// column labels[i]. Free with nnet_mat_free; .data is NULL on failure.
+NNETDEF nnet_mat nnet_dataset_one_hot(const nnet_dataset *data);
+// Normalisation, in place on any (N, I) matrix such as data->inputs.
+// X /= divisor; 0 means 255 (raw bytes to [0, 1]). The IDX loaders already
+// divide u8 pixels by 255, so call this only on data you built yourself.
+NNETDEF int nnet_normalize_divide(nnet_mat X, float divisor);
+// Divide each row by its own largest value, so every image peaks at 1; rows
+// whose maximum is <= 0 are left as they are.
+NNETDEF int nnet_normalize_row_max(nnet_mat X);
+// Per-feature statistics of X (N, I): mean (I) and population standard
+// deviation stddev (I). Compute them on the training set only ...
+NNETDEF int nnet_standardize_fit(nnet_mat X, float *mean, float *stddev);
+// ... and apply them to every set: x_ij = (x_ij - mean_j) / stddev_j. A
+// feature with stddev 0 (a border pixel that is always 0) is only centred.
+NNETDEF int nnet_standardize_apply(nnet_mat X, const float *mean, const float *stddev);
+// Data augmentation: shift each row of X (B, width*height), a row-major
+// image, by its own random (dx, dy) in [-max_shift, max_shift]^2 (max_shift <
+// width and height), filling the uncovered pixels with 0. In place, no allocation. To use it in training:
+//   static void shift(nnet_mat X, nnet_rng *rng, void *u) { (void)u; nnet_augment_shift(X, 28, 28, 2, rng); }
+//   train_desc.augment = shift;
+NNETDEF int nnet_augment_shift(nnet_mat X, int width, int height, int max_shift, nnet_rng *rng);
 
 // ---- 9. Training -----------------------------------------------------------
 typedef enum nnet_schedule {
@@ -479,17 +509,129 @@ NNETDEF void nnet_confusion_print(FILE *out, const nnet_report *report);
 #endif
 
 // ---- 11. IDX files ---------------------------------------------------------
+// IDX is the format of MNIST and Fashion-MNIST (see FILE FORMATS above): two
+// zero bytes, an element type byte, a rank byte, the rank dimensions as
+// big-endian u32, then the elements, big-endian, row-major. dims[0] counts
+// the items (N); the rest is the shape of one item (28 x 28 for MNIST).
+// Files starting with the gzip bytes 1f 8b are inflated first when stb_image
+// is compiled in (COMPILE-TIME OPTIONS); otherwise they fail with a message
+// that says how to enable it.
+typedef enum nnet_idx_type {
+    NNET_IDX_U8  = 0x08,   // unsigned byte
+    NNET_IDX_I8  = 0x09,   // signed byte
+    NNET_IDX_I16 = 0x0B,   // short, 2 bytes
+    NNET_IDX_I32 = 0x0C,   // int, 4 bytes
+    NNET_IDX_F32 = 0x0D,   // float, 4 bytes
+    NNET_IDX_F64 = 0x0E    // double, 8 bytes
+} nnet_idx_type;
+#define NNET_IDX_MAX_RANK 8
+
+// A loaded IDX array. data holds count values of the element type in host
+// byte order: uint8_t, int8_t, int16_t, int32_t, float or double.
+typedef struct nnet_idx {
+    nnet_idx_type type;
+    int rank;                       // 1..NNET_IDX_MAX_RANK
+    int dims[NNET_IDX_MAX_RANK];    // each 0..NNET_MAX_DIM; unused ones are 0
+    size_t count;                   // dims[0] * ... * dims[rank-1]
+    void *data;                     // (count) elements; part of the same allocation
+} nnet_idx;
+
+// Parse an IDX file held in memory (raw, or gzip with stb_image). name is
+// used in error messages (NULL: "<memory>"). Every size is checked against
+// size before anything is allocated. Returns NULL on failure (nnet_error says
+// what is wrong and what the bytes look like). Free with nnet_idx_free.
+NNETDEF nnet_idx *nnet_idx_load_from_memory(const void *bytes, size_t size, const char *name);
+NNETDEF void nnet_idx_free(nnet_idx *idx);
+// Element k (< idx->count) as a double, exact for every element type.
+NNETDEF double nnet_idx_value(const nnet_idx *idx, size_t k);
+// Build a dataset from an images array (N, ...) and a labels array (N) of
+// whole numbers: each image is flattened to a row of I = dims[1] * ... floats;
+// u8 pixels are divided by 255 into [0, 1], other types are kept as they are
+// (they must be finite). n_classes > 0 checks every label is in 0..n_classes-1;
+// 0 takes max label + 1 (labels then in 0..65535). Free with nnet_dataset_free.
+NNETDEF nnet_dataset *nnet_dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes);
+// nnet_idx_load_from_memory on both buffers, then nnet_dataset_from_idx.
+NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size_t images_size,
+                                                        const void *labels, size_t labels_size, int n_classes);
 #ifndef NNET_NO_STDIO
+// Read a whole IDX file (raw or .gz) and parse it. Free with nnet_idx_free.
+NNETDEF nnet_idx *nnet_idx_load(const char *path);
 // Load an images file and a labels file (raw IDX, or .gz when stb_image is
-// included) into a dataset: u8 pixels become floats in [0, 1].
+// included) into a dataset: u8 pixels become floats in [0, 1], the number of
+// classes is the largest label + 1. Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char *labels_path);
 // Load an MNIST-layout directory: train-images-idx3-ubyte[.gz] (or
-// train-images.idx3-ubyte), train-labels..., t10k-images..., t10k-labels....
-// Either output pointer may be NULL to skip that part.
+// train-images.idx3-ubyte[.gz]), train-labels-idx1-ubyte..., t10k-images...,
+// t10k-labels.... Either output pointer may be NULL to skip that part; both
+// parts get the same n_classes (largest label of either + 1). Free each with
+// nnet_dataset_free; on failure the outputs are set to NULL.
 NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train, nnet_dataset **test);
 #endif
 
 // ---- 12. Image input -------------------------------------------------------
+// Turn a picture of a handwritten digit (any size, any colours) into the 784
+// floats an MNIST network expects, the way MNIST itself was made:
+//   1. grey levels in [0, 1]; invert when the background is light (MNIST is
+//      white ink on black);
+//   2. stretch the contrast: background -> 0, darkest ink -> 1;
+//   3. crop to the bounding box of the ink;
+//   4. scale the longer side to 20 pixels, keeping the aspect ratio, by area
+//      averaging (this makes the grey anti-aliased edges MNIST has);
+//   5. paste into a 28x28 black field so that the centre of mass lands on
+//      pixel (14, 14).
+// Each step is a public function on a grey image: (H, W) floats, row-major,
+// in [0, 1], 0 = black; W = width, H = height. They need no stb_image.
+//
+// Decoding files (PNG, JPEG, BMP, GIF, PGM/PPM, TGA, ...) needs stb_image
+// (Debian's libstb-dev): include it before the implementation and link -lstb,
+//     #include <stb/stb_image.h>
+//     #define NNET_IMPLEMENTATION
+//     #include "nnet.h"                       cc prog.c -lstb -lm
+// NNET_NO_PNG (impl TU) forces decoding off. Without it the loaders return
+// NNET_ERR_UNSUPPORTED with a message saying how to enable it. Decoding caps
+// the image before allocating: NNET_IMAGE_MAX_SIDE (impl TU, default 8192)
+// pixels a side and NNET_IMAGE_MAX_PIXELS (default 2^26) in all. stb_image's
+// own global flip-on-load setting must be off (the default); nnet never sets it.
+typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
+
+// Step 1. image (H, W): if the median of the border pixels is above 0.5 the
+// background is light, so x = 1 - x everywhere. *inverted (may be NULL)
+// receives 1 if it inverted, else 0.
+NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted);
+// Step 2. image (H, W): x = clamp((x - background) / (max - background), 0, 1)
+// with background = median + 3 MAD (median absolute deviation) of the border
+// pixels, so paper, its noise and uneven light all become 0. NNET_ERR_FORMAT
+// ("no ink") when max - background < 0.1, e.g. a blank page.
+NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height);
+// Step 3. The smallest box holding every pixel > threshold of image (H, W).
+// NNET_ERR_FORMAT ("no ink") when there is none.
+NNETDEF int nnet_image_bounding_box(const float *image, int width, int height, float threshold,
+                                    nnet_image_box *box);
+// Step 4a. The size of a width x height box scaled so its longer side is
+// `side`, keeping the aspect ratio: the shorter side is rounded, at least 1.
+NNETDEF int nnet_image_fit_size(int width, int height, int side, int *fit_width, int *fit_height);
+// Step 4b. dst (dst_h, dst_w) = src (src_h, src_w) resampled by area
+// averaging: each output pixel is the mean of the source area it covers, so
+// the mean grey level is kept exactly. src rows are src_stride floats apart
+// (>= src_w), so src can point into a larger image to resize a crop.
+NNETDEF int nnet_image_resize_area(float *dst, int dst_w, int dst_h,
+                                   const float *src, int src_w, int src_h, int src_stride);
+// Step 5a. Centre of mass of image (H, W) in pixel indices: *cx = sum x v / sum v
+// (x = column index), *cy likewise. NNET_ERR_FORMAT when sum v <= 0.
+NNETDEF int nnet_image_center_of_mass(const float *image, int width, int height, float *cx, float *cy);
+// Step 5b. Zero dst (dst_h, dst_w) and copy src (src_h, src_w) into it, shifted
+// by a whole number of pixels so that src's centre of mass lands on pixel
+// (dst_w / 2, dst_h / 2), (14, 14) in 28x28 as in MNIST. Pixels that fall
+// outside dst are dropped.
+NNETDEF int nnet_image_paste_centered(float *dst, int dst_w, int dst_h, const float *src, int src_w, int src_h);
+// The whole pipeline on an 8-bit grey image grey (H, W), 0 = black:
+// pixels (784) = a 28x28 MNIST-style digit in [0, 1]. Allocates a float copy
+// of the image; H and W are capped like decoded images.
+NNETDEF int nnet_image_to_mnist(const unsigned char *grey, int width, int height, float *pixels /* (784) */);
+// Decode an image file held in memory (needs stb_image) and run the pipeline.
+// Colour is reduced to grey (stb's luma), transparency is composed over white.
+// The bytes stay the caller's. NNET_ERR_FORMAT carries stb's failure reason.
+NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, float *pixels /* (784) */);
 #ifndef NNET_NO_STDIO
 // Load an image of a handwritten digit (PNG, JPEG, BMP, GIF, PGM; needs
 // stb_image) and preprocess it the way MNIST was made into 784 floats in [0, 1].
@@ -497,11 +639,55 @@ NNETDEF int nnet_image_load_mnist(const char *path, float *pixels /* (784) */);
 #endif
 
 // ---- 13. Model files -------------------------------------------------------
+// A model file is in the safetensors layout (docs/model-format.md): an 8-byte
+// little-endian header length H, H bytes of JSON naming each tensor
+// (layers.N.weight (O, I), layers.N.bias (O), as PyTorch's nn.Linear) with the
+// architecture and a CRC-32 in "__metadata__", then the float32 data,
+// little-endian. Loaders check every length, offset, shape, name, metadata
+// value and the CRC before trusting any of it; a bad file is an error naming
+// the problem, never a crash.
+#define NNET_MODEL_FORMAT_VERSION 1
+#define NNET_MODEL_MAX_HEADER (100u << 20)  // largest JSON header accepted: 100 MB, as safetensors
+
+// Write the model file of `net` into buffer. *size receives the file's byte
+// count; with buffer NULL that is all (a size query), otherwise capacity must
+// be >= *size. NNET_ERR_ARGUMENT on a short buffer or non-finite weights.
+NNETDEF int nnet_save_to_memory(const nnet *net, void *buffer, size_t capacity, size_t *size);
+// Build a network from the bytes of a model file written by nnet_save. NULL
+// (see nnet_error) on any malformed input. Free with nnet_free.
+NNETDEF nnet *nnet_load_from_memory(const void *bytes, size_t size);
+// Copy the weights of a safetensors file into a network the caller built:
+// nnet's own files, or e.g. PyTorch's nn.Sequential of Linear layers (0.weight,
+// 0.bias, 2.weight, ...). Names are taken in natural order ("10" after "9"),
+// one weight (O, I) and one bias (O) per layer, every shape must match the
+// network's. Activations stay the caller's. On failure net is unchanged.
+NNETDEF int nnet_load_weights_from_memory(nnet *net, const void *bytes, size_t size);
+
+// Floats of workspace nnet_init_static needs for forward passes of up to
+// `batch` rows; 0 if desc or batch is invalid.
+NNETDEF size_t nnet_static_workspace_floats(const nnet_desc *desc, int batch);
+// Build a ready network in caller memory, with no allocation (the headers of
+// nnet_export_c use it). parameters (W_0 b_0 W_1 b_1 ..., n_parameters floats)
+// are used in place and never written; workspace holds workspace_floats >=
+// nnet_static_workspace_floats(desc, batch). Inference only: nnet_forward,
+// nnet_predict* and nnet_evaluate work (in chunks of <= batch rows); training
+// is refused; nnet_free does nothing. Returns NNET_ERR_ARGUMENT on bad input.
+NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters,
+                             float *workspace, size_t workspace_floats, int batch);
 #ifndef NNET_NO_STDIO
-// Save a network (safetensors layout, see docs/model-format.md), atomically.
+// Save a network to a file, atomically: a temporary file in the same
+// directory is written, flushed to disk, then renamed over `path`, so a failed
+// save never leaves a half-written file where a good one was.
 NNETDEF int nnet_save(const nnet *net, const char *path);
-// Load a network saved by nnet_save. Free with nnet_free.
+// Load a network saved by nnet_save. NULL on failure. Free with nnet_free.
 NNETDEF nnet *nnet_load(const char *path);
+// nnet_load_weights_from_memory on the contents of a file.
+NNETDEF int nnet_load_weights(nnet *net, const char *path);
+// Write the network as C source: a header defining NAME_desc, the const array
+// NAME_parameters and a static NAME_workspace, from which nnet_init_static
+// builds the network with no file system and no allocation (see the comment
+// at the top of the generated file). name must be a C identifier. Atomic.
+NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #endif
 
 #ifdef __cplusplus
@@ -519,12 +705,25 @@ NNETDEF nnet *nnet_load(const char *path);
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>    /* vsnprintf and sprintf, needed even under NNET_NO_STDIO */
 #include <stdlib.h>
 #include <string.h>
 #if defined(__unix__) || defined(__APPLE__)
-#include <sys/time.h>
+#include <sys/time.h>     /* gettimeofday for the epoch timings */
 #else
 #include <time.h>
+#endif
+#ifndef NNET_NO_STDIO
+#include <errno.h>        /* errno for the messages of failed reads and writes */
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/stat.h>     /* stat: refuse directories before fopen */
+#include <fcntl.h>        /* open, O_* for the atomic save */
+#include <unistd.h>       /* write, close, unlink, getpid */
+#if !defined(__cplusplus)
+int fsync(int fd);        /* POSIX; glibc hides it under strict -std=c99 */
+#endif
+#define NNET__POSIX_FILES 1
+#endif
 #endif
 
 #ifndef NNET_ASSERT
@@ -625,6 +824,91 @@ static int nnet__lookup(const char *name, const char *const *names, int count) {
         if (names[i] && strcmp(name, names[i]) == 0) return i;
     return -1;
 }
+
+// CRC-32 (ISO-HDLC: the checksum of gzip, zip and PNG; reflected polynomial
+// 0xEDB88320), updated over n more bytes. Start with crc = 0; the pre- and
+// post-inversion happen inside, so nnet__crc32(0, "123456789", 9) = 0xCBF43926
+// and a checksum can be continued over pieces: crc32(crc32(0, a), b) = crc32(0, ab).
+// table[n] is the CRC register after shifting the byte n through it, i.e. n
+// run through 8 steps of  c = c & 1 ? (c >> 1) ^ 0xEDB88320 : c >> 1.  It is
+// written out (by that rule) rather than computed at start-up, so no table is
+// ever written at run time.
+static uint32_t nnet__crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xEE0E612Cu, 0x990951BAu, 0x076DC419u, 0x706AF48Fu, 0xE963A535u, 0x9E6495A3u,
+        0x0EDB8832u, 0x79DCB8A4u, 0xE0D5E91Eu, 0x97D2D988u, 0x09B64C2Bu, 0x7EB17CBDu, 0xE7B82D07u, 0x90BF1D91u,
+        0x1DB71064u, 0x6AB020F2u, 0xF3B97148u, 0x84BE41DEu, 0x1ADAD47Du, 0x6DDDE4EBu, 0xF4D4B551u, 0x83D385C7u,
+        0x136C9856u, 0x646BA8C0u, 0xFD62F97Au, 0x8A65C9ECu, 0x14015C4Fu, 0x63066CD9u, 0xFA0F3D63u, 0x8D080DF5u,
+        0x3B6E20C8u, 0x4C69105Eu, 0xD56041E4u, 0xA2677172u, 0x3C03E4D1u, 0x4B04D447u, 0xD20D85FDu, 0xA50AB56Bu,
+        0x35B5A8FAu, 0x42B2986Cu, 0xDBBBC9D6u, 0xACBCF940u, 0x32D86CE3u, 0x45DF5C75u, 0xDCD60DCFu, 0xABD13D59u,
+        0x26D930ACu, 0x51DE003Au, 0xC8D75180u, 0xBFD06116u, 0x21B4F4B5u, 0x56B3C423u, 0xCFBA9599u, 0xB8BDA50Fu,
+        0x2802B89Eu, 0x5F058808u, 0xC60CD9B2u, 0xB10BE924u, 0x2F6F7C87u, 0x58684C11u, 0xC1611DABu, 0xB6662D3Du,
+        0x76DC4190u, 0x01DB7106u, 0x98D220BCu, 0xEFD5102Au, 0x71B18589u, 0x06B6B51Fu, 0x9FBFE4A5u, 0xE8B8D433u,
+        0x7807C9A2u, 0x0F00F934u, 0x9609A88Eu, 0xE10E9818u, 0x7F6A0DBBu, 0x086D3D2Du, 0x91646C97u, 0xE6635C01u,
+        0x6B6B51F4u, 0x1C6C6162u, 0x856530D8u, 0xF262004Eu, 0x6C0695EDu, 0x1B01A57Bu, 0x8208F4C1u, 0xF50FC457u,
+        0x65B0D9C6u, 0x12B7E950u, 0x8BBEB8EAu, 0xFCB9887Cu, 0x62DD1DDFu, 0x15DA2D49u, 0x8CD37CF3u, 0xFBD44C65u,
+        0x4DB26158u, 0x3AB551CEu, 0xA3BC0074u, 0xD4BB30E2u, 0x4ADFA541u, 0x3DD895D7u, 0xA4D1C46Du, 0xD3D6F4FBu,
+        0x4369E96Au, 0x346ED9FCu, 0xAD678846u, 0xDA60B8D0u, 0x44042D73u, 0x33031DE5u, 0xAA0A4C5Fu, 0xDD0D7CC9u,
+        0x5005713Cu, 0x270241AAu, 0xBE0B1010u, 0xC90C2086u, 0x5768B525u, 0x206F85B3u, 0xB966D409u, 0xCE61E49Fu,
+        0x5EDEF90Eu, 0x29D9C998u, 0xB0D09822u, 0xC7D7A8B4u, 0x59B33D17u, 0x2EB40D81u, 0xB7BD5C3Bu, 0xC0BA6CADu,
+        0xEDB88320u, 0x9ABFB3B6u, 0x03B6E20Cu, 0x74B1D29Au, 0xEAD54739u, 0x9DD277AFu, 0x04DB2615u, 0x73DC1683u,
+        0xE3630B12u, 0x94643B84u, 0x0D6D6A3Eu, 0x7A6A5AA8u, 0xE40ECF0Bu, 0x9309FF9Du, 0x0A00AE27u, 0x7D079EB1u,
+        0xF00F9344u, 0x8708A3D2u, 0x1E01F268u, 0x6906C2FEu, 0xF762575Du, 0x806567CBu, 0x196C3671u, 0x6E6B06E7u,
+        0xFED41B76u, 0x89D32BE0u, 0x10DA7A5Au, 0x67DD4ACCu, 0xF9B9DF6Fu, 0x8EBEEFF9u, 0x17B7BE43u, 0x60B08ED5u,
+        0xD6D6A3E8u, 0xA1D1937Eu, 0x38D8C2C4u, 0x4FDFF252u, 0xD1BB67F1u, 0xA6BC5767u, 0x3FB506DDu, 0x48B2364Bu,
+        0xD80D2BDAu, 0xAF0A1B4Cu, 0x36034AF6u, 0x41047A60u, 0xDF60EFC3u, 0xA867DF55u, 0x316E8EEFu, 0x4669BE79u,
+        0xCB61B38Cu, 0xBC66831Au, 0x256FD2A0u, 0x5268E236u, 0xCC0C7795u, 0xBB0B4703u, 0x220216B9u, 0x5505262Fu,
+        0xC5BA3BBEu, 0xB2BD0B28u, 0x2BB45A92u, 0x5CB36A04u, 0xC2D7FFA7u, 0xB5D0CF31u, 0x2CD99E8Bu, 0x5BDEAE1Du,
+        0x9B64C2B0u, 0xEC63F226u, 0x756AA39Cu, 0x026D930Au, 0x9C0906A9u, 0xEB0E363Fu, 0x72076785u, 0x05005713u,
+        0x95BF4A82u, 0xE2B87A14u, 0x7BB12BAEu, 0x0CB61B38u, 0x92D28E9Bu, 0xE5D5BE0Du, 0x7CDCEFB7u, 0x0BDBDF21u,
+        0x86D3D2D4u, 0xF1D4E242u, 0x68DDB3F8u, 0x1FDA836Eu, 0x81BE16CDu, 0xF6B9265Bu, 0x6FB077E1u, 0x18B74777u,
+        0x88085AE6u, 0xFF0F6A70u, 0x66063BCAu, 0x11010B5Cu, 0x8F659EFFu, 0xF862AE69u, 0x616BFFD3u, 0x166CCF45u,
+        0xA00AE278u, 0xD70DD2EEu, 0x4E048354u, 0x3903B3C2u, 0xA7672661u, 0xD06016F7u, 0x4969474Du, 0x3E6E77DBu,
+        0xAED16A4Au, 0xD9D65ADCu, 0x40DF0B66u, 0x37D83BF0u, 0xA9BCAE53u, 0xDEBB9EC5u, 0x47B2CF7Fu, 0x30B5FFE9u,
+        0xBDBDF21Cu, 0xCABAC28Au, 0x53B39330u, 0x24B4A3A6u, 0xBAD03605u, 0xCDD70693u, 0x54DE5729u, 0x23D967BFu,
+        0xB3667A2Eu, 0xC4614AB8u, 0x5D681B02u, 0x2A6F2B94u, 0xB40BBE37u, 0xC30C8EA1u, 0x5A05DF1Bu, 0x2D02EF8Du};
+    const unsigned char *p = (const unsigned char *)data;
+    size_t k;
+    crc = ~crc;
+    for (k = 0; k < n; k++) crc = (crc >> 8) ^ table[(crc ^ p[k]) & 0xFFu];
+    return ~crc;
+}
+
+#ifndef NNET_NO_STDIO
+// Read a whole file into memory (at least 1 byte allocated). Directories are
+// refused up front: on POSIX fopen opens them and only fread fails.
+static int nnet__read_file(const char *path, const char *who, unsigned char **bytes, size_t *size) {
+    FILE *f;
+    long length;
+    *bytes = NULL; *size = 0;
+    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "%s: path is NULL", who);
+#if defined(__unix__) || defined(__APPLE__)
+    {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return nnet__fail(NNET_ERR_IO, "%s: '%s' is a directory, expected a file", who, path);
+    }
+#endif
+    f = fopen(path, "rb");
+    if (!f) return nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return nnet__fail(NNET_ERR_IO, "%s: cannot find the size of '%s' (not a regular file?)", who, path);
+    }
+    *bytes = (unsigned char *)nnet__alloc((size_t)length + 1, who);
+    if (!*bytes) { fclose(f); return NNET_ERR_MEMORY; }
+    if (fread(*bytes, 1, (size_t)length, f) != (size_t)length) {
+        int error = errno;
+        fclose(f);
+        NNET_FREE(*bytes);
+        *bytes = NULL;
+        return nnet__fail(NNET_ERR_IO, "%s: could not read the %ld bytes of '%s': %s", who, length, path, strerror(error));
+    }
+    fclose(f);
+    *size = (size_t)length;
+    return NNET_OK;
+}
+#endif
 
 // ---- 2. Random numbers -----------------------------------------------------
 // splitmix64 spreads any seed over the 256-bit state (Vigna's recommendation);
@@ -742,32 +1026,289 @@ static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
         }
 }
 
-// The fast path. Rows of C are independent; each row is built as a sum of
-// scaled rows of op(B) (C[i,:] += a_ik B[k,:]) so the inner loop runs along
-// contiguous memory, except for A B^T, which is a dot product per element.
-static void nnet__gemm_fast(nnet_transpose ta, nnet_transpose tb, float alpha,
-                            nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
-    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), i, j, k;
-    for (i = 0; i < M; i++) {
-        float *c = C.data + (size_t)i * (size_t)N;
-        if (beta == 0.0f) memset(c, 0, (size_t)N * sizeof(float));
-        else if (beta != 1.0f) for (j = 0; j < N; j++) c[j] *= beta;
-        if (tb) {
-            for (j = 0; j < N; j++) {
-                const float *b = B.data + (size_t)j * (size_t)K;
-                float sum = 0.0f;
-                for (k = 0; k < K; k++) sum += (ta ? NNET_AT(A, k, i) : NNET_AT(A, i, k)) * b[k];
-                c[j] += alpha * sum;
+// The fast path. An MLP's matrices are small (batch 16-256, layers of
+// 10-2048), so the operands stay in L1/L2 and nothing is packed: the kernels
+// read A, B and C where they are. There are two register-tiled kernels,
+// chosen by which way op(B) is contiguous:
+//   outer  op(B) rows contiguous (B not transposed): dW = dZ^T X, dX = dZ W.
+//          An NNET__MR x NNET__NR tile of C lives in registers; each step k
+//          broadcasts MR values of column k of op(A) and loads row k of op(B):
+//          acc[r][:] += a[r] * b[:]   (one FMA per VL lanes)
+//   dot    op(A) rows and op(B) columns both contiguous in k (A B^T):
+//          Z = X W^T. An NNET__DM x NNET__DN block of dot products, each
+//          summed in VL lanes along k, then across the lanes.
+// Both finish with the output pass C = alpha acc + beta C (+ bias, ReLU),
+// so the layer's bias and activation cost no extra sweep over Z.
+// Determinism: every C element goes through the same instructions in the
+// same order wherever it sits (edge tiles repeat the last row and mask the
+// last columns instead of running other code), so splitting tiles across
+// threads never changes a bit. The vector width is fixed at compile time:
+// AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
+#ifdef NNET_USE_CBLAS
+#include <cblas.h>   // link with -lopenblas (or any CBLAS)
+#endif
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+// g++ 12 warns about _mm512_undefined_ps inside its own AVX-512 headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#if !defined(NNET_NO_SIMD) && defined(__AVX512F__)
+#include <immintrin.h>
+typedef __m512 nnet__vec;
+#define NNET__VL 16                    // lanes per vector
+#define NNET__MR 8                     // outer kernel: rows ...
+#define NNET__NV 2                     // ... and vectors (NR = NV * VL columns)
+#define NNET__DM 4                     // dot kernel: rows of op(A) ...
+#define NNET__DN 4                     // ... times columns of op(B)
+#define nnet__vzero() _mm512_setzero_ps()
+#define nnet__vset1(x) _mm512_set1_ps(x)
+#define nnet__vload(p) _mm512_loadu_ps(p)
+#define nnet__vstore(p, v) _mm512_storeu_ps(p, v)
+#define nnet__vmask(n) ((__mmask16)((1u << (n)) - 1u))
+#define nnet__vloadn(p, n) _mm512_maskz_loadu_ps(nnet__vmask(n), p)     // first n lanes, rest 0
+#define nnet__vstoren(p, v, n) _mm512_mask_storeu_ps(p, nnet__vmask(n), v)
+#define nnet__vfma(a, b, c) _mm512_fmadd_ps(a, b, c)                    // a*b + c, one rounding
+#define nnet__vmul(a, b) _mm512_mul_ps(a, b)
+#define nnet__vadd(a, b) _mm512_add_ps(a, b)
+#define nnet__vsub(a, b) _mm512_sub_ps(a, b)
+#define nnet__vrelu(a) _mm512_max_ps(a, _mm512_setzero_ps())          // NaN -> 0, as the scalar relu
+#define nnet__vwhere_pos(y, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), x) // y > 0 ? x : 0
+#define nnet__vsum(v) _mm512_reduce_add_ps(v)
+#elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+typedef __m256 nnet__vec;
+#define NNET__VL 8
+#define NNET__MR 6
+#define NNET__NV 2
+#define NNET__DM 3
+#define NNET__DN 3
+#define nnet__vzero() _mm256_setzero_ps()
+#define nnet__vset1(x) _mm256_set1_ps(x)
+#define nnet__vload(p) _mm256_loadu_ps(p)
+#define nnet__vstore(p, v) _mm256_storeu_ps(p, v)
+#define nnet__vmask(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define nnet__vloadn(p, n) _mm256_maskload_ps(p, nnet__vmask(n))
+#define nnet__vstoren(p, v, n) _mm256_maskstore_ps(p, nnet__vmask(n), v)
+#define nnet__vfma(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define nnet__vmul(a, b) _mm256_mul_ps(a, b)
+#define nnet__vadd(a, b) _mm256_add_ps(a, b)
+#define nnet__vsub(a, b) _mm256_sub_ps(a, b)
+#define nnet__vrelu(a) _mm256_max_ps(a, _mm256_setzero_ps())
+#define nnet__vwhere_pos(y, x) _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ), x)
+static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+#else
+typedef float nnet__vec;   // portable C: one lane, plain multiply-add
+#define NNET__VL 1
+#define NNET__MR 4
+#define NNET__NV 4
+#define NNET__DM 4
+#define NNET__DN 4
+#define nnet__vzero() 0.0f
+#define nnet__vset1(x) (x)
+#define nnet__vload(p) (*(p))
+#define nnet__vstore(p, v) (*(p) = (v))
+#define nnet__vloadn(p, n) ((n) > 0 ? *(p) : 0.0f)
+#define nnet__vstoren(p, v, n) do { if ((n) > 0) *(p) = (v); } while (0)
+#define nnet__vfma(a, b, c) ((a) * (b) + (c))
+#define nnet__vmul(a, b) ((a) * (b))
+#define nnet__vadd(a, b) ((a) + (b))
+#define nnet__vsub(a, b) ((a) - (b))
+#define nnet__vrelu(a) ((a) > 0.0f ? (a) : 0.0f)
+#define nnet__vwhere_pos(y, x) ((y) > 0.0f ? (x) : 0.0f)
+#define nnet__vsum(v) (v)
+#endif
+#define NNET__NR (NNET__NV * NNET__VL)
+// The kernels' short fixed loops must be unrolled so the accumulators live in
+// registers; -O2 alone does not always do it.
+#if defined(__GNUC__) || defined(__clang__)
+#define NNET__UNROLL _Pragma("GCC unroll 16")
+#else
+#define NNET__UNROLL
+#endif
+
+// What the output pass does after C = alpha acc + beta C.
+typedef struct nnet__epilogue {
+    float alpha, beta;
+    const float *bias;   // (N) added to every row, or NULL
+    int relu;            // nonzero: C = max(C, 0)
+} nnet__epilogue;
+
+// One output vector: v = alpha acc + beta c (+ bias) (ReLU), n lanes stored.
+static void nnet__output_vec(float *c, nnet__vec acc, const float *bias, int n, const nnet__epilogue *e) {
+    nnet__vec v = nnet__vmul(nnet__vset1(e->alpha), acc);
+    int full = n == NNET__VL;
+    if (e->beta != 0.0f)
+        v = nnet__vadd(v, nnet__vmul(nnet__vset1(e->beta), full ? nnet__vload(c) : nnet__vloadn(c, n)));
+    if (e->bias) v = nnet__vadd(v, full ? nnet__vload(bias) : nnet__vloadn(bias, n));
+    if (e->relu) v = nnet__vrelu(v);
+    if (full) nnet__vstore(c, v); else nnet__vstoren(c, v, n);
+}
+
+// Outer-product kernel: the mr x nr tile (mr <= MR, nr <= NR) of C at C,
+// op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j].
+static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak,
+                               const float *B, size_t ldb, float *C, size_t ldc,
+                               const float *bias, const nnet__epilogue *e) {
+    nnet__vec acc[NNET__MR][NNET__NV];
+    const float *a[NNET__MR];
+    int r, v, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++) {
+        a[r] = A + (size_t)(r < mr ? r : mr - 1) * as;   // rows past the edge repeat the last one
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vzero();
+    }
+    if (nr == NNET__NR) {
+        for (k = 0; k < K; k++) {
+            const float *b = B + (size_t)k * ldb;
+            size_t at = (size_t)k * ak;
+            nnet__vec bv[NNET__NV];
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++) bv[v] = nnet__vload(b + v * NNET__VL);
+            NNET__UNROLL
+            for (r = 0; r < NNET__MR; r++) {
+                nnet__vec ar = nnet__vset1(a[r][at]);
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
-        } else {
-            for (k = 0; k < K; k++) {
-                const float *b = B.data + (size_t)k * (size_t)N;
-                float a = alpha * (ta ? NNET_AT(A, k, i) : NNET_AT(A, i, k));
-                if (a == 0.0f) continue;
-                for (j = 0; j < N; j++) c[j] += a * b[j];
+        }
+    } else {   // the last columns: the same FMAs on masked loads (zeros past the edge)
+        for (k = 0; k < K; k++) {
+            const float *b = B + (size_t)k * ldb;
+            size_t at = (size_t)k * ak;
+            nnet__vec bv[NNET__NV];
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++)
+                bv[v] = nnet__vloadn(b + v * NNET__VL, nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)));
+            NNET__UNROLL
+            for (r = 0; r < NNET__MR; r++) {
+                nnet__vec ar = nnet__vset1(a[r][at]);
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
         }
     }
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++)   // fixed bounds keep acc in registers
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++)
+            if (r < mr && v * NNET__VL < nr)
+                nnet__output_vec(C + (size_t)r * ldc + v * NNET__VL, acc[r][v], bias ? bias + v * NNET__VL : NULL,
+                                 nnet__min(NNET__VL, nr - v * NNET__VL), e);
+}
+
+// Dot-product kernel: the mr x nr block (mr <= DM, nr <= DN) of C at C,
+// op(A)(i, k) = A[i lda + k] and op(B)(k, j) = B[j ldb + k]. Lane l of each
+// accumulator sums k = l, l + VL, ... in order; the lanes are added last.
+static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
+                             const float *B, size_t ldb, float *C, size_t ldc,
+                             const float *bias, const nnet__epilogue *e) {
+    nnet__vec acc[NNET__DM][NNET__DN];
+    const float *a[NNET__DM], *b[NNET__DN];
+    int r, c, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__DM; r++) {
+        a[r] = A + (size_t)(r < mr ? r : mr - 1) * lda;
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vzero();
+    }
+    NNET__UNROLL
+    for (c = 0; c < NNET__DN; c++) b[c] = B + (size_t)(c < nr ? c : nr - 1) * ldb;
+    for (k = 0; k < K; k += NNET__VL) {
+        nnet__vec av[NNET__DM], bv[NNET__DN];
+        int n = nnet__min(NNET__VL, K - k);   // the last step reads n < VL lanes, the rest are 0
+        NNET__UNROLL
+        for (r = 0; r < NNET__DM; r++) av[r] = n == NNET__VL ? nnet__vload(a[r] + k) : nnet__vloadn(a[r] + k, n);
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) bv[c] = n == NNET__VL ? nnet__vload(b[c] + k) : nnet__vloadn(b[c] + k, n);
+        NNET__UNROLL
+        for (r = 0; r < NNET__DM; r++)
+            NNET__UNROLL
+            for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vfma(av[r], bv[c], acc[r][c]);
+    }
+    NNET__UNROLL
+    for (r = 0; r < NNET__DM; r++)
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) {
+            float *out = C + (size_t)r * ldc + c, v;
+            if (r >= mr || c >= nr) continue;
+            v = e->alpha * nnet__vsum(acc[r][c]);
+            if (e->beta != 0.0f) v += e->beta * *out;
+            if (bias) v += bias[c];
+            if (e->relu) v = v > 0.0f ? v : 0.0f;
+            *out = v;
+        }
+}
+
+// C += bias on every row, then C = max(C, 0) if relu: the output pass on its own.
+static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
+    size_t i, n = nnet__count(C);
+    for (i = 0; i < n; i++) {
+        float *out = C.data + i;
+        if (bias) *out += bias[i % (size_t)C.cols];
+        if (relu) *out = *out > 0.0f ? *out : 0.0f;
+    }
+}
+
+// C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
+// The tile grid is the same for any thread count; each thread takes whole
+// columns of tiles, so no element is ever summed by two threads.
+static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
+                             float beta, nnet_mat C, const float *bias, int relu, int threads) {
+    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), tm, tn, jt, tiles_n;
+    size_t lda = (size_t)A.cols, ldb = (size_t)B.cols, ldc = (size_t)C.cols;
+    nnet__epilogue e;
+    e.alpha = alpha; e.beta = beta; e.bias = bias; e.relu = relu;
+    if (M == 0 || N == 0) return;
+#ifdef NNET_USE_CBLAS
+    // For comparison: the BLAS product, then the bias and ReLU pass.
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
+                alpha, A.data, (int)lda, B.data, (int)ldb, beta, C.data, (int)ldc);
+    nnet__bias_relu(C, bias, relu);
+    return;
+#endif
+    if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop, then the output pass
+        nnet__gemm_naive(ta, tb, alpha, A, B, beta, C);
+        nnet__bias_relu(C, bias, relu);
+        return;
+    }
+    tm = tb ? NNET__DM : NNET__MR;
+    tn = tb ? NNET__DN : NNET__NR;
+    tiles_n = (N + tn - 1) / tn;
+    // Too little work to pay for waking threads: stay on this one.
+    if ((double)M * N * K < 65536.0 || tiles_n < 2) threads = 1;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#endif
+    for (jt = 0; jt < tiles_n; jt++) {
+        int j = jt * tn, nr = nnet__min(tn, N - j), i;
+        for (i = 0; i < M; i += tm) {
+            int mr = nnet__min(tm, M - i);
+            float *c = C.data + (size_t)i * ldc + j;
+            const float *b = bias ? bias + j : NULL;
+            if (tb)
+                nnet__kernel_dot(K, mr, nr, A.data + (size_t)i * lda, lda, B.data + (size_t)j * ldb, ldb, c, ldc, b, &e);
+            else if (ta)   // op(A)(i, k) = A[k][i]
+                nnet__kernel_outer(K, mr, nr, A.data + i, 1, lda, B.data + j, ldb, c, ldc, b, &e);
+            else
+                nnet__kernel_outer(K, mr, nr, A.data + (size_t)i * lda, lda, 1, B.data + j, ldb, c, ldc, b, &e);
+        }
+    }
+}
+
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+// The fast path of nnet_gemm, on one thread, without bias or activation.
+static void nnet__gemm_fast(nnet_transpose ta, nnet_transpose tb, float alpha,
+                            nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
+    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, NULL, 0, 1);
 }
 
 NNETDEF int nnet_gemm(nnet_transpose ta, nnet_transpose tb, float alpha,
@@ -885,7 +1426,11 @@ NNETDEF void nnet_activation_backward(nnet_activation act, float slope, nnet_mat
     switch (act) {
     case NNET_ACT_SIGMOID: for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] * (1.0f - Y.data[k]); break;
     case NNET_ACT_TANH:    for (k = 0; k < n; k++) dY.data[k] *= 1.0f - Y.data[k] * Y.data[k]; break;
-    case NNET_ACT_RELU:    for (k = 0; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f; break;
+    case NNET_ACT_RELU:    // dy = y > 0 ? dy : 0, VL at a time without branches
+        for (k = 0; k + NNET__VL <= n; k += NNET__VL)
+            nnet__vstore(dY.data + k, nnet__vwhere_pos(nnet__vload(Y.data + k), nnet__vload(dY.data + k)));
+        for (; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f;
+        break;
     case NNET_ACT_LEAKY_RELU:
         for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] > 0.0f ? 1.0f : slope;
         break;
@@ -1149,7 +1694,7 @@ NNETDEF nnet *nnet_create(const nnet_desc *desc) {
 }
 
 NNETDEF void nnet_free(nnet *net) {
-    if (!net) return;
+    if (!net || net->borrowed) return;   // nnet_init_static: the caller's memory
     NNET_FREE(net->workspace);
     NNET_FREE(net->parameters);
     NNET_FREE(net);
@@ -1173,6 +1718,8 @@ NNETDEF int nnet_reserve(nnet *net, int rows) {
     if (rows < 1 || rows > NNET_MAX_DIM)
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: %d rows, expected 1..%d", rows, NNET_MAX_DIM);
     if (rows <= net->batch_capacity) return NNET_OK;
+    if (net->borrowed)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: %d rows, but this network (nnet_init_static) has room for %d", rows, net->batch_capacity);
     outputs = nnet_output_size(net);
     for (l = 0; l < net->n_layers; l++) per_row += 4 * (size_t)net->layers[l].n_outputs;
     per_row += 2 * (size_t)outputs;
@@ -1206,16 +1753,20 @@ static nnet_mat nnet__rows(nnet_mat m, int rows) { m.rows = rows; return m; }
 // Dense layer backward: dZ = dY * f'(Z)  (after dY *= mask)
 //                       dW += dZ^T X ;  db += column sums of dZ ;  dX = dZ W
 // (docs/guide.md#backpropagation)
+// The bias is added in the product's output pass, and so is a ReLU applied in
+// place (Y is Z), saving two sweeps over Z.
 static void nnet__dense_forward(nnet *net, nnet_layer *layer, nnet_mat X, nnet_mat Z, nnet_mat Y) {
-    nnet__gemm_fast(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z);
-    nnet_add_bias(Z, layer->bias);
-    nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
+    int fused_relu = layer->activation == NNET_ACT_RELU && Y.data == Z.data;
+    nnet__gemm_fused(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z, layer->bias, fused_relu,
+                     net->threads);
+    if (!fused_relu) nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
 }
 
-static void nnet__dense_backward(nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX) {
-    nnet__gemm_fast(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, 1.0f, layer->weight_grad);
+static void nnet__dense_backward(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX) {
+    nnet__gemm_fused(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, 1.0f, layer->weight_grad, NULL, 0, net->threads);
     nnet_column_sums(layer->bias_grad, dZ);
-    if (dX.data) nnet__gemm_fast(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX);
+    if (dX.data)
+        nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX, NULL, 0, net->threads);
 }
 
 // Inverted dropout: keep each output with probability 1-p and scale the kept
@@ -1332,6 +1883,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
     int l, B, status;
     nnet_layer *top;
     if (!net || !X.data) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: %s is NULL", !net ? "net" : "X.data");
+    if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: a network built by nnet_init_static cannot be trained");
     B = net->batch;
     if (X.rows != B || X.cols != net->n_inputs)
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: X is %dx%d, expected the %dx%d batch of the last forward pass",
@@ -1353,7 +1905,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
         nnet_mat dZ = nnet__rows(layer->delta, B);
         nnet_mat input = l ? nnet__rows(net->layers[l - 1].output, B) : X;
         nnet_mat dX = l ? nnet__rows(net->layers[l - 1].delta, B) : nnet_mat_view(0, 0, NULL);
-        nnet__dense_backward(layer, dZ, input, dX);
+        nnet__dense_backward(net, layer, dZ, input, dX);
         if (l) {   // dX is dL/dy of the layer below: undo its dropout, then its activation
             nnet_layer *below = &net->layers[l - 1];
             nnet_mat y = input;
@@ -1370,7 +1922,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
 }
 
 NNETDEF void nnet_zero_grad(nnet *net) {
-    if (net) memset(net->gradients, 0, net->n_parameters * sizeof(float));
+    if (net && net->gradients) memset(net->gradients, 0, net->n_parameters * sizeof(float));
 }
 
 // ---- 8. Datasets -----------------------------------------------------------
@@ -1400,6 +1952,207 @@ NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_c
 
 NNETDEF void nnet_dataset_free(nnet_dataset *data) { NNET_FREE(data); }
 
+static int nnet__check_dataset(const nnet_dataset *data, const char *who) {
+    if (!data || !data->inputs.data || !data->labels || data->inputs.rows < 1 || data->inputs.cols < 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty", who);
+    return NNET_OK;
+}
+
+NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng) {
+    int i, N, I;
+    if (nnet__check_dataset(data, "nnet_dataset_shuffle")) return NNET_ERR_ARGUMENT;
+    if (!rng) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_shuffle: rng is NULL");
+    N = data->inputs.rows; I = data->inputs.cols;
+    // Fisher-Yates: position i takes a uniform pick among positions 0..i.
+    for (i = N - 1; i > 0; i--) {
+        int j = (int)nnet_rng_below(rng, (uint32_t)i + 1u), k, label;
+        float *a = &NNET_AT(data->inputs, i, 0), *b = &NNET_AT(data->inputs, j, 0);
+        if (j == i) continue;
+        for (k = 0; k < I; k++) { float t = a[k]; a[k] = b[k]; b[k] = t; }
+        label = data->labels[i]; data->labels[i] = data->labels[j]; data->labels[j] = label;
+    }
+    return NNET_OK;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count) {
+    nnet_dataset *part;
+    if (nnet__check_dataset(data, "nnet_dataset_subset")) return NULL;
+    if (start < 0 || count < 1 || start > data->inputs.rows - count) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_subset: samples [%d, %d + %d) are not inside the %d samples",
+                   start, start, count, data->inputs.rows);
+        return NULL;
+    }
+    part = nnet_dataset_create(count, data->inputs.cols, data->n_classes);
+    if (!part) return NULL;
+    memcpy(part->inputs.data, &NNET_AT(data->inputs, start, 0),
+           (size_t)count * (size_t)data->inputs.cols * sizeof(float));
+    memcpy(part->labels, data->labels + start, (size_t)count * sizeof(int));
+    return part;
+}
+
+NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_dataset **first, nnet_dataset **second) {
+    int N, n_first;
+    if (first) *first = NULL;
+    if (second) *second = NULL;
+    if (!first || !second) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_split: NULL output pointer");
+    if (nnet__check_dataset(data, "nnet_dataset_split")) return NNET_ERR_ARGUMENT;
+    N = data->inputs.rows;
+    n_first = fraction >= 0.0f && fraction <= 1.0f ? (int)floor((double)fraction * N + 0.5) : -1;
+    if (n_first < 1 || n_first >= N)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_split: fraction %g of %d samples gives parts of %d and %d; both must be non-empty",
+                          (double)fraction, N, n_first, N - n_first);
+    *first = nnet_dataset_subset(data, 0, n_first);
+    *second = *first ? nnet_dataset_subset(data, n_first, N - n_first) : NULL;
+    if (!*second) {
+        nnet_dataset_free(*first);
+        *first = NULL;
+        return NNET_ERR_MEMORY;
+    }
+    return NNET_OK;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const int *classes, int n_classes) {
+    nnet_dataset *kept;
+    int i, j, c, n = 0, I;
+    if (nnet__check_dataset(data, "nnet_dataset_keep_classes")) return NULL;
+    if (!classes || n_classes < 2 || n_classes > data->n_classes) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: %d classes to keep, expected 2..%d and a non-NULL list",
+                   n_classes, data->n_classes);
+        return NULL;
+    }
+    for (c = 0; c < n_classes; c++) {
+        if (classes[c] < 0 || classes[c] >= data->n_classes) {
+            nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: classes[%d] is %d, expected 0..%d",
+                       c, classes[c], data->n_classes - 1);
+            return NULL;
+        }
+        for (j = 0; j < c; j++)
+            if (classes[j] == classes[c]) {
+                nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: class %d is listed twice", classes[c]);
+                return NULL;
+            }
+    }
+    // A class-to-new-label lookup would need an allocation of data->n_classes
+    // ints; the list is short, so search it instead.
+    for (i = 0; i < data->inputs.rows; i++)
+        for (c = 0; c < n_classes; c++) n += data->labels[i] == classes[c];
+    if (n == 0) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: none of the %d samples has one of the %d classes",
+                   data->inputs.rows, n_classes);
+        return NULL;
+    }
+    I = data->inputs.cols;
+    kept = nnet_dataset_create(n, I, n_classes);
+    if (!kept) return NULL;
+    for (i = 0, n = 0; i < data->inputs.rows; i++)
+        for (c = 0; c < n_classes; c++)
+            if (data->labels[i] == classes[c]) {
+                memcpy(&NNET_AT(kept->inputs, n, 0), &NNET_AT(data->inputs, i, 0), (size_t)I * sizeof(float));
+                kept->labels[n++] = c;
+                break;
+            }
+    return kept;
+}
+
+NNETDEF nnet_mat nnet_dataset_one_hot(const nnet_dataset *data) {
+    nnet_mat T = nnet_mat_view(0, 0, NULL);
+    if (nnet__check_dataset(data, "nnet_dataset_one_hot")) return T;
+    if (data->n_classes < 2) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_one_hot: the dataset has %d classes, expected >= 2", data->n_classes);
+        return T;
+    }
+    T = nnet_mat_create(data->inputs.rows, data->n_classes);
+    if (T.data && nnet_labels_to_targets(T, data->labels, data->n_classes) != NNET_OK) nnet_mat_free(&T);
+    return T;
+}
+
+static int nnet__check_matrix(nnet_mat X, const char *who) {
+    if (!X.data || X.rows < 1 || X.cols < 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: X is %dx%d with %s data, expected a non-empty matrix",
+                          who, X.rows, X.cols, X.data ? "non-NULL" : "NULL");
+    return NNET_OK;
+}
+
+NNETDEF int nnet_normalize_divide(nnet_mat X, float divisor) {
+    if (nnet__check_matrix(X, "nnet_normalize_divide")) return NNET_ERR_ARGUMENT;
+    if (divisor == 0.0f) divisor = 255.0f;
+    if (!nnet__is_finite(divisor))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_normalize_divide: divisor %g, expected a finite non-zero number", (double)divisor);
+    nnet_scale(X.data, 1.0f / divisor, nnet__count(X));
+    return NNET_OK;
+}
+
+NNETDEF int nnet_normalize_row_max(nnet_mat X) {
+    int i, j;
+    if (nnet__check_matrix(X, "nnet_normalize_row_max")) return NNET_ERR_ARGUMENT;
+    for (i = 0; i < X.rows; i++) {
+        float *x = &NNET_AT(X, i, 0), m = x[0];
+        for (j = 1; j < X.cols; j++) if (x[j] > m) m = x[j];
+        if (m > 0.0f) for (j = 0; j < X.cols; j++) x[j] /= m;
+    }
+    return NNET_OK;
+}
+
+// Two passes in double, mean first and then the mean squared deviation, so
+// the variance never comes from the cancelling difference E[x^2] - E[x]^2.
+NNETDEF int nnet_standardize_fit(nnet_mat X, float *mean, float *stddev) {
+    int i, j;
+    if (nnet__check_matrix(X, "nnet_standardize_fit")) return NNET_ERR_ARGUMENT;
+    if (!mean || !stddev) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_standardize_fit: NULL mean or stddev");
+    for (j = 0; j < X.cols; j++) {
+        double sum = 0.0, squares = 0.0, m;
+        for (i = 0; i < X.rows; i++) sum += NNET_AT(X, i, j);
+        m = sum / X.rows;
+        for (i = 0; i < X.rows; i++) { double d = NNET_AT(X, i, j) - m; squares += d * d; }
+        mean[j] = (float)m;
+        stddev[j] = (float)sqrt(squares / X.rows);
+    }
+    return NNET_OK;
+}
+
+NNETDEF int nnet_standardize_apply(nnet_mat X, const float *mean, const float *stddev) {
+    int i, j;
+    if (nnet__check_matrix(X, "nnet_standardize_apply")) return NNET_ERR_ARGUMENT;
+    if (!mean || !stddev) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_standardize_apply: NULL mean or stddev");
+    for (j = 0; j < X.cols; j++)
+        if (!nnet__is_finite(mean[j]) || !(stddev[j] >= 0.0f) || !nnet__is_finite(stddev[j]))
+            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_standardize_apply: feature %d has mean %g and stddev %g, expected finite values and stddev >= 0",
+                              j, (double)mean[j], (double)stddev[j]);
+    for (i = 0; i < X.rows; i++) {
+        float *x = &NNET_AT(X, i, 0);
+        for (j = 0; j < X.cols; j++) x[j] = (x[j] - mean[j]) / (stddev[j] > 0.0f ? stddev[j] : 1.0f);
+    }
+    return NNET_OK;
+}
+
+// out(y, x) = in(y - dy, x - dx), 0 where that falls outside the image. In
+// linear index terms the source of pixel p is p - (dy * width + dx), so one
+// sweep in the right direction (downwards when the offset is positive) reads
+// every source before it is overwritten, like memmove.
+static void nnet__shift_image(float *image, int width, int height, int dx, int dy) {
+    int offset = dy * width + dx, p, step = offset > 0 ? -1 : 1, n = width * height;
+    for (p = offset > 0 ? n - 1 : 0; p >= 0 && p < n; p += step) {
+        int y = p / width - dy, x = p % width - dx;
+        image[p] = x >= 0 && x < width && y >= 0 && y < height ? image[y * width + x] : 0.0f;
+    }
+}
+
+NNETDEF int nnet_augment_shift(nnet_mat X, int width, int height, int max_shift, nnet_rng *rng) {
+    int i;
+    if (nnet__check_matrix(X, "nnet_augment_shift")) return NNET_ERR_ARGUMENT;
+    if (!rng || width < 1 || height < 1 || width > X.cols / height || width * height != X.cols ||
+        max_shift < 0 || max_shift >= width || max_shift >= height)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_augment_shift: %dx%d images, max_shift %d, rows of %d values, rng %s; expected width * height = columns, max_shift in 0..min(width, height) - 1 and an rng",
+                          width, height, max_shift, X.cols, rng ? "set" : "NULL");
+    if (max_shift == 0) return NNET_OK;
+    for (i = 0; i < X.rows; i++) {
+        int dx = (int)nnet_rng_below(rng, 2u * (uint32_t)max_shift + 1u) - max_shift;
+        int dy = (int)nnet_rng_below(rng, 2u * (uint32_t)max_shift + 1u) - max_shift;
+        nnet__shift_image(&NNET_AT(X, i, 0), width, height, dx, dy);
+    }
+    return NNET_OK;
+}
+
 // ---- 9. Training -----------------------------------------------------------
 static const char *const nnet__schedule_names[NNET_SCHEDULE_COUNT_] = {"constant", "step", "exp", "cosine"};
 
@@ -1418,26 +2171,57 @@ NNETDEF int nnet_schedule_from_name(const char *name) {
 //   Nesterov:  w = w - lr (g + mu v)
 // The step is first checked for finiteness so a diverging step never replaces
 // finite weights.
+static size_t nnet__min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+// One pass of the step over parameters [from, to), VL at a time (masked at
+// the end). With write = 0 it only checks and returns 1 when every updated
+// weight u would be finite: u - u is 0 for a finite u and NaN otherwise, and
+// the sum of those stays 0 exactly when all are finite.
+static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov, int write) {
+    float *w = net->parameters, *g = net->gradients, *v = net->velocity;
+    nnet__vec vlr = nnet__vset1(lr), vmu = nnet__vset1(mu), bad = nnet__vzero();
+    size_t k;
+    for (k = from; k < to; k += NNET__VL) {
+        int n = to - k < NNET__VL ? (int)(to - k) : NNET__VL, full = n == NNET__VL;
+        nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, n);
+        nnet__vec vk = full ? nnet__vload(v + k) : nnet__vloadn(v + k, n);
+        nnet__vec wk = full ? nnet__vload(w + k) : nnet__vloadn(w + k, n);
+        nnet__vec step;
+        vk = nnet__vadd(nnet__vmul(vmu, vk), gk);                          // v = mu v + g
+        step = nesterov ? nnet__vadd(gk, nnet__vmul(vmu, vk)) : vk;
+        wk = nnet__vsub(wk, nnet__vmul(vlr, step));                        // w = w - lr step
+        if (!write) bad = nnet__vadd(bad, nnet__vsub(wk, wk));
+        else if (full) { nnet__vstore(v + k, vk); nnet__vstore(w + k, wk); }
+        else { nnet__vstoren(v + k, vk, n); nnet__vstoren(w + k, wk, n); }
+    }
+    return write || nnet__vsum(bad) == 0.0f;
+}
+
 NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int nesterov) {
-    size_t n, k;
-    float *w, *g, *v;
-    int finite = 1;
-    if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: net is NULL");
+    int finite = 1, part, parts;
+    size_t n, chunk;
+    if (!net || !net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: net is NULL or was built by nnet_init_static (no gradients)");
     if (!(learning_rate > 0.0f) || !nnet__is_finite(learning_rate) || !(momentum >= 0.0f && momentum < 1.0f))
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: learning rate %g (expected > 0) or momentum %g (expected [0, 1)) out of range",
                           (double)learning_rate, (double)momentum);
-    n = net->n_parameters; w = net->parameters; g = net->gradients; v = net->velocity;
-    for (k = 0; k < n; k++) {
-        float velocity = momentum * v[k] + g[k];
-        float step = nesterov ? g[k] + momentum * velocity : velocity;
-        float updated = w[k] - learning_rate * step;
-        finite &= updated - updated == 0.0f;
-    }
+    // Element-wise, so any split over threads gives the same bits.
+    n = net->n_parameters;
+    parts = n < 65536 ? 1 : net->threads;
+    chunk = (n / (size_t)parts + NNET__VL - 1) / NNET__VL * NNET__VL;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite) if (parts > 1)
+#endif
+    for (part = 0; part < parts; part++)
+        finite = finite && nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk),
+                                          nnet__min_size(n, (size_t)(part + 1) * chunk),
+                                          learning_rate, momentum, nesterov, 0);
     if (!finite) return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
-    for (k = 0; k < n; k++) {
-        v[k] = momentum * v[k] + g[k];
-        w[k] -= learning_rate * (nesterov ? g[k] + momentum * v[k] : v[k]);
-    }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+#endif
+    for (part = 0; part < parts; part++)
+        nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk), nnet__min_size(n, (size_t)(part + 1) * chunk),
+                       learning_rate, momentum, nesterov, 1);
     return NNET_OK;
 }
 
@@ -1463,6 +2247,7 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
     const nnet_dataset *sets[2];
     if (!net || !train || !d)
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: %s is NULL", !net ? "net" : !train ? "train" : "desc");
+    if (net->borrowed) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: a network built by nnet_init_static cannot be trained");
     if (d->epochs < 1) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: epochs is %d, expected >= 1", d->epochs);
     if (d->batch_size < 0 || d->batch_size > NNET_MAX_DIM)
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: batch_size is %d, expected 1..%d (0 means 32)", d->batch_size, NNET_MAX_DIM);
@@ -1504,10 +2289,10 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 // buffers, so every product runs on one dense (B, I) matrix.
 static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
                          const int *order, int start) {
-    int i, I = data->inputs.cols;
+    int i, features = data->inputs.cols;   // not `I`: <complex.h> (pulled in by cblas.h) defines it
     for (i = 0; i < batch.rows; i++) {
         int row = order ? order[start + i] : start + i;
-        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)I * sizeof(float));
+        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)features * sizeof(float));
         batch_labels[i] = data->labels[row];
     }
 }
@@ -1642,7 +2427,9 @@ done:
 }
 
 // ---- 10. Inference and metrics ---------------------------------------------
-#define NNET__PREDICT_CHUNK 256
+// Rows per forward pass in predict/evaluate (`net` is in scope where it is used):
+// 256, or what a network built by nnet_init_static has room for.
+#define NNET__PREDICT_CHUNK (net->borrowed ? net->batch_capacity : 256)
 
 NNETDEF int nnet_predict(nnet *net, nnet_mat X, nnet_mat P) {
     int start, status;
@@ -1926,10 +2713,2134 @@ NNETDEF void nnet_confusion_print(FILE *out, const nnet_report *r) {
 #endif
 
 // ---- 11. IDX files ---------------------------------------------------------
+// The inflated size of a .gz file is bounded before anything is allocated:
+// the trailer's ISIZE must be possible for the compressed length (deflate
+// expands at most 1032:1: a 258-byte match coded in 2 bits) and at most 1 GiB.
+#define NNET__GZIP_MAX_SIZE (1u << 30)
+#define NNET__DEFLATE_MAX_RATIO 1032u
+// nnet_dataset_from_idx with n_classes = 0 accepts labels 0..65535.
+#define NNET__IDX_MAX_CLASSES 65536
+
+static uint32_t nnet__be32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static size_t nnet__idx_element_size(int type) {
+    switch (type) {
+    case NNET_IDX_U8: case NNET_IDX_I8: return 1;
+    case NNET_IDX_I16: return 2;
+    case NNET_IDX_I32: case NNET_IDX_F32: return 4;
+    case NNET_IDX_F64: return 8;
+    default: return 0;
+    }
+}
+
+static const char *nnet__idx_type_name(int type) {
+    switch (type) {
+    case NNET_IDX_U8: return "u8"; case NNET_IDX_I8: return "i8"; case NNET_IDX_I16: return "i16";
+    case NNET_IDX_I32: return "i32"; case NNET_IDX_F32: return "f32"; case NNET_IDX_F64: return "f64";
+    default: return "unknown";
+    }
+}
+
+// The first bytes of a file, quoted as text when they are printable.
+static void nnet__quote_start(char *out, size_t cap, const unsigned char *p, size_t n) {
+    size_t k, used = 0;
+    if (n > 16) n = 16;
+    out[used++] = '"';
+    for (k = 0; k < n && used + 5 < cap; k++) {
+        if (p[k] >= 32 && p[k] < 127 && p[k] != '"' && p[k] != '\\') out[used++] = (char)p[k];
+        else used += (size_t)sprintf(out + used, "\\x%02X", p[k]);
+    }
+    out[used++] = '"';
+    out[used] = '\0';
+}
+
+// Say what the bytes look like when they cannot be IDX (the first two bytes
+// of an IDX file are zero), so the user knows what went wrong with the file.
+static int nnet__not_idx(const char *who, const char *name, const unsigned char *p, size_t size, int inflated) {
+    char start[96];
+    size_t k, printable = 0, n = size < 64 ? size : 64, skip = 0;
+    nnet__quote_start(start, sizeof start, p, size);
+    if (p[0] == 0x1f && p[1] == 0x8b) {
+        if (inflated)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' holds gzip data again after inflating; gunzip it by hand until it is raw IDX", who, name);
+        return nnet__fail(NNET_ERR_UNSUPPORTED, "%s: '%s' is gzip-compressed (starts 1f 8b) and this program was built without stb_image: "
+                          "#include <stb/stb_image.h> before the NNET_IMPLEMENTATION include and link with -lstb, or gunzip the file first",
+                          who, name);
+    }
+    if (size >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) skip = 3;  // UTF-8 byte order mark
+    while (skip < size && (p[skip] == ' ' || p[skip] == '\t' || p[skip] == '\r' || p[skip] == '\n')) skip++;
+    if (skip < size && p[skip] == '<')
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' looks like an HTML or XML page (starts %s), not IDX data: "
+                          "the download probably saved an error page; fetch the file again", who, name, start);
+    for (k = 0; k < n; k++) printable += (p[k] >= 32 && p[k] < 127) || p[k] == '\n' || p[k] == '\r' || p[k] == '\t';
+    if (printable == n)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' looks like text (starts %s), not IDX data, which starts with two zero bytes",
+                          who, name, start);
+    if (p[0] == 'P' && p[1] == 'K')
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is a zip archive (starts \"PK\"), not IDX data: unzip it first", who, name);
+    return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has the magic bytes %02X %02X %02X %02X: not IDX data, whose magic is "
+                      "00 00 <type> <rank> (00 00 08 03 for MNIST images, 00 00 08 01 for labels)",
+                      who, name, p[0], p[1], p[2], p[3]);
+}
+
+// Parse raw IDX bytes: check the whole header against the length before
+// allocating, then convert the big-endian elements to host order.
+static int nnet__idx_parse(const unsigned char *p, size_t size, const char *who, const char *name, int inflated,
+                           nnet_idx **out) {
+    nnet_idx *idx;
+    int rank, type, d;
+    uint32_t dims[NNET_IDX_MAX_RANK];
+    size_t header, count = 1, element, bytes, head, k, used = 0;
+    char shape[NNET_IDX_MAX_RANK * 12];
+    const unsigned char *e;
+    *out = NULL;
+    if (size == 0) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is empty (0 bytes): the download or copy probably failed", who, name);
+    }
+    if (size < 4) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is only %zu bytes long, too short for the 4-byte IDX magic: the file is truncated",
+                   who, name, size);
+    }
+    if (p[0] != 0 || p[1] != 0) return nnet__not_idx(who, name, p, size, inflated);
+    type = p[2]; rank = p[3];
+    element = nnet__idx_element_size(type);
+    if (!element) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has the element type 0x%02X, expected 08 (u8), 09 (i8), 0B (i16), 0C (i32), 0D (f32) or 0E (f64)",
+                   who, name, type);
+    }
+    if (rank < 1 || rank > NNET_IDX_MAX_RANK) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has rank %d (magic byte 4), expected 1..%d dimensions",
+                   who, name, rank, NNET_IDX_MAX_RANK);
+    }
+    header = 4 + 4 * (size_t)rank;
+    if (size < header) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the header: %d dimensions need %zu header bytes, the file has %zu",
+                   who, name, rank, header, size);
+    }
+    for (d = 0; d < rank; d++) {
+        dims[d] = nnet__be32(p + 4 + 4 * d);
+        if (dims[d] > (uint32_t)NNET_MAX_DIM) {
+            return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has dimension %d of size %lu, larger than NNET_MAX_DIM = %d",
+                       who, name, d, (unsigned long)dims[d], NNET_MAX_DIM);
+        }
+        used += (size_t)sprintf(shape + used, d ? "x%lu" : "%lu", (unsigned long)dims[d]);
+    }
+    for (d = 0; d < rank; d++) {
+        if (dims[d] && count > SIZE_MAX / dims[d]) break;
+        count *= dims[d];
+    }
+    if (d < rank || count > SIZE_MAX / element) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s elements of %zu bytes: the product overflows a size_t, so the header is corrupt",
+                   who, name, shape, element);
+    }
+    bytes = count * element;
+    if (bytes > size - header) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s %s elements = %zu bytes of data, but only %zu bytes follow the header: the file is truncated",
+                   who, name, shape, nnet__idx_type_name(type), bytes, size - header);
+    }
+    if (bytes < size - header) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s %s elements = %zu bytes of data, but %zu bytes follow the header: %zu extra bytes (wrong dimensions or type?)",
+                   who, name, shape, nnet__idx_type_name(type), bytes, size - header, size - header - bytes);
+    }
+    // One allocation: the struct, padded to 8 bytes, then the elements.
+    head = (sizeof(nnet_idx) + 7) / 8 * 8;
+    idx = (nnet_idx *)nnet__alloc(head + bytes, who);
+    if (!idx) return NNET_ERR_MEMORY;
+    memset(idx, 0, sizeof *idx);
+    idx->type = (nnet_idx_type)type;
+    idx->rank = rank;
+    for (d = 0; d < rank; d++) idx->dims[d] = (int)dims[d];
+    idx->count = count;
+    idx->data = (unsigned char *)idx + head;
+    e = p + header;
+    // Signed values are assembled with arithmetic, not by casting an out-of-
+    // range unsigned value (implementation-defined in C); floats by copying
+    // the assembled bits.
+    switch (type) {
+    case NNET_IDX_U8: memcpy(idx->data, e, count); break;
+    case NNET_IDX_I8:
+        for (k = 0; k < count; k++) ((int8_t *)idx->data)[k] = (int8_t)((int)e[k] - (e[k] & 0x80 ? 256 : 0));
+        break;
+    case NNET_IDX_I16:
+        for (k = 0; k < count; k++, e += 2) {
+            int v = (int)e[0] << 8 | e[1];
+            ((int16_t *)idx->data)[k] = (int16_t)(v - (v & 0x8000 ? 65536 : 0));
+        }
+        break;
+    case NNET_IDX_I32:
+        for (k = 0; k < count; k++, e += 4) {
+            uint32_t v = nnet__be32(e);
+            ((int32_t *)idx->data)[k] = v & 0x80000000u ? (int32_t)(v - 0x80000000u) - 0x7FFFFFFF - 1 : (int32_t)v;
+        }
+        break;
+    case NNET_IDX_F32:
+        for (k = 0; k < count; k++, e += 4) {
+            uint32_t v = nnet__be32(e);
+            memcpy((float *)idx->data + k, &v, 4);
+        }
+        break;
+    default:
+        for (k = 0; k < count; k++, e += 8) {
+            uint64_t v = (uint64_t)nnet__be32(e) << 32 | nnet__be32(e + 4);
+            memcpy((double *)idx->data + k, &v, 8);
+        }
+        break;
+    }
+    *out = idx;
+    return NNET_OK;
+}
+
+#ifdef STBI_INCLUDE_STB_IMAGE_H
+static uint32_t nnet__le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t nnet__le32(const unsigned char *p) { return nnet__le16(p) | nnet__le16(p + 2) << 16; }
+
+// A zero-terminated header string (FNAME, FCOMMENT) starting at *pos.
+static int nnet__gzip_skip_string(const unsigned char *p, size_t size, size_t *pos) {
+    const unsigned char *end = (const unsigned char *)memchr(p + *pos, 0, size - *pos);
+    if (!end) return 0;
+    *pos = (size_t)(end - p) + 1;
+    return 1;
+}
+
+// Inflate a gzip file (RFC 1952) held in memory with stb_image's inflater:
+// header with its optional fields, the deflate stream, then the trailer
+// CRC-32 and ISIZE (the last 8 bytes; one member). *out (*out_size bytes,
+// always at least 1 allocated) is freed with NNET_FREE.
+static int nnet__gunzip(const unsigned char *p, size_t size, const char *who, const char *name,
+                        unsigned char **out, size_t *out_size) {
+    size_t pos = 10, compressed;
+    uint32_t flags, crc, isize, crc_found;
+    unsigned char *buffer;
+    int n;
+    const char *reason;
+    *out = NULL; *out_size = 0;
+    if (size < 10 || p[0] != 0x1f || p[1] != 0x8b)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is not a gzip file or is truncated in the header: %zu bytes, the fixed gzip header alone is 10 starting 1f 8b",
+                          who, name, size);
+    if (p[2] != 8)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' uses the gzip compression method %d, expected 8 (deflate)", who, name, p[2]);
+    flags = p[3];
+    if (flags & 0xE0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' sets the reserved gzip flag bits 0x%02X: the header is corrupt",
+                          who, name, (unsigned)(flags & 0xE0));
+    if (flags & 4) {  // FEXTRA: a 2-byte length and that many bytes
+        if (size - pos < 2) return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip FEXTRA length", who, name);
+        pos += 2 + nnet__le16(p + pos);
+        if (pos > size) return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip FEXTRA field", who, name);
+    }
+    if ((flags & 8) && !nnet__gzip_skip_string(p, size, &pos))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip file name (FNAME)", who, name);
+    if ((flags & 16) && !nnet__gzip_skip_string(p, size, &pos))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip comment (FCOMMENT)", who, name);
+    if (flags & 2) {  // FHCRC: the low 16 bits of the CRC-32 of the header so far
+        uint32_t expected;
+        if (size - pos < 2) return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated in the gzip header CRC (FHCRC)", who, name);
+        expected = nnet__crc32(0, p, pos) & 0xFFFFu;
+        if (nnet__le16(p + pos) != expected)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has the gzip header CRC 0x%04X, computed 0x%04X: the header is corrupt",
+                              who, name, (unsigned)nnet__le16(p + pos), (unsigned)expected);
+        pos += 2;
+    }
+    if (size - pos < 10)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is truncated after the gzip header: %zu bytes left, at least 10 needed (deflate data and the 8-byte trailer)",
+                          who, name, size - pos);
+    compressed = size - pos - 8;
+    crc = nnet__le32(p + size - 8);
+    isize = nnet__le32(p + size - 4);
+    if ((uint64_t)isize > (uint64_t)NNET__DEFLATE_MAX_RATIO * compressed + 2 * NNET__DEFLATE_MAX_RATIO)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' claims %lu inflated bytes (ISIZE) from %zu compressed bytes, more than deflate's %u:1 can give: the file is truncated or corrupt",
+                          who, name, (unsigned long)isize, compressed, NNET__DEFLATE_MAX_RATIO);
+    if (isize > NNET__GZIP_MAX_SIZE || compressed > (size_t)NNET__GZIP_MAX_SIZE)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' inflates to %lu bytes (ISIZE) from %zu, above the 1 GiB limit for .gz files: gunzip it first",
+                          who, name, (unsigned long)isize, compressed);
+    buffer = (unsigned char *)nnet__alloc((size_t)isize + 1, who);
+    if (!buffer) return NNET_ERR_MEMORY;
+    // The trailer goes to the inflater too: stb_image's decoder refuses to
+    // decode the last bits of a stream that ends exactly at the end of its
+    // input, and it stops by itself at the final block anyway.
+    n = stbi_zlib_decode_noheader_buffer((char *)buffer, (int)isize, (const char *)p + pos, (int)(compressed + 8));
+    if (n < 0) {
+        reason = stbi_failure_reason();
+        NNET_FREE(buffer);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has a corrupt deflate stream, or one longer than the %lu bytes its ISIZE says (stb_image: %s): the file is truncated or corrupt",
+                          who, name, (unsigned long)isize, reason ? reason : "no reason given");
+    }
+    if ((uint32_t)n != isize) {
+        NNET_FREE(buffer);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' inflates to %d bytes but its trailer's ISIZE says %lu: the file is truncated or corrupt",
+                          who, name, n, (unsigned long)isize);
+    }
+    crc_found = nnet__crc32(0, buffer, (size_t)n);
+    if (crc_found != crc) {
+        NNET_FREE(buffer);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' inflates to data with CRC-32 0x%08lX, the trailer says 0x%08lX: the file is corrupt",
+                          who, name, (unsigned long)crc_found, (unsigned long)crc);
+    }
+    *out = buffer; *out_size = (size_t)n;
+    return NNET_OK;
+}
+#endif
+
+// Raw IDX, or gzip inflated first when stb_image is compiled in.
+static int nnet__idx_load(const void *bytes, size_t size, const char *who, const char *name, nnet_idx **out) {
+    const unsigned char *p = (const unsigned char *)bytes;
+    *out = NULL;
+    if (!name) name = "<memory>";
+    if (!p && size) return nnet__fail(NNET_ERR_ARGUMENT, "%s: bytes is NULL", who);
+    if (!p) p = (const unsigned char *)"";
+#ifdef STBI_INCLUDE_STB_IMAGE_H
+    if (size >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+        unsigned char *raw;
+        size_t raw_size;
+        int status = nnet__gunzip(p, size, who, name, &raw, &raw_size);
+        if (status != NNET_OK) return status;
+        status = nnet__idx_parse(raw, raw_size, who, name, 1, out);
+        NNET_FREE(raw);
+        return status;
+    }
+#endif
+    return nnet__idx_parse(p, size, who, name, 0, out);
+}
+
+NNETDEF nnet_idx *nnet_idx_load_from_memory(const void *bytes, size_t size, const char *name) {
+    nnet_idx *idx;
+    nnet__idx_load(bytes, size, "nnet_idx_load_from_memory", name, &idx);
+    return idx;
+}
+
+NNETDEF void nnet_idx_free(nnet_idx *idx) { NNET_FREE(idx); }
+
+NNETDEF double nnet_idx_value(const nnet_idx *idx, size_t k) {
+    NNET_ASSERT(idx && k < idx->count);
+    switch (idx->type) {
+    case NNET_IDX_U8: return ((const uint8_t *)idx->data)[k];
+    case NNET_IDX_I8: return ((const int8_t *)idx->data)[k];
+    case NNET_IDX_I16: return ((const int16_t *)idx->data)[k];
+    case NNET_IDX_I32: return ((const int32_t *)idx->data)[k];
+    case NNET_IDX_F32: return ((const float *)idx->data)[k];
+    default: return ((const double *)idx->data)[k];
+    }
+}
+
+static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes, const char *who,
+                                  const char *images_name, const char *labels_name, nnet_dataset **out) {
+    nnet_dataset *data;
+    size_t features, k;
+    int N, i, max_label = 0, limit;
+    *out = NULL;
+    if (!images || !labels) return nnet__fail(NNET_ERR_ARGUMENT, "%s: images or labels is NULL", who);
+    if (n_classes < 0 || n_classes > NNET_MAX_DIM) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: n_classes is %d, expected 0 (from the labels) or 1..%d", who, n_classes, NNET_MAX_DIM);
+    }
+    N = images->dims[0];
+    if (N < 1 || images->count == 0) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' holds no images (its shape has a zero dimension)", who, images_name);
+    }
+    features = images->count / (size_t)N;
+    if (features > (size_t)NNET_MAX_DIM) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: each image of '%s' has %zu values, more than NNET_MAX_DIM = %d",
+                   who, images_name, features, NNET_MAX_DIM);
+    }
+    if (labels->count != (size_t)labels->dims[0]) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is not a list of labels: its rank is %d with %lu values per item, expected one label per item",
+                   who, labels_name, labels->rank, (unsigned long)(labels->dims[0] ? labels->count / (size_t)labels->dims[0] : 0));
+    }
+    if (labels->dims[0] != N) {
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has %d images but '%s' has %d labels: the counts differ",
+                   who, images_name, N, labels_name, labels->dims[0]);
+    }
+    limit = n_classes ? n_classes : NNET__IDX_MAX_CLASSES;
+    for (i = 0; i < N; i++) {
+        double v = nnet_idx_value(labels, (size_t)i);
+        if (!(v >= 0.0 && v < limit) || v != floor(v)) {
+            return nnet__fail(NNET_ERR_FORMAT, "%s: label %g of sample %d in '%s' is outside the classes 0..%d%s",
+                       who, v, i, labels_name, limit - 1, n_classes ? "" : " (labels must be whole numbers)");
+        }
+        if ((int)v > max_label) max_label = (int)v;
+    }
+    data = nnet_dataset_create(N, (int)features, n_classes ? n_classes : max_label + 1);
+    if (!data) return NNET_ERR_MEMORY;
+    for (i = 0; i < N; i++) data->labels[i] = (int)nnet_idx_value(labels, (size_t)i);
+    if (images->type == NNET_IDX_U8) {
+        const uint8_t *u = (const uint8_t *)images->data;
+        for (k = 0; k < images->count; k++) data->inputs.data[k] = (float)u[k] * (1.0f / 255.0f);
+        *out = data;
+        return NNET_OK;
+    }
+    for (k = 0; k < images->count; k++) {
+        float v = (float)nnet_idx_value(images, k);
+        if (!nnet__is_finite(v)) {
+            nnet__fail(NNET_ERR_FORMAT, "%s: value %zu of image %zu in '%s' is %g, expected a finite float",
+                       who, k % features, k / features, images_name, nnet_idx_value(images, k));
+            nnet_dataset_free(data);
+            return NNET_ERR_FORMAT;
+        }
+        data->inputs.data[k] = v;
+    }
+    *out = data;
+    return NNET_OK;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes) {
+    nnet_dataset *data;
+    nnet__dataset_from_idx(images, labels, n_classes, "nnet_dataset_from_idx", "images", "labels", &data);
+    return data;
+}
+
+static int nnet__dataset_load_idx(const void *images, size_t images_size, const void *labels, size_t labels_size,
+                                  int n_classes, const char *who, const char *images_name, const char *labels_name,
+                                  nnet_dataset **out) {
+    nnet_idx *x, *y = NULL;
+    int status = nnet__idx_load(images, images_size, who, images_name, &x);
+    *out = NULL;
+    if (status == NNET_OK) status = nnet__idx_load(labels, labels_size, who, labels_name, &y);
+    if (status == NNET_OK) status = nnet__dataset_from_idx(x, y, n_classes, who, images_name, labels_name, out);
+    nnet_idx_free(x);
+    nnet_idx_free(y);
+    return status;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size_t images_size,
+                                                        const void *labels, size_t labels_size, int n_classes) {
+    nnet_dataset *data;
+    nnet__dataset_load_idx(images, images_size, labels, labels_size, n_classes,
+                           "nnet_dataset_load_idx_from_memory", "<images>", "<labels>", &data);
+    return data;
+}
+
+#ifndef NNET_NO_STDIO
+
+NNETDEF nnet_idx *nnet_idx_load(const char *path) {
+    unsigned char *bytes;
+    size_t size;
+    nnet_idx *idx = NULL;
+    if (nnet__read_file(path, "nnet_idx_load", &bytes, &size) != NNET_OK) return NULL;
+    nnet__idx_load(bytes, size, "nnet_idx_load", path, &idx);
+    NNET_FREE(bytes);
+    return idx;
+}
+
+static int nnet__dataset_load_files(const char *images_path, const char *labels_path, const char *who, nnet_dataset **out) {
+    unsigned char *images, *labels = NULL;
+    size_t images_size, labels_size = 0;
+    int status = nnet__read_file(images_path, who, &images, &images_size);
+    *out = NULL;
+    if (status == NNET_OK) status = nnet__read_file(labels_path, who, &labels, &labels_size);
+    if (status == NNET_OK)
+        status = nnet__dataset_load_idx(images, images_size, labels, labels_size, 0, who, images_path, labels_path, out);
+    NNET_FREE(images);
+    NNET_FREE(labels);
+    return status;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char *labels_path) {
+    nnet_dataset *data;
+    nnet__dataset_load_files(images_path, labels_path, "nnet_dataset_load_idx", &data);
+    return data;
+}
+
+// Find directory/<stem>-<kind>-idx<rank>-ubyte under the names MNIST files go
+// by: the original hyphen, the dot some mirrors use before "idx", with or
+// without .gz. path has room for the directory plus 64 bytes.
+static int nnet__find_mnist_file(char *path, const char *directory, const char *stem, const char *kind, int rank) {
+    static const char *const suffixes[2] = {"", ".gz"};
+    static const char separators[2] = {'-', '.'};
+    int s, d;
+    for (s = 0; s < 2; s++)
+        for (d = 0; d < 2; d++) {
+            FILE *f;
+            sprintf(path, "%s/%s-%s%cidx%d-ubyte%s", directory, stem, kind, separators[d], rank, suffixes[s]);
+            if ((f = fopen(path, "rb")) != NULL) { fclose(f); return 1; }
+        }
+    return 0;
+}
+
+NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train, nnet_dataset **test) {
+    static const char *const stems[2] = {"train", "t10k"};
+    nnet_dataset **parts[2];
+    char *images, *labels;
+    size_t length;
+    int part, status = NNET_OK;
+    parts[0] = train; parts[1] = test;
+    if (train) *train = NULL;
+    if (test) *test = NULL;
+    if (!directory || (!train && !test))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_load_mnist: directory is NULL or both outputs are NULL");
+    length = strlen(directory) + 64;
+    images = (char *)nnet__alloc(2 * length, "nnet_dataset_load_mnist");
+    if (!images) return NNET_ERR_MEMORY;
+    labels = images + length;
+    for (part = 0; part < 2 && status == NNET_OK; part++) {
+        if (!parts[part]) continue;
+        if (!nnet__find_mnist_file(images, directory, stems[part], "images", 3))
+            status = nnet__fail(NNET_ERR_IO, "nnet_dataset_load_mnist: no %s-images-idx3-ubyte (or %s-images.idx3-ubyte, with or without .gz) in '%s'",
+                                stems[part], stems[part], directory);
+        else if (!nnet__find_mnist_file(labels, directory, stems[part], "labels", 1))
+            status = nnet__fail(NNET_ERR_IO, "nnet_dataset_load_mnist: no %s-labels-idx1-ubyte (or %s-labels.idx1-ubyte, with or without .gz) in '%s'",
+                                stems[part], stems[part], directory);
+        else
+            status = nnet__dataset_load_files(images, labels, "nnet_dataset_load_mnist", parts[part]);
+    }
+    NNET_FREE(images);
+    if (status != NNET_OK) {
+        if (train) { nnet_dataset_free(*train); *train = NULL; }
+        if (test) { nnet_dataset_free(*test); *test = NULL; }
+        return status;
+    }
+    // Both parts classify the same classes even if one lacks the largest label.
+    if (train && test) {
+        int classes = nnet__max((*train)->n_classes, (*test)->n_classes);
+        (*train)->n_classes = (*test)->n_classes = classes;
+    }
+    return NNET_OK;
+}
+#endif
 
 // ---- 12. Image input -------------------------------------------------------
+// The MNIST recipe (LeCun et al.): the NIST digits were "size normalized to
+// fit in a 20x20 pixel box while preserving their aspect ratio", which made
+// grey anti-aliased edges, then "centered in a 28x28 image by computing the
+// center of mass of the pixels". Measured on data/mnist-sample the centre of
+// mass sits at pixel index (14.0, 14.0) +- 0.3, so that is where we put it.
+#ifndef NNET_IMAGE_MAX_SIDE
+#define NNET_IMAGE_MAX_SIDE 8192
+#endif
+#ifndef NNET_IMAGE_MAX_PIXELS
+#define NNET_IMAGE_MAX_PIXELS (1 << 26)
+#endif
+#define NNET__IMAGE_MAX_BYTES (1 << 28)   /* largest image file read: 256 MiB */
+#define NNET__IMAGE_MIN_CONTRAST 0.1f     /* ink must differ this much from the background */
+#define NNET__IMAGE_INK 0.25f             /* after stretching, ink is > this (MNIST's boxes are 20 px at it) */
+#define NNET__MNIST_BOX 20
+#define NNET__MNIST_SIDE 28
+
+// Decoding is compiled in when the program included stb_image before this
+// implementation (its include guard is defined) and NNET_NO_PNG is not set.
+#if defined(STBI_INCLUDE_STB_IMAGE_H) && !defined(NNET_NO_PNG)
+#define NNET__IMAGE_STB 1
+#else
+#define NNET__IMAGE_STB 0
+#endif
+
+static int nnet__image_check(const char *fn, const void *image, int width, int height) {
+    if (!image) return nnet__fail(NNET_ERR_ARGUMENT, "%s: image is NULL", fn);
+    if (width < 1 || height < 1 || width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE ||
+        (double)width * height > (double)NNET_IMAGE_MAX_PIXELS)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: image is %dx%d, expected sides 1..%d and at most %d pixels",
+                          fn, width, height, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
+    return NNET_OK;
+}
+
+// Statistics of the border pixels (each counted once), where a photo or a
+// scan shows bare paper: their median and their median absolute deviation
+// (MAD), from 256-bin histograms so they need no allocation. Exact to 1/255,
+// the grain of 8-bit images. Both are robust: ink touching up to half of the
+// border does not move them.
+static int nnet__image_bin(float v) { return v > 0.0f ? (v < 1.0f ? (int)(v * 255.0f + 0.5f) : 255) : 0; } // NaN -> 0
+
+static void nnet__image_border_stats(const float *image, int width, int height, float *median, float *mad) {
+    size_t histogram[256], n = 0, seen;
+    int pass, x, y, bin, middle = 0;
+    for (pass = 0; pass < 2; pass++) {   // pass 0: the values; pass 1: their distances to the median
+        memset(histogram, 0, sizeof histogram);
+        n = 0;
+        for (y = 0; y < height; y++) {
+            int step = (y == 0 || y == height - 1) ? 1 : nnet__max(width - 1, 1);
+            for (x = 0; x < width; x += step) {
+                bin = nnet__image_bin(image[(size_t)y * (size_t)width + (size_t)x]);
+                histogram[pass == 0 ? bin : (bin > middle ? bin - middle : middle - bin)]++;
+                n++;
+            }
+        }
+        for (bin = 0, seen = 0; bin < 256; bin++) {
+            seen += histogram[bin];
+            if (2 * seen >= n) break;
+        }
+        if (pass == 0) middle = bin;
+    }
+    *median = (float)middle / 255.0f;
+    *mad = (float)bin / 255.0f;
+}
+
+NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted) {
+    size_t i, n;
+    float median, mad;
+    int status = nnet__image_check("nnet_image_invert_if_light", image, width, height), light;
+    if (inverted) *inverted = 0;
+    if (status != NNET_OK) return status;
+    nnet__image_border_stats(image, width, height, &median, &mad);
+    light = median > 0.5f;
+    n = (size_t)width * (size_t)height;
+    if (light) for (i = 0; i < n; i++) image[i] = 1.0f - image[i];
+    if (inverted) *inverted = light;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height) {
+    size_t i, n;
+    float background, median, mad, top = 0.0f, scale;
+    int status = nnet__image_check("nnet_image_stretch_contrast", image, width, height);
+    if (status != NNET_OK) return status;
+    n = (size_t)width * (size_t)height;
+    // Paper is the border's median give or take its spread: 3 MAD above the
+    // median covers noise (about 2 sigma) and uneven light, so that all of it
+    // becomes 0, as MNIST's background is.
+    nnet__image_border_stats(image, width, height, &median, &mad);
+    background = median + 3.0f * mad;
+    for (i = 0; i < n; i++) if (image[i] > top) top = image[i];
+    if (top > 1.0f) top = 1.0f;
+    if (!(top - background >= NNET__IMAGE_MIN_CONTRAST))
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_stretch_contrast: no ink in the %dx%d image: the strongest "
+                          "pixel (%.3f) is within %.2f of the background (%.3f); expected a digit darker or lighter "
+                          "than its background", width, height, (double)top, (double)NNET__IMAGE_MIN_CONTRAST,
+                          (double)background);
+    scale = 1.0f / (top - background);
+    for (i = 0; i < n; i++) {
+        float v = (image[i] - background) * scale;
+        image[i] = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+    }
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_bounding_box(const float *image, int width, int height, float threshold,
+                                    nnet_image_box *box) {
+    int x, y, x0 = width, y0 = height, x1 = -1, y1 = -1;
+    int status = nnet__image_check("nnet_image_bounding_box", image, width, height);
+    if (status != NNET_OK) return status;
+    if (!box) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_bounding_box: box is NULL");
+    for (y = 0; y < height; y++) {
+        const float *row = image + (size_t)y * (size_t)width;
+        for (x = 0; x < width; x++)
+            if (row[x] > threshold) {
+                if (x < x0) x0 = x;
+                if (x > x1) x1 = x;
+                if (y0 == height) y0 = y;
+                y1 = y;
+            }
+    }
+    if (x1 < 0) {
+        box->x = box->y = box->width = box->height = 0;
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_bounding_box: no ink in the %dx%d image: no pixel is above %g",
+                          width, height, (double)threshold);
+    }
+    box->x = x0; box->y = y0; box->width = x1 - x0 + 1; box->height = y1 - y0 + 1;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_fit_size(int width, int height, int side, int *fit_width, int *fit_height) {
+    int longer, shorter;
+    if (!fit_width || !fit_height) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_fit_size: NULL output");
+    if (width < 1 || height < 1 || side < 1 || side > NNET_MAX_DIM)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_fit_size: box %dx%d into side %d, expected all >= 1",
+                          width, height, side);
+    longer = nnet__max(width, height);
+    shorter = nnet__min(width, height);
+    // round(side * shorter / longer) in exact integer arithmetic, at least 1.
+    shorter = (int)(((int64_t)2 * side * shorter + longer) / (2 * (int64_t)longer));
+    if (shorter < 1) shorter = 1;
+    *fit_width = width >= height ? side : shorter;
+    *fit_height = width >= height ? shorter : side;
+    return NNET_OK;
+}
+
+// Area averaging in exact integer coordinates: scale the source by dst_w and
+// the destination by src_w, so source column i covers [i dst_w, (i+1) dst_w)
+// and destination column j covers [j src_w, (j+1) src_w). Their overlap is
+// the weight; dividing by src_w src_h (one destination pixel's area in these
+// units, per axis) gives the mean.
+static int nnet__overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+    int64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
+    return hi > lo ? (int)(hi - lo) : 0;
+}
+
+NNETDEF int nnet_image_resize_area(float *dst, int dst_w, int dst_h,
+                                   const float *src, int src_w, int src_h, int src_stride) {
+    int status, i, j, x, y;
+    double norm;
+    if ((status = nnet__image_check("nnet_image_resize_area", dst, dst_w, dst_h)) != NNET_OK) return status;
+    if ((status = nnet__image_check("nnet_image_resize_area", src, src_w, src_h)) != NNET_OK) return status;
+    if (src_stride < src_w)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_resize_area: src_stride %d is less than src_w %d",
+                          src_stride, src_w);
+    norm = 1.0 / ((double)src_w * (double)src_h);
+    for (i = 0; i < dst_h; i++) {
+        int64_t r0 = (int64_t)i * src_h, r1 = r0 + src_h;
+        int y_first = (int)(r0 / dst_h), y_last = (int)((r1 - 1) / dst_h);
+        for (j = 0; j < dst_w; j++) {
+            int64_t c0 = (int64_t)j * src_w, c1 = c0 + src_w;
+            int x_first = (int)(c0 / dst_w), x_last = (int)((c1 - 1) / dst_w);
+            double sum = 0.0;
+            for (y = y_first; y <= y_last; y++) {
+                const float *row = src + (size_t)y * (size_t)src_stride;
+                double row_sum = 0.0;
+                int wy = nnet__overlap(r0, r1, (int64_t)y * dst_h, (int64_t)(y + 1) * dst_h);
+                for (x = x_first; x <= x_last; x++)
+                    row_sum += (double)nnet__overlap(c0, c1, (int64_t)x * dst_w, (int64_t)(x + 1) * dst_w) * row[x];
+                sum += wy * row_sum;
+            }
+            dst[(size_t)i * (size_t)dst_w + (size_t)j] = (float)(sum * norm);
+        }
+    }
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_center_of_mass(const float *image, int width, int height, float *cx, float *cy) {
+    double mass = 0.0, mx = 0.0, my = 0.0;
+    int x, y, status = nnet__image_check("nnet_image_center_of_mass", image, width, height);
+    if (status != NNET_OK) return status;
+    if (!cx || !cy) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_center_of_mass: NULL output");
+    for (y = 0; y < height; y++) {
+        const float *row = image + (size_t)y * (size_t)width;
+        double row_mass = 0.0;
+        for (x = 0; x < width; x++) { row_mass += row[x]; mx += (double)x * row[x]; }
+        mass += row_mass; my += (double)y * row_mass;
+    }
+    if (!(mass > 0.0))
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_center_of_mass: the %dx%d image has no ink (total %g)",
+                          width, height, mass);
+    *cx = (float)(mx / mass);
+    *cy = (float)(my / mass);
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_paste_centered(float *dst, int dst_w, int dst_h, const float *src, int src_w, int src_h) {
+    float cx, cy;
+    int status, x, y, dx, dy;
+    if ((status = nnet__image_check("nnet_image_paste_centered", dst, dst_w, dst_h)) != NNET_OK) return status;
+    if ((status = nnet_image_center_of_mass(src, src_w, src_h, &cx, &cy)) != NNET_OK) return status;
+    // Whole-pixel shift, rounded: the centre lands within half a pixel.
+    dx = (int)floor((double)(dst_w / 2) - cx + 0.5);
+    dy = (int)floor((double)(dst_h / 2) - cy + 0.5);
+    memset(dst, 0, (size_t)dst_w * (size_t)dst_h * sizeof(float));
+    for (y = 0; y < src_h; y++) {
+        if (y + dy < 0 || y + dy >= dst_h) continue;
+        for (x = 0; x < src_w; x++)
+            if (x + dx >= 0 && x + dx < dst_w)
+                dst[(size_t)(y + dy) * (size_t)dst_w + (size_t)(x + dx)] = src[(size_t)y * (size_t)src_w + (size_t)x];
+    }
+    return NNET_OK;
+}
+
+// Steps 1-5 on a float image, which it overwrites.
+static int nnet__image_to_mnist(float *image, int width, int height, float *pixels) {
+    float digit[NNET__MNIST_BOX * NNET__MNIST_BOX];
+    nnet_image_box box;
+    int fit_w, fit_h, status;
+    if ((status = nnet_image_invert_if_light(image, width, height, NULL)) != NNET_OK) return status;
+    if ((status = nnet_image_stretch_contrast(image, width, height)) != NNET_OK) return status;
+    if ((status = nnet_image_bounding_box(image, width, height, NNET__IMAGE_INK, &box)) != NNET_OK) return status;
+    if ((status = nnet_image_fit_size(box.width, box.height, NNET__MNIST_BOX, &fit_w, &fit_h)) != NNET_OK) return status;
+    if ((status = nnet_image_resize_area(digit, fit_w, fit_h, image + (size_t)box.y * (size_t)width + (size_t)box.x,
+                                         box.width, box.height, width)) != NNET_OK) return status;
+    return nnet_image_paste_centered(pixels, NNET__MNIST_SIDE, NNET__MNIST_SIDE, digit, fit_w, fit_h);
+}
+
+NNETDEF int nnet_image_to_mnist(const unsigned char *grey, int width, int height, float *pixels) {
+    float *image;
+    size_t i, n;
+    int status = nnet__image_check("nnet_image_to_mnist", grey, width, height);
+    if (status != NNET_OK) return status;
+    if (!pixels) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_to_mnist: pixels is NULL");
+    n = (size_t)width * (size_t)height;
+    image = (float *)nnet__alloc(nnet__bytes(n, sizeof(float), 1), "nnet_image_to_mnist");
+    if (!image) return NNET_ERR_MEMORY;
+    for (i = 0; i < n; i++) image[i] = (float)grey[i] * (1.0f / 255.0f);
+    status = nnet__image_to_mnist(image, width, height, pixels);
+    NNET_FREE(image);
+    return status;
+}
+
+#if NNET__IMAGE_STB
+// Put "where: " in front of the current message, keeping the status.
+static int nnet__image_prefix(int status, const char *fn, const char *path) {
+    char inner[sizeof nnet__message];
+    memcpy(inner, nnet__message, sizeof inner);
+    if (path) return nnet__fail(status, "%s: \"%s\": %s", fn, path, inner);
+    return nnet__fail(status, "%s: %s", fn, inner);
+}
+
+// stb_image has a long record of fuzz-found bugs, so it is used defensively:
+// the header is read first and oversized images are refused before anything
+// is decoded or allocated; we ask for one grey channel (two when there is
+// alpha) and never flip; stb's failure reason is copied into our message.
+// Messages here have no function name; the callers put theirs in front.
+static int nnet__image_too_large(unsigned long width, unsigned long height) {
+    return nnet__fail(NNET_ERR_FORMAT, "image is %lux%lu, expected sides 1..%d and at most %d pixels "
+                      "(NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS); refused before decoding",
+                      width, height, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
+}
+
+// Debian's libstb is stb_image 2.27, whose JPEG decoder trusts two things a
+// hostile file controls. A scan may name a Huffman table that no DHT segment
+// defined: the decoder then walks uninitialised memory as a table and reads
+// far out of bounds (fuzz/fuzz_image.c found this as a SEGV inside libstb).
+// And a DHT table may declare more than 256 codes, which overflows its arrays
+// (nothings/stb#1289, CVE-2022-28042). So walk the JPEG markers first, the
+// way stb will read them, and refuse such files. Anything else irregular is
+// left for stb to report.
+static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
+    unsigned defined = 0;                 // bit 4 class + id: DC tables 0-3, AC tables 4-7
+    int progressive = 0;
+    size_t i = 2;
+    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8) return NNET_OK;
+    while (i + 4 <= n) {
+        unsigned m = p[i + 1], length, k;
+        const unsigned char *segment = p + i + 4;
+        size_t available;
+        if (p[i] != 0xFF || m == 0xFF || m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+            i += (p[i] == 0xFF && m != 0xFF) ? 2 : 1;   // entropy-coded data, fill, stuffed 0, RSTn
+            continue;
+        }
+        if (m == 0xD9) break;                           // end of image
+        length = (unsigned)p[i + 2] << 8 | p[i + 3];
+        if (length < 2) break;
+        available = n - (i + 4);                        // stb reads past a short segment, so do we
+        if (m == 0xC2) progressive = 1;
+        if (m == 0xC4) {                                // DHT: class/id byte, 16 counts, the values
+            for (k = 0; k + 2 < length && k < available; ) {
+                unsigned table = segment[k], codes = 0, c;
+                for (c = 1; c <= 16 && k + c < available; c++) codes += segment[k + c];
+                if (codes > 256)
+                    return nnet__fail(NNET_ERR_FORMAT, "JPEG Huffman table %s %u declares %u codes, more than 256 "
+                                      "(refused: stb_image 2.27 would overflow its tables)",
+                                      table >> 4 ? "AC" : "DC", table & 15, codes);
+                if ((table >> 4) <= 1 && (table & 15) <= 3) defined |= 1u << ((table >> 4) * 4 + (table & 15));
+                k += 17 + codes;
+            }
+        } else if (m == 0xDA && available >= 1) {       // SOS: count, (component, DC/AC table) pairs, Ss, Se, Ah/Al
+            unsigned count = segment[0], c, ss, ah;
+            if (available < 1 + 2 * (size_t)count + 3) break;
+            ss = segment[1 + 2 * count];
+            ah = segment[3 + 2 * count] >> 4;
+            for (c = 0; c < count; c++) {
+                unsigned dc = segment[2 + 2 * c] >> 4, ac = segment[2 + 2 * c] & 15;
+                int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
+                if (dc > 3 || ac > 3) continue;         // stb refuses these itself
+                if ((need_dc && !(defined & (1u << dc))) || (need_ac && !(defined & (1u << (4 + ac)))))
+                    return nnet__fail(NNET_ERR_FORMAT, "JPEG scan uses Huffman table %s %u, which no DHT segment "
+                                      "defined before it (refused: stb_image 2.27 would read uninitialised memory)",
+                                      need_dc && !(defined & (1u << dc)) ? "DC" : "AC",
+                                      need_dc && !(defined & (1u << dc)) ? dc : ac);
+            }
+        }
+        i += 2 + (size_t)length;
+    }
+    return NNET_OK;
+}
+
+static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
+    const stbi_uc *data = (const stbi_uc *)bytes;
+    stbi_uc *decoded;
+    int width, height, channels, want, got_w, got_h, got_c, status;
+    if (size > (size_t)NNET__IMAGE_MAX_BYTES)
+        return nnet__fail(NNET_ERR_FORMAT, "image data is %zu bytes, more than the %d accepted",
+                          size, NNET__IMAGE_MAX_BYTES);
+    // stb_image refuses a PNG over 2^30 bytes itself but then reports only
+    // "unknown image type", so read the PNG header's size to say why.
+    if (size >= 24 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(data + 12, "IHDR", 4) == 0) {
+        unsigned long png_w = (unsigned long)data[16] << 24 | (unsigned long)data[17] << 16 | (unsigned long)data[18] << 8 | data[19];
+        unsigned long png_h = (unsigned long)data[20] << 24 | (unsigned long)data[21] << 16 | (unsigned long)data[22] << 8 | data[23];
+        if (png_w > NNET_IMAGE_MAX_SIDE || png_h > NNET_IMAGE_MAX_SIDE)
+            return nnet__image_too_large(png_w, png_h);
+    }
+    if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
+    if (!stbi_info_from_memory(data, (int)size, &width, &height, &channels)) {
+        const char *why = stbi_failure_reason();
+        return nnet__fail(NNET_ERR_FORMAT, "not a readable image (%zu bytes): stb_image says \"%s\"",
+                          size, why ? why : "unknown format");
+    }
+    if (width < 1 || height < 1 || width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE ||
+        (double)width * height > (double)NNET_IMAGE_MAX_PIXELS)
+        return nnet__image_too_large((unsigned long)width, (unsigned long)height);
+    want = (channels == 2 || channels == 4) ? 2 : 1;   // grey, or grey + alpha
+    decoded = stbi_load_from_memory(data, (int)size, &got_w, &got_h, &got_c, want);
+    if (!decoded) {
+        const char *why = stbi_failure_reason();
+        return nnet__fail(NNET_ERR_FORMAT, "could not decode the %dx%d image: stb_image says \"%s\"",
+                          width, height, why ? why : "unknown error");
+    }
+    if (got_w != width || got_h != height) {
+        stbi_image_free(decoded);
+        return nnet__fail(NNET_ERR_FORMAT, "the image header says %dx%d but %dx%d pixels were decoded",
+                          width, height, got_w, got_h);
+    }
+    if (want == 2) {
+        // Compose over white (a transparent page is white paper), in place:
+        // pixel i is read from bytes 2i, 2i+1 before byte i is written.
+        size_t i, n = (size_t)width * (size_t)height;
+        for (i = 0; i < n; i++) {
+            unsigned grey = decoded[2 * i], alpha = decoded[2 * i + 1];
+            decoded[i] = (stbi_uc)((grey * alpha + 255u * (255u - alpha) + 127u) / 255u);
+        }
+    }
+    status = nnet_image_to_mnist(decoded, width, height, pixels);
+    stbi_image_free(decoded);
+    return status;
+}
+#endif
+
+#ifdef NNET_NO_PNG
+#define NNET__IMAGE_HOW_TO_ENABLE "image decoding is compiled out by NNET_NO_PNG: remove that define, " \
+    "#include <stb/stb_image.h> before #define NNET_IMPLEMENTATION and link with -lstb"
+#else
+#define NNET__IMAGE_HOW_TO_ENABLE "image decoding is not compiled in: #include <stb/stb_image.h> before " \
+    "#define NNET_IMPLEMENTATION and #include \"nnet.h\", and link with -lstb (Debian: apt-get install libstb-dev)"
+#endif
+
+NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, float *pixels) {
+    if (!bytes || !pixels)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_load_mnist_from_memory: bytes %p and pixels %p, expected both non-NULL",
+                          bytes, (void *)pixels);
+#if NNET__IMAGE_STB
+    {
+        int status = nnet__image_decode(bytes, size, pixels);
+        return status == NNET_OK ? status : nnet__image_prefix(status, "nnet_image_load_mnist_from_memory", NULL);
+    }
+#else
+    (void)size;
+    return nnet__fail(NNET_ERR_UNSUPPORTED, "nnet_image_load_mnist_from_memory: " NNET__IMAGE_HOW_TO_ENABLE);
+#endif
+}
+
+#ifndef NNET_NO_STDIO
+#if NNET__IMAGE_STB
+#include <errno.h>
+// Read a whole file of at most `limit` bytes into *out (NNET_FREE it). Reads
+// in growing chunks, so pipes work and a directory fails on the read. The
+// messages have no function name; the caller puts its own in front.
+static int nnet__image_read_file(const char *path, size_t limit, unsigned char **out, size_t *size) {
+    FILE *f;
+    unsigned char *buffer = NULL;
+    size_t capacity = 0, used = 0;
+    int status;
+    errno = 0;
+    f = fopen(path, "rb");
+    if (!f) return nnet__fail(NNET_ERR_IO, "cannot open: %s", errno ? strerror(errno) : "fopen failed");
+    for (;;) {
+        size_t got;
+        if (used == capacity) {
+            size_t grown = capacity ? 2 * capacity : 65536;
+            unsigned char *bigger;
+            if (capacity > limit) {
+                status = nnet__fail(NNET_ERR_FORMAT, "the file is larger than the %zu bytes accepted for an image", limit);
+                break;
+            }
+            if (grown > limit + 1) grown = limit + 1;
+            bigger = (unsigned char *)nnet__alloc(grown, "reading the image file");
+            if (!bigger) { status = NNET_ERR_MEMORY; break; }
+            if (used) memcpy(bigger, buffer, used);
+            NNET_FREE(buffer);
+            buffer = bigger; capacity = grown;
+        }
+        errno = 0;
+        got = fread(buffer + used, 1, capacity - used, f);
+        used += got;
+        if (got > 0) continue;
+        if (ferror(f)) {
+            status = nnet__fail(NNET_ERR_IO, "cannot read: %s", errno ? strerror(errno) : "read error");
+            break;
+        }
+        if (used == 0) { status = nnet__fail(NNET_ERR_FORMAT, "the file is empty"); break; }
+        fclose(f);
+        *out = buffer; *size = used;
+        return NNET_OK;
+    }
+    NNET_FREE(buffer);
+    fclose(f);
+    return status;
+}
+#endif
+
+NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
+#if NNET__IMAGE_STB
+    unsigned char *bytes = NULL;
+    size_t size = 0;
+    int status;
+#endif
+    if (!path || !pixels)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_load_mnist: path %p and pixels %p, expected both non-NULL",
+                          (const void *)path, (void *)pixels);
+#if NNET__IMAGE_STB
+    status = nnet__image_read_file(path, NNET__IMAGE_MAX_BYTES, &bytes, &size);
+    if (status == NNET_OK) {
+        status = nnet__image_decode(bytes, size, pixels);
+        NNET_FREE(bytes);
+    }
+    return status == NNET_OK ? status : nnet__image_prefix(status, "nnet_image_load_mnist", path);
+#else
+    return nnet__fail(NNET_ERR_UNSUPPORTED, "nnet_image_load_mnist: cannot load \"%s\": " NNET__IMAGE_HOW_TO_ENABLE, path);
+#endif
+}
+#endif
 
 // ---- 13. Model files -------------------------------------------------------
+// Layout (docs/model-format.md has it byte by byte):
+//   bytes 0..7      H, the JSON header's length, u64 little-endian
+//   bytes 8..8+H-1  JSON: {"__metadata__":{...strings...}, "layers.0.weight":
+//                   {"dtype":"F32","shape":[O,I],"data_offsets":[begin,end]}, ...}
+//                   padded with spaces so the data starts at a multiple of 8
+//   bytes 8+H..     the data section: each tensor's floats, row-major,
+//                   little-endian, at [begin, end) relative to its start
+// nnet writes the tensors in parameter order (W_0 b_0 W_1 b_1 ...), so the data
+// section is the parameter block itself.
+#include <locale.h>   /* localeconv: metadata floats always use '.' */
+
+#define NNET__MODEL_MAX_TENSORS 64    // tensors in a header we accept
+#define NNET__MODEL_MAX_META 64       // __metadata__ entries
+#define NNET__MODEL_MAX_NAME 256      // bytes of a tensor name or metadata key (with the NUL)
+#define NNET__MODEL_MAX_DIMS 8        // dimensions of a tensor's shape
+#define NNET__JSON_MAX_DEPTH 64       // nesting of values nnet skips over
+
+// Little-endian, byte by byte, whatever the host's order. A float goes
+// through its uint32 bit pattern (memcpy between a float and a uint32_t of
+// the same host, never of file bytes).
+static void nnet__put_u32le(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
+}
+static uint32_t nnet__get_u32le(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static void nnet__put_u64le(unsigned char *p, uint64_t v) {
+    nnet__put_u32le(p, (uint32_t)v); nnet__put_u32le(p + 4, (uint32_t)(v >> 32));
+}
+static uint64_t nnet__get_u64le(const unsigned char *p) {
+    return (uint64_t)nnet__get_u32le(p) | (uint64_t)nnet__get_u32le(p + 4) << 32;
+}
+static uint32_t nnet__float_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static float nnet__bits_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+// Text built in two passes: with buf NULL it only counts (as snprintf does).
+typedef struct nnet__text { char *buf; size_t cap, len; int failed; } nnet__text;
+
+static void nnet__append(nnet__text *t, const char *format, ...) NNET__PRINTF(2, 3);
+static void nnet__append(nnet__text *t, const char *format, ...) {
+    va_list args;
+    int n;
+    int room = t->buf && t->len < t->cap;
+    va_start(args, format);
+    n = vsnprintf(room ? t->buf + t->len : NULL, room ? t->cap - t->len : 0, format, args);
+    va_end(args);
+    if (n < 0) t->failed = 1;
+    else t->len += (size_t)n;
+}
+
+// "%.9g" gives back the same float when read with strtof; the decimal point
+// is '.' whatever the C locale says.
+static void nnet__format_float(char *out, size_t cap, float x) {
+    char point = localeconv()->decimal_point[0];
+    char *c;
+    snprintf(out, cap, "%.9g", (double)x);
+    if (point != '.') for (c = out; *c; c++) if (*c == point) *c = '.';
+}
+
+// The JSON header, unpadded. Tensors in parameter order; metadata values
+// are all strings, as safetensors requires.
+static void nnet__model_header(const nnet *net, uint32_t crc, nnet__text *t) {
+    char number[32];
+    uint64_t offset = 0;
+    int l;
+    nnet__append(t, "{\"__metadata__\":{\"format\":\"nnet\",\"format_version\":\"%d\",\"nnet_version\":\"%s\","
+                    "\"n_inputs\":\"%d\",\"n_layers\":\"%d\",\"sizes\":\"",
+                 NNET_MODEL_FORMAT_VERSION, NNET_VERSION_STRING, net->n_inputs, net->n_layers);
+    for (l = 0; l < net->n_layers; l++) nnet__append(t, "%s%d", l ? "," : "", net->layers[l].n_outputs);
+    nnet__append(t, "\",\"activations\":\"");
+    for (l = 0; l < net->n_layers; l++)
+        nnet__append(t, "%s%s", l ? "," : "", nnet_activation_name(net->layers[l].activation));
+    nnet__append(t, "\",\"dropout\":\"");
+    for (l = 0; l < net->n_layers; l++) {
+        nnet__format_float(number, sizeof number, net->layers[l].dropout);
+        nnet__append(t, "%s%s", l ? "," : "", number);
+    }
+    nnet__format_float(number, sizeof number, net->leaky_slope);
+    nnet__append(t, "\",\"loss\":\"%s\",\"leaky_slope\":\"%s\",\"crc32\":\"%08lx\"}",
+                 nnet_loss_name(net->loss), number, (unsigned long)crc);
+    for (l = 0; l < net->n_layers; l++) {
+        const nnet_layer *layer = &net->layers[l];
+        uint64_t w = 4u * (uint64_t)nnet__count(layer->weight), b = 4u * (uint64_t)layer->n_outputs;
+        nnet__append(t, ",\"layers.%d.weight\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%llu,%llu]}",
+                     l, layer->n_outputs, layer->n_inputs, (unsigned long long)offset, (unsigned long long)(offset + w));
+        offset += w;
+        nnet__append(t, ",\"layers.%d.bias\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%llu,%llu]}",
+                     l, layer->n_outputs, (unsigned long long)offset, (unsigned long long)(offset + b));
+        offset += b;
+    }
+    nnet__append(t, "}");
+}
+
+NNETDEF int nnet_save_to_memory(const nnet *net, void *buffer, size_t capacity, size_t *size) {
+    unsigned char *out = (unsigned char *)buffer, bytes[4];
+    uint32_t crc = 0;
+    size_t k, header, padded, total;
+    nnet__text text = {NULL, 0, 0, 0};
+    if (size) *size = 0;
+    if (!net || !size || !net->parameters)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: %s is NULL", !net ? "net" : !size ? "size" : "net->parameters");
+    for (k = 0; k < net->n_parameters; k++) {
+        if (!nnet__is_finite(net->parameters[k]))
+            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: parameter %zu is %g; a model file holds finite weights only",
+                              k, (double)net->parameters[k]);
+        nnet__put_u32le(bytes, nnet__float_bits(net->parameters[k]));
+        crc = nnet__crc32(crc, bytes, 4);
+    }
+    nnet__model_header(net, crc, &text);
+    if (text.failed) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: could not format the header");
+    header = text.len;
+    padded = (header + 7) / 8 * 8;
+    total = nnet__bytes(net->n_parameters, 4, 1);
+    if (!total || total > SIZE_MAX - 8 - padded)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: %zu parameters do not fit in memory", net->n_parameters);
+    total += 8 + padded;
+    *size = total;
+    if (!buffer) return NNET_OK;
+    if (capacity < total)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: the buffer holds %zu bytes, the model needs %zu", capacity, total);
+    nnet__put_u64le(out, (uint64_t)padded);
+    text.buf = (char *)out + 8; text.cap = capacity - 8; text.len = 0;   // room for vsnprintf's NUL: data follows
+    nnet__model_header(net, crc, &text);
+    NNET_ASSERT(text.len == header);
+    memset(out + 8 + header, ' ', padded - header);
+    for (k = 0; k < net->n_parameters; k++)
+        nnet__put_u32le(out + 8 + padded + 4 * k, nnet__float_bits(net->parameters[k]));
+    return NNET_OK;
+}
+
+// ---- Reading: a small JSON parser for the header.
+// It reads the safetensors schema (an object of tensor objects plus a
+// string-to-string __metadata__) directly, and skips any other value with an
+// iterative scanner whose nesting is bounded, so no header can exhaust the
+// stack. Strings must be valid UTF-8; keys must be unique at every level.
+typedef struct nnet__tensor_info {
+    char name[NNET__MODEL_MAX_NAME];
+    char dtype[32];
+    int n_dims;
+    uint64_t shape[NNET__MODEL_MAX_DIMS];
+    uint64_t begin, end;       // data_offsets, relative to the data section
+} nnet__tensor_info;
+
+typedef struct nnet__model_file {
+    const char *who;                  // "nnet_load: 'path'" or the function name, for messages
+    const unsigned char *data;        // the data section
+    uint64_t data_size;
+    int n_tensors, has_metadata, n_meta;
+    nnet__tensor_info tensors[NNET__MODEL_MAX_TENSORS];
+    char meta_key[NNET__MODEL_MAX_META][NNET__MODEL_MAX_NAME];
+    char meta_value[NNET__MODEL_MAX_META][NNET__MODEL_MAX_NAME];
+    int meta_long[NNET__MODEL_MAX_META];   // the value did not fit meta_value
+} nnet__model_file;
+
+typedef struct nnet__json { const char *start, *p, *end; const char *who; } nnet__json;
+
+static int nnet__json_fail(nnet__json *j, const char *what) {
+    return nnet__fail(NNET_ERR_FORMAT, "%s: broken JSON header at byte %ld of the file: %s",
+                      j->who, 8L + (long)(j->p - j->start), what);
+}
+
+static void nnet__json_space(nnet__json *j) {
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+}
+
+// Expect one character (after white space).
+static int nnet__json_expect(nnet__json *j, char c) {
+    nnet__json_space(j);
+    if (j->p < j->end && *j->p == c) { j->p++; return NNET_OK; }
+    return nnet__fail(NNET_ERR_FORMAT, "%s: broken JSON header at byte %ld of the file: expected '%c', found %s",
+                      j->who, 8L + (long)(j->p - j->start), c, j->p < j->end ? "another character" : "the end of the header");
+}
+
+// Whether the whole header is valid UTF-8 (no overlong forms, no surrogates,
+// nothing above U+10FFFF), as a Rust str must be.
+static int nnet__valid_utf8(const unsigned char *p, size_t n, size_t *bad) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        uint32_t cp;
+        size_t k;
+        if (!len || i + len > n) { *bad = i; return 0; }
+        cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) { *bad = i; return 0; }
+            cp = cp << 6 | (p[i + k] & 0x3Fu);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) { *bad = i; return 0; }
+        i += len;
+    }
+    return 1;
+}
+
+static int nnet__hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+// A JSON string, decoded into out (cap bytes with the NUL; out NULL only
+// checks it). A decoded string that does not fit is an error unless
+// `too_long` is given, which then is set and the string truncated. \u0000 is
+// refused: names are C strings.
+static int nnet__json_string(nnet__json *j, char *out, size_t cap, int *too_long) {
+    size_t n = 0;
+    if (too_long) *too_long = 0;
+    nnet__json_space(j);
+    if (j->p >= j->end || *j->p != '"') return nnet__json_fail(j, "expected a string");
+    j->p++;
+    for (;;) {
+        char buf[4];
+        size_t len = 1, k;
+        unsigned char c;
+        if (j->p >= j->end) return nnet__json_fail(j, "unterminated string");
+        c = (unsigned char)*j->p;
+        if (c == '"') { j->p++; break; }
+        if (c < 0x20) return nnet__json_fail(j, "control character in a string");
+        if (c != '\\') { buf[0] = (char)c; j->p++; }
+        else {
+            if (j->end - j->p < 2) return nnet__json_fail(j, "unterminated escape");
+            switch (j->p[1]) {
+            case '"': buf[0] = '"'; break;   case '\\': buf[0] = '\\'; break;
+            case '/': buf[0] = '/'; break;   case 'b': buf[0] = '\b'; break;
+            case 'f': buf[0] = '\f'; break;  case 'n': buf[0] = '\n'; break;
+            case 'r': buf[0] = '\r'; break;  case 't': buf[0] = '\t'; break;
+            case 'u': {
+                uint32_t cp = 0;
+                int d;
+                if (j->end - j->p < 6) return nnet__json_fail(j, "short \\u escape");
+                for (k = 2; k < 6; k++) {
+                    if ((d = nnet__hex_digit(j->p[k])) < 0) return nnet__json_fail(j, "bad hex digit in a \\u escape");
+                    cp = cp << 4 | (uint32_t)d;
+                }
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return nnet__json_fail(j, "lone low surrogate in a \\u escape");
+                if (cp >= 0xD800 && cp <= 0xDBFF) {   // a pair: \uD8xx\uDCxx
+                    uint32_t low = 0;
+                    if (j->end - j->p < 12 || j->p[6] != '\\' || j->p[7] != 'u')
+                        return nnet__json_fail(j, "high surrogate without its low half");
+                    for (k = 8; k < 12; k++) {
+                        if ((d = nnet__hex_digit(j->p[k])) < 0) return nnet__json_fail(j, "bad hex digit in a \\u escape");
+                        low = low << 4 | (uint32_t)d;
+                    }
+                    if (low < 0xDC00 || low > 0xDFFF) return nnet__json_fail(j, "high surrogate without its low half");
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    j->p += 6;
+                }
+                if (cp == 0) return nnet__json_fail(j, "\\u0000 in a string");
+                if (cp < 0x80) buf[0] = (char)cp;
+                else if (cp < 0x800) { buf[0] = (char)(0xC0 | cp >> 6); buf[1] = (char)(0x80 | (cp & 0x3F)); len = 2; }
+                else if (cp < 0x10000) {
+                    buf[0] = (char)(0xE0 | cp >> 12); buf[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+                    buf[2] = (char)(0x80 | (cp & 0x3F)); len = 3;
+                } else {
+                    buf[0] = (char)(0xF0 | cp >> 18); buf[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+                    buf[2] = (char)(0x80 | (cp >> 6 & 0x3F)); buf[3] = (char)(0x80 | (cp & 0x3F)); len = 4;
+                }
+                j->p += 4;
+                break;
+            }
+            default: return nnet__json_fail(j, "unknown escape in a string");
+            }
+            j->p += 2;
+        }
+        if (!out) continue;
+        if (n + len >= cap) {
+            if (!too_long) return nnet__json_fail(j, "string too long (names and metadata values hold 255 bytes)");
+            *too_long = 1;
+            continue;
+        }
+        for (k = 0; k < len; k++) out[n++] = buf[k];
+    }
+    if (out) out[n] = '\0';
+    return NNET_OK;
+}
+
+// A non-negative integer (shape, offsets): digits only, no leading zeros.
+static int nnet__json_uint(nnet__json *j, uint64_t *value) {
+    uint64_t v = 0;
+    nnet__json_space(j);
+    if (j->p >= j->end || *j->p < '0' || *j->p > '9') return nnet__json_fail(j, "expected a non-negative integer");
+    if (*j->p == '0' && j->p + 1 < j->end && j->p[1] >= '0' && j->p[1] <= '9')
+        return nnet__json_fail(j, "leading zero in a number");
+    while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+        unsigned digit = (unsigned)(*j->p - '0');
+        if (v > (UINT64_MAX - digit) / 10) return nnet__json_fail(j, "integer larger than 2^64 - 1");
+        v = v * 10 + digit;
+        j->p++;
+    }
+    if (j->p < j->end && (*j->p == '.' || *j->p == 'e' || *j->p == 'E'))
+        return nnet__json_fail(j, "expected an integer, found a fraction or an exponent");
+    *value = v;
+    return NNET_OK;
+}
+
+// Any scalar: string, number (JSON grammar), true, false, null.
+static int nnet__json_scalar(nnet__json *j) {
+    const char *p;
+    static const char *const words[3] = {"true", "false", "null"};
+    int w;
+    nnet__json_space(j);
+    if (j->p >= j->end) return nnet__json_fail(j, "expected a value, found the end of the header");
+    if (*j->p == '"') return nnet__json_string(j, NULL, 0, NULL);
+    for (w = 0; w < 3; w++) {
+        size_t len = strlen(words[w]);
+        if ((size_t)(j->end - j->p) >= len && memcmp(j->p, words[w], len) == 0) { j->p += len; return NNET_OK; }
+    }
+    p = j->p;
+    if (p < j->end && *p == '-') p++;
+    if (p >= j->end || *p < '0' || *p > '9') return nnet__json_fail(j, "expected a value");
+    if (*p == '0') p++;
+    else while (p < j->end && *p >= '0' && *p <= '9') p++;
+    if (p < j->end && *p == '.') {
+        p++;
+        if (p >= j->end || *p < '0' || *p > '9') { j->p = p; return nnet__json_fail(j, "expected a digit after '.'"); }
+        while (p < j->end && *p >= '0' && *p <= '9') p++;
+    }
+    if (p < j->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < j->end && (*p == '+' || *p == '-')) p++;
+        if (p >= j->end || *p < '0' || *p > '9') { j->p = p; return nnet__json_fail(j, "expected a digit in the exponent"); }
+        while (p < j->end && *p >= '0' && *p <= '9') p++;
+    }
+    j->p = p;
+    return NNET_OK;
+}
+
+// Skip one value of any kind without recursion: a stack of the open brackets,
+// at most NNET__JSON_MAX_DEPTH deep. (Keys inside skipped objects are not
+// checked for duplicates: nnet never reads them.)
+static int nnet__json_skip(nnet__json *j) {
+    char open[NNET__JSON_MAX_DEPTH];
+    int depth = 0, status;
+    for (;;) {
+        nnet__json_space(j);
+        if (j->p >= j->end) return nnet__json_fail(j, "expected a value, found the end of the header");
+        if (*j->p == '{' || *j->p == '[') {
+            char c = *j->p++;
+            if (depth == NNET__JSON_MAX_DEPTH) { j->p--; return nnet__json_fail(j, "values nested deeper than 64 levels"); }
+            open[depth++] = c;
+            nnet__json_space(j);
+            if (j->p < j->end && *j->p == (c == '{' ? '}' : ']')) { j->p++; depth--; }
+            else {
+                if (c == '{' && ((status = nnet__json_string(j, NULL, 0, NULL)) || (status = nnet__json_expect(j, ':'))))
+                    return status;
+                continue;   // the first element
+            }
+        } else if ((status = nnet__json_scalar(j)) != NNET_OK) return status;
+        // A value ended: close brackets until a ',' starts the next value.
+        for (;;) {
+            if (depth == 0) return NNET_OK;
+            nnet__json_space(j);
+            if (j->p >= j->end) return nnet__json_fail(j, "unclosed bracket at the end of the header");
+            if (*j->p == ',') {
+                j->p++;
+                if (open[depth - 1] == '{' &&
+                    ((status = nnet__json_string(j, NULL, 0, NULL)) || (status = nnet__json_expect(j, ':'))))
+                    return status;
+                break;
+            }
+            if (*j->p != (open[depth - 1] == '{' ? '}' : ']')) return nnet__json_fail(j, "expected ',' or a closing bracket");
+            j->p++;
+            depth--;
+        }
+    }
+}
+
+// "__metadata__": {"key": "value", ...}, or null.
+static int nnet__json_metadata(nnet__json *j, nnet__model_file *f) {
+    int status, i;
+    nnet__json_space(j);
+    if ((size_t)(j->end - j->p) >= 4 && memcmp(j->p, "null", 4) == 0) { j->p += 4; return NNET_OK; }
+    if ((status = nnet__json_expect(j, '{')) != NNET_OK) return status;
+    nnet__json_space(j);
+    if (j->p < j->end && *j->p == '}') { j->p++; return NNET_OK; }
+    for (;;) {
+        char *key;
+        if (f->n_meta == NNET__MODEL_MAX_META)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: more than %d __metadata__ entries", f->who, NNET__MODEL_MAX_META);
+        key = f->meta_key[f->n_meta];
+        if ((status = nnet__json_string(j, key, NNET__MODEL_MAX_NAME, NULL)) != NNET_OK) return status;
+        for (i = 0; i < f->n_meta; i++)
+            if (strcmp(f->meta_key[i], key) == 0)
+                return nnet__fail(NNET_ERR_FORMAT, "%s: duplicate key \"%s\" in __metadata__", f->who, key);
+        if ((status = nnet__json_expect(j, ':')) != NNET_OK) return status;
+        nnet__json_space(j);
+        if (j->p >= j->end || *j->p != '"')
+            return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ value of \"%s\" is not a string (safetensors metadata maps strings to strings)",
+                              f->who, key);
+        if ((status = nnet__json_string(j, f->meta_value[f->n_meta], NNET__MODEL_MAX_NAME, &f->meta_long[f->n_meta])) != NNET_OK)
+            return status;
+        f->n_meta++;
+        nnet__json_space(j);
+        if (j->p < j->end && *j->p == '}') { j->p++; return NNET_OK; }
+        if ((status = nnet__json_expect(j, ',')) != NNET_OK) return status;
+    }
+}
+
+// [n, n, ...] of at most `max` non-negative integers; *count receives how many.
+static int nnet__json_uints(nnet__json *j, uint64_t *values, int max, int *count, const char *what) {
+    int status;
+    *count = 0;
+    if ((status = nnet__json_expect(j, '[')) != NNET_OK) return status;
+    nnet__json_space(j);
+    if (j->p < j->end && *j->p == ']') { j->p++; return NNET_OK; }
+    for (;;) {
+        if (*count == max) return nnet__json_fail(j, what);
+        if ((status = nnet__json_uint(j, &values[(*count)++])) != NNET_OK) return status;
+        nnet__json_space(j);
+        if (j->p < j->end && *j->p == ']') { j->p++; return NNET_OK; }
+        if ((status = nnet__json_expect(j, ',')) != NNET_OK) return status;
+    }
+}
+
+// {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}; other keys skipped.
+static int nnet__json_tensor(nnet__json *j, nnet__model_file *f, nnet__tensor_info *t) {
+    char key[NNET__MODEL_MAX_NAME];
+    int seen = 0, status, n;
+    uint64_t offsets[2];
+    nnet__json_space(j);
+    if (j->p >= j->end || *j->p != '{')
+        return nnet__fail(NNET_ERR_FORMAT, "%s: the value of tensor \"%s\" is not an object", f->who, t->name);
+    j->p++;
+    nnet__json_space(j);
+    if (j->p < j->end && *j->p == '}') j->p++;
+    else for (;;) {
+        int bit;
+        if ((status = nnet__json_string(j, key, sizeof key, NULL)) != NNET_OK) return status;
+        if ((status = nnet__json_expect(j, ':')) != NNET_OK) return status;
+        bit = strcmp(key, "dtype") == 0 ? 1 : strcmp(key, "shape") == 0 ? 2 : strcmp(key, "data_offsets") == 0 ? 4 : 0;
+        if (bit & seen) return nnet__fail(NNET_ERR_FORMAT, "%s: duplicate key \"%s\" in tensor \"%s\"", f->who, key, t->name);
+        seen |= bit;
+        if (bit == 1) status = nnet__json_string(j, t->dtype, sizeof t->dtype, NULL);
+        else if (bit == 2) status = nnet__json_uints(j, t->shape, NNET__MODEL_MAX_DIMS, &t->n_dims, "shape has more than 8 dimensions");
+        else if (bit == 4) {
+            status = nnet__json_uints(j, offsets, 2, &n, "data_offsets has more than 2 numbers");
+            if (!status && n != 2) return nnet__json_fail(j, "data_offsets needs 2 numbers [begin, end]");
+            t->begin = offsets[0]; t->end = offsets[1];
+        } else status = nnet__json_skip(j);
+        if (status) return status;
+        nnet__json_space(j);
+        if (j->p < j->end && *j->p == '}') { j->p++; break; }
+        if ((status = nnet__json_expect(j, ',')) != NNET_OK) return status;
+    }
+    if (seen != 7)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: tensor \"%s\" has no %s", f->who, t->name,
+                          !(seen & 1) ? "dtype" : !(seen & 2) ? "shape" : "data_offsets");
+    return NNET_OK;
+}
+
+// The whole header: one object, then nothing but the padding spaces.
+static int nnet__json_header(nnet__json *j, nnet__model_file *f) {
+    char key[NNET__MODEL_MAX_NAME];
+    int status, i;
+    if ((status = nnet__json_expect(j, '{')) != NNET_OK) return status;
+    nnet__json_space(j);
+    if (j->p < j->end && *j->p == '}') j->p++;
+    else for (;;) {
+        if ((status = nnet__json_string(j, key, sizeof key, NULL)) != NNET_OK) return status;
+        if ((status = nnet__json_expect(j, ':')) != NNET_OK) return status;
+        if (strcmp(key, "__metadata__") == 0) {
+            if (f->has_metadata) return nnet__fail(NNET_ERR_FORMAT, "%s: duplicate key \"__metadata__\"", f->who);
+            f->has_metadata = 1;
+            status = nnet__json_metadata(j, f);
+        } else {
+            nnet__tensor_info *t;
+            for (i = 0; i < f->n_tensors; i++)
+                if (strcmp(f->tensors[i].name, key) == 0)
+                    return nnet__fail(NNET_ERR_FORMAT, "%s: duplicate key: tensor \"%s\" appears twice", f->who, key);
+            if (f->n_tensors == NNET__MODEL_MAX_TENSORS)
+                return nnet__fail(NNET_ERR_FORMAT, "%s: more than %d tensors", f->who, NNET__MODEL_MAX_TENSORS);
+            t = &f->tensors[f->n_tensors++];
+            memcpy(t->name, key, sizeof key);
+            status = nnet__json_tensor(j, f, t);
+        }
+        if (status) return status;
+        nnet__json_space(j);
+        if (j->p < j->end && *j->p == '}') { j->p++; break; }
+        if ((status = nnet__json_expect(j, ',')) != NNET_OK) return status;
+    }
+    nnet__json_space(j);
+    if (j->p != j->end) return nnet__json_fail(j, "characters after the closing '}'");
+    return NNET_OK;
+}
+
+static const char *nnet__meta(const nnet__model_file *f, const char *key) {
+    int i;
+    for (i = 0; i < f->n_meta; i++) if (strcmp(f->meta_key[i], key) == 0) return f->meta_value[i];
+    return NULL;
+}
+
+// Split the bytes into header and data, parse the header and check every
+// tensor's dtype, shape and offsets: each tensor's bytes are shape x 4, and
+// sorted by offset they start at 0, touch without gap or overlap, and end
+// exactly at the end of the data section.
+static int nnet__model_parse(nnet__model_file *f, const unsigned char *bytes, size_t size) {
+    uint64_t header;
+    nnet__json j;
+    size_t bad;
+    int i, k, order[NNET__MODEL_MAX_TENSORS], status;
+    if (!bytes && size) return nnet__fail(NNET_ERR_ARGUMENT, "%s: bytes is NULL", f->who);
+    if (size == 0) return nnet__fail(NNET_ERR_FORMAT, "%s: the file is empty (0 bytes)", f->who);
+    if (size < 8)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: %zu bytes is too short to hold the 8-byte header length (truncated?)", f->who, size);
+    header = nnet__get_u64le(bytes);
+    if (header > NNET_MODEL_MAX_HEADER)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: header length %llu is over the limit of %u bytes (100 MB)",
+                          f->who, (unsigned long long)header, (unsigned)NNET_MODEL_MAX_HEADER);
+    if (header > size - 8)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: header length %llu runs past the end of the file (%zu bytes follow the length; truncated?)",
+                          f->who, (unsigned long long)header, size - 8);
+    if (header == 0 || bytes[8] != '{')
+        return nnet__fail(NNET_ERR_FORMAT, "%s: the header does not start with '{' (not a safetensors file?)", f->who);
+    if (!nnet__valid_utf8(bytes + 8, (size_t)header, &bad))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: the header is not valid UTF-8 at byte %zu", f->who, 8 + bad);
+    j.start = j.p = (const char *)bytes + 8;
+    j.end = j.start + header;
+    j.who = f->who;
+    if ((status = nnet__json_header(&j, f)) != NNET_OK) return status;
+    f->data = bytes + 8 + header;
+    f->data_size = (uint64_t)(size - 8 - (size_t)header);
+    if (f->n_tensors == 0) return nnet__fail(NNET_ERR_FORMAT, "%s: the header lists no tensors", f->who);
+    for (i = 0; i < f->n_tensors; i++) {
+        nnet__tensor_info *t = &f->tensors[i];
+        uint64_t count = 1;
+        if (strcmp(t->dtype, "F32") != 0)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: tensor \"%s\" has dtype \"%s\"; nnet reads only F32 (float32)",
+                              f->who, t->name, t->dtype);
+        for (k = 0; k < t->n_dims; k++) {
+            if (t->shape[k] && count > UINT64_MAX / 4 / t->shape[k])
+                return nnet__fail(NNET_ERR_FORMAT, "%s: the shape of tensor \"%s\" overflows: its size in bytes exceeds 2^64",
+                                  f->who, t->name);
+            count *= t->shape[k];
+        }
+        if (t->end < t->begin)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: tensor \"%s\" has data_offsets [%llu, %llu]: end before begin", f->who,
+                              t->name, (unsigned long long)t->begin, (unsigned long long)t->end);
+        if (t->end - t->begin != count * 4)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: tensor \"%s\" has %llu floats (%llu bytes) by its shape, but its data_offsets [%llu, %llu] span %llu bytes",
+                              f->who, t->name, (unsigned long long)count, (unsigned long long)(count * 4),
+                              (unsigned long long)t->begin, (unsigned long long)t->end, (unsigned long long)(t->end - t->begin));
+        order[i] = i;
+    }
+    for (i = 1; i < f->n_tensors; i++)   // insertion sort by begin (then end): at most 64 tensors
+        for (k = i; k > 0; k--) {
+            const nnet__tensor_info *a = &f->tensors[order[k - 1]], *b = &f->tensors[order[k]];
+            int t;
+            if (a->begin < b->begin || (a->begin == b->begin && a->end <= b->end)) break;
+            t = order[k]; order[k] = order[k - 1]; order[k - 1] = t;
+        }
+    if (f->tensors[order[0]].begin != 0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: data_offsets must start at 0, but the first tensor (\"%s\") starts at byte %llu",
+                          f->who, f->tensors[order[0]].name, (unsigned long long)f->tensors[order[0]].begin);
+    for (i = 1; i < f->n_tensors; i++) {
+        const nnet__tensor_info *a = &f->tensors[order[i - 1]], *b = &f->tensors[order[i]];
+        if (b->begin < a->end)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: tensors \"%s\" [%llu, %llu] and \"%s\" [%llu, %llu] overlap",
+                              f->who, a->name, (unsigned long long)a->begin, (unsigned long long)a->end,
+                              b->name, (unsigned long long)b->begin, (unsigned long long)b->end);
+        if (b->begin > a->end)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: a gap of %llu bytes between tensors \"%s\" (ends at %llu) and \"%s\" (starts at %llu)",
+                              f->who, (unsigned long long)(b->begin - a->end), a->name, (unsigned long long)a->end,
+                              b->name, (unsigned long long)b->begin);
+    }
+    {
+        uint64_t covered = f->tensors[order[f->n_tensors - 1]].end;
+        if (covered > f->data_size)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: the tensors need %llu bytes of data but the file has only %llu after the header (truncated?)",
+                              f->who, (unsigned long long)covered, (unsigned long long)f->data_size);
+        if (covered < f->data_size)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: %llu bytes of data after the last tensor: the data section is %llu bytes, the tensors cover %llu",
+                              f->who, (unsigned long long)(f->data_size - covered), (unsigned long long)f->data_size,
+                              (unsigned long long)covered);
+    }
+    // nnet's own files carry a CRC-32 of the data section: check it whenever present.
+    {
+        const char *crc_text = nnet__meta(f, "crc32");
+        if (crc_text) {
+            uint32_t crc = 0, expected = 0;
+            int digits = 0, d;
+            for (; crc_text[digits] && digits < 9; digits++) {
+                if ((d = nnet__hex_digit(crc_text[digits])) < 0) break;
+                expected = expected << 4 | (uint32_t)d;
+            }
+            if (digits != 8 || crc_text[digits])
+                return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ crc32 is \"%s\", expected 8 hex digits", f->who, crc_text);
+            crc = nnet__crc32(0, f->data, (size_t)f->data_size);
+            if (crc != expected)
+                return nnet__fail(NNET_ERR_FORMAT, "%s: the CRC-32 of the data section is %08lx but the header says %s: the file is corrupted",
+                                  f->who, (unsigned long)crc, crc_text);
+        }
+    }
+    return NNET_OK;
+}
+
+// Decode a tensor's little-endian floats into out, refusing NaN and infinity.
+static int nnet__model_floats(const nnet__model_file *f, const nnet__tensor_info *t, float *out) {
+    size_t n = (size_t)((t->end - t->begin) / 4), k;
+    const unsigned char *p = f->data + t->begin;
+    for (k = 0; k < n; k++) {
+        float x = nnet__bits_float(nnet__get_u32le(p + 4 * k));
+        if (!nnet__is_finite(x))
+            return nnet__fail(NNET_ERR_FORMAT, "%s: tensor \"%s\" element %zu is %s; weights must be finite",
+                              f->who, t->name, k, x != x ? "NaN" : "infinite (Inf)");
+        out[k] = x;
+    }
+    return NNET_OK;
+}
+
+// Parse and check a file; NULL with *status set on failure. Free with NNET_FREE.
+static nnet__model_file *nnet__model_open(const void *bytes, size_t size, const char *who, int *status) {
+    nnet__model_file *f = (nnet__model_file *)nnet__alloc(sizeof(nnet__model_file), who);
+    *status = NNET_ERR_MEMORY;
+    if (!f) return NULL;
+    memset(f, 0, sizeof *f);
+    f->who = who;
+    if ((*status = nnet__model_parse(f, (const unsigned char *)bytes, size)) != NNET_OK) { NNET_FREE(f); return NULL; }
+    return f;
+}
+
+static const nnet__tensor_info *nnet__model_tensor(const nnet__model_file *f, const char *name) {
+    int i;
+    for (i = 0; i < f->n_tensors; i++) if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
+    return NULL;
+}
+
+// A metadata value: a list of `count` comma-separated items, each handed to
+// `item` (which returns nonzero if the item is bad).
+static int nnet__meta_list(const nnet__model_file *f, const char *key, int count, void *out,
+                           int (*item)(const char *text, void *out, int index), const char *expected) {
+    const char *value = nnet__meta(f, key), *p;
+    int index = 0;
+    if (!value) return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ has no \"%s\"", f->who, key);
+    for (p = value; index < count; index++) {
+        char token[64];
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof token) break;
+        memcpy(token, p, len); token[len] = '\0';
+        if (item(token, out, index)) break;
+        p += len;
+        if (index + 1 < count) { if (*p != ',') { index++; break; } p++; }
+    }
+    if (index != count || *p)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ %s is \"%s\", expected %d comma-separated %s",
+                          f->who, key, value, count, expected);
+    return NNET_OK;
+}
+
+// A whole decimal number in [1, NNET_MAX_DIM]: digits only.
+static int nnet__parse_dim(const char *text, int *value) {
+    long v = 0;
+    if (!*text) return 1;
+    for (; *text; text++) {
+        if (*text < '0' || *text > '9' || v > NNET_MAX_DIM) return 1;
+        v = v * 10 + (*text - '0');
+    }
+    if (v < 1 || v > NNET_MAX_DIM) return 1;
+    *value = (int)v;
+    return 0;
+}
+
+// A float written by nnet__format_float, read whatever the C locale.
+static int nnet__parse_float(const char *text, float *value) {
+    char copy[64], point = localeconv()->decimal_point[0], *end, *c;
+    size_t len = strlen(text);
+    if (len == 0 || len >= sizeof copy || strspn(text, "0123456789.eE+-") != len) return 1;
+    memcpy(copy, text, len + 1);
+    for (c = copy; *c; c++) if (*c == '.') *c = point;
+    *value = strtof(copy, &end);
+    return *end != '\0';
+}
+
+static int nnet__item_size(const char *text, void *out, int index) {
+    return nnet__parse_dim(text, (int *)out + index);
+}
+static int nnet__item_activation(const char *text, void *out, int index) {
+    int act = nnet_activation_from_name(text);
+    ((nnet_activation *)out)[index] = act > 0 ? (nnet_activation)act : NNET_ACT_DEFAULT;
+    return act <= 0;
+}
+static int nnet__item_dropout(const char *text, void *out, int index) {
+    float p;
+    if (nnet__parse_float(text, &p) || !(p >= 0.0f && p < 1.0f)) return 1;
+    ((float *)out)[index] = p;
+    return 0;
+}
+
+// The network the metadata describes, checked against the tensors.
+static int nnet__model_desc(const nnet__model_file *f, nnet_desc *d) {
+    const char *format = nnet__meta(f, "format"), *version = nnet__meta(f, "format_version"), *text;
+    int l, loss;
+    char expected[NNET__MODEL_MAX_NAME];
+    memset(d, 0, sizeof *d);
+    if (!f->has_metadata || f->n_meta == 0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: no __metadata__: not written by nnet_save (to load bare weights, e.g. from PyTorch, create the network and call nnet_load_weights)",
+                          f->who);
+    if (!format || strcmp(format, "nnet") != 0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ format is \"%s\", expected \"nnet\" (to load bare weights, create the network and call nnet_load_weights)",
+                          f->who, format ? format : "(missing)");
+    if (!version || strcmp(version, "1") != 0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: model format_version is \"%s\" but this nnet.h (%s) reads version %d. HINT: a newer nnet.h wrote it; "
+                          "load it with that version, or read its weights with nnet_load_weights into a network of the same shape",
+                          f->who, version ? version : "(missing)", NNET_VERSION_STRING, NNET_MODEL_FORMAT_VERSION);
+    text = nnet__meta(f, "n_layers");
+    if (!text || nnet__parse_dim(text, &d->n_layers) || d->n_layers > NNET_MAX_LAYERS)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ n_layers (the layer count) is \"%s\", expected 1..%d",
+                          f->who, text ? text : "(missing)", NNET_MAX_LAYERS);
+    text = nnet__meta(f, "n_inputs");
+    if (!text || nnet__parse_dim(text, &d->n_inputs))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ n_inputs is \"%s\", expected 1..%d", f->who, text ? text : "(missing)", NNET_MAX_DIM);
+    if (nnet__meta_list(f, "sizes", d->n_layers, d->sizes, nnet__item_size, "layer sizes (whole numbers >= 1)") ||
+        nnet__meta_list(f, "activations", d->n_layers, d->activations, nnet__item_activation,
+                        "activation names (identity, sigmoid, tanh, relu, leaky_relu, softmax)") ||
+        nnet__meta_list(f, "dropout", d->n_layers, d->dropout, nnet__item_dropout, "dropout rates in [0, 1)"))
+        return NNET_ERR_FORMAT;
+    text = nnet__meta(f, "loss");
+    loss = nnet_loss_from_name(text);
+    if (loss <= 0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ loss is \"%s\", expected ce, bce or mse", f->who, text ? text : "(missing)");
+    d->loss = (nnet_loss)loss;
+    text = nnet__meta(f, "leaky_slope");
+    if (!text || nnet__parse_float(text, &d->leaky_slope) || !(d->leaky_slope >= 0.0f && d->leaky_slope < 1.0f))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ leaky_slope is \"%s\", expected a number in [0, 1)", f->who, text ? text : "(missing)");
+    if (!nnet__meta(f, "crc32")) return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ has no crc32", f->who);
+    if (f->n_tensors != 2 * d->n_layers)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: %d tensors for %d layers, expected layers.N.weight and layers.N.bias for each",
+                          f->who, f->n_tensors, d->n_layers);
+    for (l = 0; l < d->n_layers; l++) {
+        const nnet__tensor_info *w, *b, *below;
+        uint64_t in = (uint64_t)(l ? d->sizes[l - 1] : d->n_inputs), out = (uint64_t)d->sizes[l];
+        snprintf(expected, sizeof expected, "layers.%d.weight", l);
+        w = nnet__model_tensor(f, expected);
+        snprintf(expected, sizeof expected, "layers.%d.bias", l);
+        b = nnet__model_tensor(f, expected);
+        if (!w || !b)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: tensor layers.%d.%s is missing", f->who, l, !w ? "weight" : "bias");
+        if (w->n_dims != 2 || b->n_dims != 1)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: layers.%d has a %d-D weight and a %d-D bias, expected 2-D (O, I) and 1-D (O)",
+                              f->who, l, w->n_dims, b->n_dims);
+        if (l) {
+            snprintf(expected, sizeof expected, "layers.%d.weight", l - 1);
+            below = nnet__model_tensor(f, expected);
+            if (below && below->n_dims == 2 && w->shape[1] != below->shape[0])
+                return nnet__fail(NNET_ERR_FORMAT, "%s: shapes do not chain: layers.%d.weight is [%llu, %llu] but layers.%d has %llu outputs",
+                                  f->who, l, (unsigned long long)w->shape[0], (unsigned long long)w->shape[1], l - 1,
+                                  (unsigned long long)below->shape[0]);
+        }
+        if (b->shape[0] != w->shape[0])
+            return nnet__fail(NNET_ERR_FORMAT, "%s: shapes do not chain: layers.%d.weight is [%llu, %llu] but its bias has %llu entries",
+                              f->who, l, (unsigned long long)w->shape[0], (unsigned long long)w->shape[1], (unsigned long long)b->shape[0]);
+        if (w->shape[0] != out || w->shape[1] != in)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: layers.%d.weight is [%llu, %llu] but __metadata__ says %llu inputs -> %llu outputs",
+                              f->who, l, (unsigned long long)w->shape[0], (unsigned long long)w->shape[1],
+                              (unsigned long long)in, (unsigned long long)out);
+    }
+    return NNET_OK;
+}
+
+static nnet *nnet__load(const void *bytes, size_t size, const char *who) {
+    int l, status;
+    nnet__model_file *f = nnet__model_open(bytes, size, who, &status);
+    nnet_desc desc;
+    nnet *net;
+    char name[NNET__MODEL_MAX_NAME];
+    if (!f) return NULL;
+    if (nnet__model_desc(f, &desc) != NNET_OK) { NNET_FREE(f); return NULL; }
+    net = nnet_create(&desc);
+    if (!net) {
+        char reason[sizeof nnet__message];
+        memcpy(reason, nnet__message, sizeof reason);
+        nnet__fail(NNET_ERR_FORMAT, "%s: the __metadata__ describes a network nnet_create refuses: %s", who, reason);
+        NNET_FREE(f);
+        return NULL;
+    }
+    for (l = 0; l < net->n_layers; l++) {
+        snprintf(name, sizeof name, "layers.%d.weight", l);
+        if (nnet__model_floats(f, nnet__model_tensor(f, name), net->layers[l].weight.data)) break;
+        snprintf(name, sizeof name, "layers.%d.bias", l);
+        if (nnet__model_floats(f, nnet__model_tensor(f, name), net->layers[l].bias)) break;
+    }
+    NNET_FREE(f);
+    if (l < net->n_layers) { nnet_free(net); return NULL; }
+    return net;
+}
+
+NNETDEF nnet *nnet_load_from_memory(const void *bytes, size_t size) {
+    return nnet__load(bytes, size, "nnet_load_from_memory");
+}
+
+// Natural order: runs of digits compare as numbers, so "layers.10" follows
+// "layers.9" and "10.weight" follows "2.weight".
+static int nnet__natural_compare(const char *a, const char *b) {
+    while (*a && *b) {
+        if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+            const char *ea = a, *eb = b;
+            size_t la, lb;
+            int c;
+            while (*a == '0' && a[1] >= '0' && a[1] <= '9') a++;
+            while (*b == '0' && b[1] >= '0' && b[1] <= '9') b++;
+            for (ea = a; *ea >= '0' && *ea <= '9'; ea++) {}
+            for (eb = b; *eb >= '0' && *eb <= '9'; eb++) {}
+            la = (size_t)(ea - a); lb = (size_t)(eb - b);
+            if (la != lb) return la < lb ? -1 : 1;
+            if ((c = memcmp(a, b, la)) != 0) return c;
+            a = ea; b = eb;
+        } else {
+            if (*a != *b) return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+            a++; b++;
+        }
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+
+// The prefix of a "<prefix>weight" or "<prefix>bias" name ("0." of "0.weight"):
+// its length, and which of the two it is (1 weight, 2 bias, 0 neither).
+static int nnet__linear_part(const char *name, size_t *prefix) {
+    size_t n = strlen(name);
+    if (n >= 6 && strcmp(name + n - 6, "weight") == 0 && (n == 6 || name[n - 7] == '.')) { *prefix = n - 6; return 1; }
+    if (n >= 4 && strcmp(name + n - 4, "bias") == 0 && (n == 4 || name[n - 5] == '.')) { *prefix = n - 4; return 2; }
+    return 0;
+}
+
+static int nnet__load_weights(nnet *net, const void *bytes, size_t size, const char *who) {
+    nnet__model_file *f;
+    int order[NNET__MODEL_MAX_TENSORS], pairs[NNET_MAX_LAYERS][2], n_pairs = 0, i, k, status = NNET_OK;
+    float *staged;
+    if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "%s: net is NULL", who);
+    if (net->borrowed) return nnet__fail(NNET_ERR_ARGUMENT, "%s: a network built by nnet_init_static has read-only parameters", who);
+    if (!(f = nnet__model_open(bytes, size, who, &status))) return status;
+    for (i = 0; i < f->n_tensors; i++) order[i] = i;
+    for (i = 1; i < f->n_tensors; i++)
+        for (k = i; k > 0 && nnet__natural_compare(f->tensors[order[k - 1]].name, f->tensors[order[k]].name) > 0; k--) {
+            int t = order[k]; order[k] = order[k - 1]; order[k - 1] = t;
+        }
+    // Group the sorted names by prefix: each group is one Linear layer.
+    for (i = 0; i < f->n_tensors && status == NNET_OK; i++) {
+        const char *name = f->tensors[order[i]].name;
+        size_t prefix, other;
+        int part = nnet__linear_part(name, &prefix);
+        if (!part) {
+            status = nnet__fail(NNET_ERR_FORMAT, "%s: tensor \"%s\" is neither a weight nor a bias; only Linear layers (NAME.weight, NAME.bias) can be loaded",
+                                who, name);
+            break;
+        }
+        if (n_pairs > 0) {
+            const char *first = f->tensors[pairs[n_pairs - 1][pairs[n_pairs - 1][0] < 0 ? 1 : 0]].name;
+            if (nnet__linear_part(first, &other) && other == prefix && strncmp(first, name, prefix) == 0) {
+                pairs[n_pairs - 1][part - 1] = order[i];   // the other half (duplicate names are already refused)
+                continue;
+            }
+        }
+        if (n_pairs == NNET_MAX_LAYERS) {
+            status = nnet__fail(NNET_ERR_FORMAT, "%s: more than %d layers in the file", who, NNET_MAX_LAYERS);
+            break;
+        }
+        pairs[n_pairs][0] = pairs[n_pairs][1] = -1;
+        pairs[n_pairs++][part - 1] = order[i];
+    }
+    if (status == NNET_OK && n_pairs != net->n_layers)
+        status = nnet__fail(NNET_ERR_FORMAT, "%s: the file has %d Linear layers, the network has %d", who, n_pairs, net->n_layers);
+    for (i = 0; i < n_pairs && status == NNET_OK; i++) {
+        const nnet_layer *layer = &net->layers[i];
+        const nnet__tensor_info *w, *b;
+        if (pairs[i][0] < 0 || pairs[i][1] < 0) {
+            status = nnet__fail(NNET_ERR_FORMAT, "%s: tensor \"%s\" has no matching %s", who,
+                                f->tensors[pairs[i][0] < 0 ? pairs[i][1] : pairs[i][0]].name, pairs[i][0] < 0 ? "weight" : "bias");
+            break;
+        }
+        w = &f->tensors[pairs[i][0]]; b = &f->tensors[pairs[i][1]];
+        if (w->n_dims != 2 || b->n_dims != 1 || w->shape[0] != (uint64_t)layer->n_outputs ||
+            w->shape[1] != (uint64_t)layer->n_inputs || b->shape[0] != (uint64_t)layer->n_outputs)
+            status = nnet__fail(NNET_ERR_FORMAT, "%s: layer %d: \"%s\" (%d-D, [%llu, %llu]) and \"%s\" (%d-D, [%llu]) do not fit the network's weight [%d, %d] and bias [%d]",
+                                who, i, w->name, w->n_dims, (unsigned long long)w->shape[0],
+                                (unsigned long long)(w->n_dims > 1 ? w->shape[1] : 0), b->name, b->n_dims,
+                                (unsigned long long)b->shape[0], layer->n_outputs, layer->n_inputs, layer->n_outputs);
+    }
+    if (status != NNET_OK) { NNET_FREE(f); return status; }
+    // Decode everything before touching the network, so a NaN leaves it unchanged.
+    staged = (float *)nnet__alloc(net->n_parameters * sizeof(float), who);
+    if (!staged) { NNET_FREE(f); return NNET_ERR_MEMORY; }
+    for (i = 0; i < n_pairs && status == NNET_OK; i++) {
+        size_t offset = (size_t)(net->layers[i].weight.data - net->parameters);
+        status = nnet__model_floats(f, &f->tensors[pairs[i][0]], staged + offset);
+        if (status == NNET_OK)
+            status = nnet__model_floats(f, &f->tensors[pairs[i][1]], staged + (net->layers[i].bias - net->parameters));
+    }
+    if (status == NNET_OK) memcpy(net->parameters, staged, net->n_parameters * sizeof(float));
+    NNET_FREE(staged);
+    NNET_FREE(f);
+    return status;
+}
+
+NNETDEF int nnet_load_weights_from_memory(nnet *net, const void *bytes, size_t size) {
+    return nnet__load_weights(net, bytes, size, "nnet_load_weights_from_memory");
+}
+
+// Floats per batch row of the workspace, laid out as nnet_reserve does: every
+// layer's output, activated, delta and mask, then logits and targets.
+NNETDEF size_t nnet_static_workspace_floats(const nnet_desc *desc, int batch) {
+    size_t per_row = 0;
+    int l;
+    if (!desc || desc->n_layers < 1 || desc->n_layers > NNET_MAX_LAYERS || batch < 1 || batch > NNET_MAX_DIM) return 0;
+    for (l = 0; l < desc->n_layers; l++) {
+        if (desc->sizes[l] < 1 || desc->sizes[l] > NNET_MAX_DIM) return 0;
+        per_row += 4 * (size_t)desc->sizes[l];
+    }
+    per_row += 2 * (size_t)desc->sizes[desc->n_layers - 1];
+    return nnet__bytes(per_row, (size_t)batch, 1);
+}
+
+NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters,
+                             float *workspace, size_t workspace_floats, int batch) {
+    size_t need, offset = 0;
+    int l, outputs;
+    if (!net || !desc || !parameters || !workspace)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_init_static: %s is NULL",
+                          !net ? "net" : !desc ? "desc" : !parameters ? "parameters" : "workspace");
+    if (nnet__check_desc(desc) != NNET_OK) return NNET_ERR_ARGUMENT;
+    need = nnet_static_workspace_floats(desc, batch);
+    if (!need) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_init_static: batch is %d, expected 1..%d", batch, NNET_MAX_DIM);
+    if (workspace_floats < need)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_init_static: the workspace holds %zu floats, batches of %d rows need %zu",
+                          workspace_floats, batch, need);
+    memset(net, 0, sizeof *net);
+    net->borrowed = 1;
+    net->n_inputs = desc->n_inputs;
+    net->n_layers = desc->n_layers;
+    net->leaky_slope = desc->leaky_slope > 0.0f ? desc->leaky_slope : 0.01f;
+    net->threads = 1;
+    for (l = 0; l < desc->n_layers; l++) {
+        nnet_layer *layer = &net->layers[l];
+        layer->n_inputs = l ? desc->sizes[l - 1] : desc->n_inputs;
+        layer->n_outputs = desc->sizes[l];
+        layer->activation = nnet__default_activation(desc, l);
+        layer->dropout = desc->dropout[l];
+        // The network only reads its parameters (no gradients, no training),
+        // so the caller's const array is used in place.
+        layer->weight = nnet_mat_view(layer->n_outputs, layer->n_inputs, (float *)parameters + offset);
+        layer->weight_grad = nnet_mat_view(layer->n_outputs, layer->n_inputs, NULL);
+        offset += nnet__count(layer->weight);
+        layer->bias = (float *)parameters + offset;
+        offset += (size_t)layer->n_outputs;
+    }
+    net->n_parameters = offset;
+    net->parameters = (float *)parameters;
+    net->loss = desc->loss;
+    if (net->loss == NNET_LOSS_DEFAULT) {
+        nnet_activation out = net->layers[net->n_layers - 1].activation;
+        net->loss = out == NNET_ACT_SOFTMAX ? NNET_LOSS_CROSS_ENTROPY
+                  : out == NNET_ACT_SIGMOID ? NNET_LOSS_BINARY_CROSS_ENTROPY : NNET_LOSS_MSE;
+    }
+    if (nnet__check_loss(net->loss, net->layers[net->n_layers - 1].activation)) return NNET_ERR_ARGUMENT;
+    offset = 0;
+    outputs = desc->sizes[desc->n_layers - 1];
+    for (l = 0; l < net->n_layers; l++) {
+        nnet_layer *layer = &net->layers[l];
+        size_t size = (size_t)batch * (size_t)layer->n_outputs;
+        layer->output = nnet_mat_view(batch, layer->n_outputs, workspace + offset); offset += size;
+        layer->activated = nnet_mat_view(batch, layer->n_outputs, workspace + offset); offset += size;
+        layer->delta = nnet_mat_view(batch, layer->n_outputs, workspace + offset); offset += size;
+        layer->mask = nnet_mat_view(batch, layer->n_outputs, workspace + offset); offset += size;
+    }
+    net->logits = nnet_mat_view(batch, outputs, workspace + offset); offset += (size_t)batch * (size_t)outputs;
+    net->targets = nnet_mat_view(batch, outputs, workspace + offset);
+    net->workspace = workspace;
+    net->batch_capacity = batch;
+    return NNET_OK;
+}
+
+#ifndef NNET_NO_STDIO
+// Write bytes to path atomically: a new temporary file next to it, written,
+// flushed and fsync'ed, then renamed over path (rename is atomic on POSIX).
+// On any failure the temporary file is removed and path is untouched.
+static int nnet__write_atomic(const char *path, const void *bytes, size_t size, const char *who) {
+    size_t cap = strlen(path) + 40;
+    char *temp = (char *)nnet__alloc(cap, who);
+    int error = 0;
+    const char *step = "";
+#ifdef NNET__POSIX_FILES
+    const unsigned char *p = (const unsigned char *)bytes;
+    size_t done = 0;
+    int fd = -1, attempt;
+    if (!temp) return NNET_ERR_MEMORY;
+    for (attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        snprintf(temp, cap, "%s.tmp-%ld-%d", path, (long)getpid(), attempt);
+        fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        error = errno;
+        nnet__fail(NNET_ERR_IO, "%s: could not create a temporary file next to '%s': %s", who, path, strerror(error));
+        NNET_FREE(temp);
+        return NNET_ERR_IO;
+    }
+    while (done < size) {
+        size_t chunk = size - done > ((size_t)1 << 30) ? (size_t)1 << 30 : size - done;
+        long w = (long)write(fd, p + done, chunk);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { error = w < 0 ? errno : EIO; step = "write"; break; }
+        done += (size_t)w;
+    }
+    if (!error && fsync(fd) != 0) { error = errno; step = "fsync"; }
+    if (close(fd) != 0 && !error) { error = errno; step = "close"; }
+    if (!error && rename(temp, path) != 0) { error = errno; step = "rename"; }
+    if (error) unlink(temp);
+#else
+    FILE *file;
+    if (!temp) return NNET_ERR_MEMORY;
+    snprintf(temp, cap, "%s.tmp", path);
+    errno = 0;
+    file = fopen(temp, "wb");
+    if (!file) { error = errno ? errno : EIO; step = "create"; }
+    else {
+        if (fwrite(bytes, 1, size, file) != size || fflush(file) != 0) { error = errno ? errno : EIO; step = "write"; }
+        if (fclose(file) != 0 && !error) { error = errno ? errno : EIO; step = "close"; }
+        // rename does not replace an existing file everywhere (Windows):
+        // then remove the old one first, which is not atomic.
+        if (!error && rename(temp, path) != 0 && (remove(path), rename(temp, path) != 0)) { error = errno ? errno : EIO; step = "rename"; }
+        if (error) remove(temp);
+    }
+#endif
+    if (error)
+        nnet__fail(NNET_ERR_IO, "%s: could not %s '%s' (via %s): %s; any previous file at that path is unchanged",
+                   who, step, path, temp, strerror(error));
+    NNET_FREE(temp);
+    return error ? NNET_ERR_IO : NNET_OK;
+}
+
+NNETDEF int nnet_save(const nnet *net, const char *path) {
+    size_t size;
+    unsigned char *bytes;
+    int status;
+    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save: path is NULL");
+    if ((status = nnet_save_to_memory(net, NULL, 0, &size)) != NNET_OK) return status;
+    if (!(bytes = (unsigned char *)nnet__alloc(size, "nnet_save"))) return NNET_ERR_MEMORY;
+    status = nnet_save_to_memory(net, bytes, size, &size);
+    if (status == NNET_OK) status = nnet__write_atomic(path, bytes, size, "nnet_save");
+    NNET_FREE(bytes);
+    return status;
+}
+
+// "nnet_load: 'path'" for messages; long paths are cut.
+static void nnet__who(char *who, size_t cap, const char *function, const char *path) {
+    snprintf(who, cap, "%s: '%s'", function, path);
+}
+
+NNETDEF nnet *nnet_load(const char *path) {
+    char who[300];
+    size_t size;
+    unsigned char *bytes;
+    nnet *net;
+    if (nnet__read_file(path, "nnet_load", &bytes, &size) != NNET_OK) return NULL;
+    nnet__who(who, sizeof who, "nnet_load", path);
+    net = nnet__load(bytes, size, who);
+    NNET_FREE(bytes);
+    return net;
+}
+
+NNETDEF int nnet_load_weights(nnet *net, const char *path) {
+    char who[300];
+    size_t size;
+    unsigned char *bytes;
+    int status;
+    if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_load_weights: net is NULL");
+    if ((status = nnet__read_file(path, "nnet_load_weights", &bytes, &size)) != NNET_OK) return status;
+    nnet__who(who, sizeof who, "nnet_load_weights", path);
+    status = nnet__load_weights(net, bytes, size, who);
+    NNET_FREE(bytes);
+    return status;
+}
+
+// The C source of nnet_export_c. Floats are printed with 9 significant
+// digits and an f suffix, which the compiler turns back into the same float.
+static void nnet__export_text(const nnet *net, const char *name, const char *file, nnet__text *t) {
+    char upper[72], number[40];
+    int l;
+    size_t k, per_row = 0;
+    for (k = 0; name[k]; k++) upper[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 'a' + 'A' : name[k]);
+    upper[k] = '\0';
+    for (l = 0; l < net->n_layers; l++) per_row += 4 * (size_t)net->layers[l].n_outputs;
+    per_row += 2 * (size_t)nnet_output_size(net);
+    nnet__append(t, "/* %s - a trained nnet network as C source, written by nnet_export_c (nnet.h %s).\n",
+                 name, NNET_VERSION_STRING);
+    nnet__append(t, "   Architecture: %d inputs", net->n_inputs);
+    for (l = 0; l < net->n_layers; l++)
+        nnet__append(t, " -> %d %s", net->layers[l].n_outputs, nnet_activation_name(net->layers[l].activation));
+    nnet__append(t, "; loss %s; %zu parameters.\n\n", nnet_loss_name(net->loss), net->n_parameters);
+    nnet__append(t, "   Build the network with no file and no allocation (in one C file):\n\n"
+                    "       #include \"nnet.h\"\n       #include \"%s\"\n       nnet net;\n"
+                    "       nnet_init_static(&net, &%s_desc, %s_parameters, %s_workspace,\n"
+                    "                        %s_WORKSPACE_FLOATS, %s_BATCH);   // NNET_OK\n"
+                    "       nnet_predict_classes(&net, X, classes);\n\n"
+                    "   Forward passes take up to %s_BATCH rows (default 1; define it before\n"
+                    "   including this file for more). Do not edit: regenerate it. */\n",
+                 file, name, name, name, upper, upper, upper);
+    nnet__append(t, "#ifndef %s_NNET_MODEL_H\n#define %s_NNET_MODEL_H\n\n", upper, upper);
+    nnet__append(t, "#define %s_N_INPUTS %d\n#define %s_N_OUTPUTS %d\n#define %s_N_PARAMETERS %zu\n",
+                 upper, net->n_inputs, upper, nnet_output_size(net), upper, net->n_parameters);
+    nnet__append(t, "#ifndef %s_BATCH\n#define %s_BATCH 1\n#endif\n", upper, upper);
+    nnet__append(t, "/* = nnet_static_workspace_floats(&%s_desc, %s_BATCH) */\n#define %s_WORKSPACE_FLOATS (%s_BATCH * %zu)\n\n",
+                 name, upper, upper, upper, per_row);
+    // nnet_desc in declaration order: n_inputs, n_layers, sizes, activations,
+    // dropout, leaky_slope, loss, init, init_scale, seed.
+    nnet__append(t, "static const nnet_desc %s_desc = {\n    %d, %d,\n    {", name, net->n_inputs, net->n_layers);
+    for (l = 0; l < net->n_layers; l++) nnet__append(t, "%s%d", l ? ", " : "", net->layers[l].n_outputs);
+    nnet__append(t, "},\n    {");
+    for (l = 0; l < net->n_layers; l++) {
+        static const char *const act[NNET_ACT_COUNT_] = {"NNET_ACT_DEFAULT", "NNET_ACT_IDENTITY", "NNET_ACT_SIGMOID",
+            "NNET_ACT_TANH", "NNET_ACT_RELU", "NNET_ACT_LEAKY_RELU", "NNET_ACT_SOFTMAX"};
+        nnet__append(t, "%s%s", l ? ", " : "", act[net->layers[l].activation]);
+    }
+    nnet__append(t, "},\n    {");
+    for (l = 0; l < net->n_layers; l++) {
+        nnet__format_float(number, sizeof number, net->layers[l].dropout);
+        nnet__append(t, "%s%s%sf", l ? ", " : "", number, strpbrk(number, ".e") ? "" : ".0");
+    }
+    nnet__format_float(number, sizeof number, net->leaky_slope);
+    {
+        static const char *const loss[NNET_LOSS_COUNT_] = {"NNET_LOSS_DEFAULT", "NNET_LOSS_CROSS_ENTROPY",
+            "NNET_LOSS_BINARY_CROSS_ENTROPY", "NNET_LOSS_MSE"};
+        nnet__append(t, "},\n    %s%sf, %s, NNET_INIT_DEFAULT, 0.0f, 0\n};\n\n", number,
+                     strpbrk(number, ".e") ? "" : ".0", loss[net->loss]);
+    }
+    nnet__append(t, "/* W_0 (%d x %d), b_0 (%d), W_1, b_1, ...: row-major, as nnet keeps them */\n",
+                 net->layers[0].n_outputs, net->layers[0].n_inputs, net->layers[0].n_outputs);
+    nnet__append(t, "static const float %s_parameters[%zu] = {", name, net->n_parameters);
+    for (k = 0; k < net->n_parameters; k++) {
+        nnet__format_float(number, sizeof number, net->parameters[k]);
+        nnet__append(t, "%s%s%sf%s", k % 6 ? " " : "\n    ", number, strpbrk(number, ".e") ? "" : ".0",
+                     k + 1 < net->n_parameters ? "," : "\n};\n\n");
+    }
+    nnet__append(t, "static float %s_workspace[%s_WORKSPACE_FLOATS];\n\n#endif\n", name, upper);
+}
+
+NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
+    nnet__text text = {NULL, 0, 0, 0};
+    const char *file = path;   // the file name without its directory, for the #include line
+    size_t k;
+    int status;
+    if (!net || !path || !name || !net->parameters)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: %s is NULL", !net ? "net" : !path ? "path" : !name ? "name" : "net->parameters");
+    for (k = 0; name[k]; k++)
+        if (!((name[k] >= 'a' && name[k] <= 'z') || (name[k] >= 'A' && name[k] <= 'Z') || name[k] == '_' ||
+              (k > 0 && name[k] >= '0' && name[k] <= '9')))
+            break;
+    if (k == 0 || name[k] || k > 64)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: name \"%s\" is not a C identifier of 1..64 characters", name);
+    for (k = 0; k < net->n_parameters; k++)
+        if (!nnet__is_finite(net->parameters[k]))
+            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: parameter %zu is %g; only finite weights can be exported",
+                              k, (double)net->parameters[k]);
+    for (k = 0; path[k]; k++) if (path[k] == '/' || path[k] == '\\') file = path + k + 1;
+    nnet__export_text(net, name, file, &text);
+    if (text.failed || text.len == SIZE_MAX) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: could not format the source");
+    text.cap = text.len + 1;
+    if (!(text.buf = (char *)nnet__alloc(text.cap, "nnet_export_c"))) return NNET_ERR_MEMORY;
+    k = text.len;
+    text.len = 0;
+    nnet__export_text(net, name, file, &text);
+    NNET_ASSERT(text.len == k);
+    status = nnet__write_atomic(path, text.buf, text.len, "nnet_export_c");
+    NNET_FREE(text.buf);
+    return status;
+}
+#endif
 
 #endif // NNET_IMPLEMENTATION_DONE
 #endif // NNET_IMPLEMENTATION

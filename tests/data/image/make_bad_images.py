@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Make the malformed images tests/test_image.c feeds to the image loader.
+
+Run from the repository root: /usr/bin/python3 tests/data/image/make_bad_images.py
+Standard library only; deterministic.
+
+    good.png         valid 28x28 grey PNG of a synthetic "1" (the base of the others)
+    truncated.png    good.png cut after 60% of its bytes (IDAT incomplete, no IEND)
+    corrupt_idat.png good.png with the zlib data inside IDAT overwritten (CRC fixed up)
+    bad_crc.png      good.png with only the IHDR CRC wrong (stb_image ignores CRCs)
+    huge_dims.png    a PNG whose IHDR claims 100000x100000 pixels
+    wide_dims.png    a PNG whose IHDR claims 9000x8 (fine for stb, over nnet's 8192 cap)
+    huge_dims.bmp    a BMP header claiming 100000x100000 pixels, 24 bits
+    huge_dims.gif    a GIF header claiming 60000x60000 pixels
+    not_an_image.txt plain text
+    empty.png        zero bytes
+    jpeg_dht_overflow.jpg  a JPEG whose Huffman table declares 300 codes (stb_image 2.27
+                     overflows its arrays on it, nothings/stb#1289)
+    jpeg_undefined_huffman.jpg (not made here: found by fuzz/fuzz_image.c and kept as is)
+                     a JPEG whose scan uses an AC table no DHT defined; libstb 2.27
+                     decodes it from uninitialised memory and crashed under the fuzzer
+"""
+import os
+import struct
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def chunk(kind, body, crc=None):
+    if crc is None:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+
+def png(width, height, idat, ihdr_crc=None):
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr, ihdr_crc) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def write(name, data):
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    # A synthetic "1": a vertical bar, white on black, 28x28.
+    rows = []
+    for y in range(28):
+        row = bytes(255 if (12 <= x <= 15 and 4 <= y <= 23) else 0 for x in range(28))
+        rows.append(b"\x00" + row)
+    idat = zlib.compress(b"".join(rows), 9)
+    good = png(28, 28, idat)
+    write("good.png", good)
+    write("truncated.png", good[: len(good) * 6 // 10])
+    broken = bytearray(idat)
+    for i in range(2, len(broken) - 4):        # keep the 2-byte zlib header, wreck the deflate data
+        broken[i] = (i * 37 + 11) & 0xFF
+    write("corrupt_idat.png", png(28, 28, bytes(broken)))
+    write("bad_crc.png", png(28, 28, idat, ihdr_crc=0x12345678))
+    write("huge_dims.png", png(100000, 100000, zlib.compress(b"\x00" * 64)))
+    write("wide_dims.png", png(9000, 8, zlib.compress(b"\x00" * 9001)))
+    # BMP: BITMAPFILEHEADER + BITMAPINFOHEADER, 24 bits, no pixel data.
+    info = struct.pack("<IiiHHIIiiII", 40, 100000, 100000, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    write("huge_dims.bmp", b"BM" + struct.pack("<IHHI", 14 + len(info), 0, 0, 14 + len(info)) + info)
+    # GIF89a logical screen descriptor, global colour table of 2 entries, then nothing.
+    write("huge_dims.gif", b"GIF89a" + struct.pack("<HHBBB", 60000, 60000, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff;")
+    write("not_an_image.txt", b"This is not an image, just some text.\n")
+    write("empty.png", b"")
+    counts = bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 45, 255])  # 300 codes
+    dht = b"\x00" + counts + bytes(range(256)) + bytes(44)
+    write("jpeg_dht_overflow.jpg", b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+/* tests/test_gemm_fast.c - the fast path against the reference: nnet's GEMM
+   kernels (SIMD or, in tests/test_gemm_portable.c, portable C), the fused
+   bias/ReLU output pass, the vectorised SGD step and ReLU backward, and
+   bit-identical training on 1, 2 and 3 threads (built with -fopenmp; without
+   it the thread counts all run serially and the check still holds). */
+#ifndef TEST_NAME
+#define TEST_NAME "test_gemm_fast"
+#endif
+#define NNET_IMPLEMENTATION
+#include "nnet.h"
+#include "test.h"
+
+static void fill(nnet_mat m, nnet_rng *rng) {
+    size_t k, n = (size_t)m.rows * (size_t)m.cols;
+    for (k = 0; k < n; k++) m.data[k] = 2.0f * nnet_rng_uniform(rng) - 1.0f;
+}
+
+/* Largest |fast - reference| relative to the size of the terms summed. */
+static double gemm_error(nnet_transpose ta, nnet_transpose tb, int M, int N, int K, float alpha, float beta,
+                         int threads, const float *bias, int relu, nnet_rng *rng) {
+    nnet_mat A = ta ? nnet_mat_create(K, M) : nnet_mat_create(M, K);
+    nnet_mat B = tb ? nnet_mat_create(N, K) : nnet_mat_create(K, N);
+    nnet_mat C = nnet_mat_create(M, N), R = nnet_mat_create(M, N);
+    double worst = 0.0;
+    size_t k;
+    fill(A, rng); fill(B, rng); fill(C, rng);
+    memcpy(R.data, C.data, (size_t)M * N * sizeof(float));
+    if (beta == 0.0f) for (k = 0; k < (size_t)M * N; k++) C.data[k] = NAN;   /* beta = 0 must not read C */
+    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, bias, relu, threads);
+    nnet_gemm_reference(ta, tb, alpha, A, B, beta, R);
+    for (k = 0; k < (size_t)M * N; k++) {
+        double expected = R.data[k], err;
+        if (bias) expected += bias[k % (size_t)N];
+        if (relu && !(expected > 0.0)) expected = 0.0;
+        err = fabs(C.data[k] - expected) / (1.0 + K * fabs(alpha));
+        if (!(err <= worst)) worst = err;   /* NaN counts as the worst */
+    }
+    nnet_mat_free(&A); nnet_mat_free(&B); nnet_mat_free(&C); nnet_mat_free(&R);
+    return worst;
+}
+
+static void test_gemm_matches_reference(void) {
+    static const int sizes[] = {1, 2, 3, 5, 7, 8, 15, 16, 17, 31, 33, 47, 64, 65};
+    static const float alphas[] = {1.0f, -0.5f, 2.0f}, betas[] = {0.0f, 1.0f, 0.25f};
+    nnet_rng rng;
+    int t, bad = 0;
+    nnet_rng_seed(&rng, 1);
+    for (t = 0; t < 400; t++) {
+        int M = sizes[nnet_rng_below(&rng, 14)], N = sizes[nnet_rng_below(&rng, 14)], K = sizes[nnet_rng_below(&rng, 14)];
+        nnet_transpose ta = (nnet_transpose)(t & 1), tb = (nnet_transpose)((t >> 1) & 1);
+        float alpha = alphas[t % 3], beta = betas[(t / 3) % 3];
+        double err = gemm_error(ta, tb, M, N, K, alpha, beta, 1 + t % 3, NULL, 0, &rng);
+        if (!(err < 1e-6)) {
+            if (bad++ < 5) printf("  %s%s M=%d N=%d K=%d alpha=%g beta=%g: error %g\n", ta ? "T" : "N", tb ? "T" : "N",
+                                  M, N, K, (double)alpha, (double)beta, err);
+        }
+    }
+    CHECK(bad == 0);
+    /* the layer shapes themselves, and a K of 0 (C = beta C) */
+    CHECK(gemm_error(NNET_NO_TRANS, NNET_TRANS, 32, 128, 784, 1.0f, 0.0f, 2, NULL, 0, &rng) < 1e-6);
+    CHECK(gemm_error(NNET_TRANS, NNET_NO_TRANS, 128, 784, 32, 1.0f, 1.0f, 2, NULL, 0, &rng) < 1e-6);
+    CHECK(gemm_error(NNET_NO_TRANS, NNET_NO_TRANS, 32, 784, 128, 1.0f, 0.0f, 2, NULL, 0, &rng) < 1e-6);
+    {   /* K = 0: C = beta C */
+        float a[1] = {7}, c[6] = {1, 2, 3, 4, 5, 6};
+        int k, ok = 1;
+        nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, nnet_mat_view(2, 0, a), nnet_mat_view(0, 3, a), 0.5f,
+                         nnet_mat_view(2, 3, c), NULL, 0, 2);
+        for (k = 0; k < 6; k++) ok &= c[k] == 0.5f * (float)(k + 1);
+        CHECK(ok);
+    }
+}
+
+static void test_gemm_public_entry(void) {
+    float a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {1, 0, 0, 1, 1, 1}, c[4] = {9, 9, 9, 9};
+    nnet_mat A = nnet_mat_view(2, 3, a), B = nnet_mat_view(3, 2, b), C = nnet_mat_view(2, 2, c);
+    CHECK_STATUS(nnet_gemm(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, A, B, 0.0f, C), NNET_OK);
+    CHECK(c[0] == 4 && c[1] == 5 && c[2] == 10 && c[3] == 11);   /* [1 2 3; 4 5 6] [1 0; 0 1; 1 1] */
+    CHECK_ERROR(nnet_gemm(NNET_NO_TRANS, NNET_TRANS, 1.0f, A, B, 0.0f, C), NNET_ERR_ARGUMENT, "nnet_gemm");
+}
+
+/* Z = X W^T + b with ReLU in the output pass, every transpose, odd shapes. */
+static void test_fused_bias_relu(void) {
+    float bias[70];
+    nnet_rng rng;
+    int t, k, bad = 0;
+    nnet_rng_seed(&rng, 2);
+    for (k = 0; k < 70; k++) bias[k] = nnet_rng_uniform(&rng) - 0.5f;
+    for (t = 0; t < 48; t++) {
+        int M = 1 + (int)nnet_rng_below(&rng, 40), N = 1 + (int)nnet_rng_below(&rng, 70), K = 1 + (int)nnet_rng_below(&rng, 50);
+        if (!(gemm_error((nnet_transpose)(t & 1), (nnet_transpose)((t >> 1) & 1), M, N, K, 1.0f, (t >> 2) & 1 ? 1.0f : 0.0f,
+                         1 + t % 2, bias, (t >> 3) & 1, &rng) < 1e-6)) bad++;
+    }
+    CHECK(bad == 0);
+}
+
+/* Every thread count gives the same bits: each element has one owner. */
+static void test_gemm_threads_bit_identical(void) {
+    nnet_rng rng;
+    int t, threads, same = 1;
+    nnet_rng_seed(&rng, 3);
+    for (t = 0; t < 12; t++) {
+        int M = 1 + (int)nnet_rng_below(&rng, 300), N = 1 + (int)nnet_rng_below(&rng, 300), K = 1 + (int)nnet_rng_below(&rng, 300);
+        nnet_transpose ta = (nnet_transpose)(t % 2 && t % 3), tb = (nnet_transpose)(t % 3 == 0);
+        nnet_mat A = ta ? nnet_mat_create(K, M) : nnet_mat_create(M, K);
+        nnet_mat B = tb ? nnet_mat_create(N, K) : nnet_mat_create(K, N);
+        nnet_mat C1 = nnet_mat_create(M, N), Cn = nnet_mat_create(M, N);
+        fill(A, &rng); fill(B, &rng);
+        nnet__gemm_fused(ta, tb, 1.0f, A, B, 0.0f, C1, NULL, 0, 1);
+        for (threads = 2; threads <= 3; threads++) {
+            nnet__gemm_fused(ta, tb, 1.0f, A, B, 0.0f, Cn, NULL, 0, threads);
+            same &= memcmp(C1.data, Cn.data, (size_t)M * N * sizeof(float)) == 0;
+        }
+        nnet_mat_free(&A); nnet_mat_free(&B); nnet_mat_free(&C1); nnet_mat_free(&Cn);
+    }
+    CHECK(same);
+}
+
+/* The vectorised step equals the scalar formula exactly, at every tail length. */
+static void test_sgd_step_matches_scalar(void) {
+    static const int hidden[] = {1, 5, 16, 33};
+    nnet_rng rng;
+    int h, nesterov, exact = 1;
+    nnet_rng_seed(&rng, 4);
+    for (h = 0; h < 4; h++)
+        for (nesterov = 0; nesterov < 2; nesterov++) {
+            nnet_desc d;
+            nnet *net;
+            float *w0, *v0;
+            size_t k, n;
+            memset(&d, 0, sizeof d);
+            d.n_inputs = 3; d.n_layers = 2; d.sizes[0] = hidden[h]; d.sizes[1] = 2;
+            net = nnet_create(&d);
+            CHECK(net != NULL);
+            if (!net) return;
+            n = net->n_parameters;
+            w0 = (float *)malloc(2 * n * sizeof(float)); v0 = w0 + n;
+            for (k = 0; k < n; k++) {
+                net->gradients[k] = nnet_rng_uniform(&rng) - 0.5f;
+                net->velocity[k] = nnet_rng_uniform(&rng) - 0.5f;
+            }
+            memcpy(w0, net->parameters, n * sizeof(float)); memcpy(v0, net->velocity, n * sizeof(float));
+            CHECK_STATUS(nnet_sgd_step(net, 0.1f, 0.9f, nesterov), NNET_OK);
+            for (k = 0; k < n; k++) {
+                /* one operation per statement: clang would fuse a*b + c into an FMA */
+                float g = net->gradients[k], mv = 0.9f * v0[k], v = mv + g, mv2 = 0.9f * v;
+                float step = nesterov ? g + mv2 : v, lr_step = 0.1f * step, w = w0[k] - lr_step;
+                exact &= net->velocity[k] == v && net->parameters[k] == w;
+            }
+            /* one infinite gradient anywhere: DIVERGED and nothing changes */
+            memcpy(w0, net->parameters, n * sizeof(float)); memcpy(v0, net->velocity, n * sizeof(float));
+            net->gradients[n - 1 - (size_t)h % n] = INFINITY;
+            CHECK_ERROR(nnet_sgd_step(net, 0.1f, 0.9f, nesterov), NNET_ERR_DIVERGED, "NaN or infinite");
+            CHECK(memcmp(w0, net->parameters, n * sizeof(float)) == 0 && memcmp(v0, net->velocity, n * sizeof(float)) == 0);
+            free(w0);
+            nnet_free(net);
+        }
+    CHECK(exact);
+}
+
+static void test_relu_backward_matches_scalar(void) {
+    float y[37], dy[37], expected[37];
+    int k, exact = 1;
+    for (k = 0; k < 37; k++) {
+        y[k] = (float)((k * 7) % 5) - 2.0f;
+        dy[k] = (float)k - 0.5f;
+    }
+    y[3] = -0.0f; y[4] = NAN; dy[5] = INFINITY; y[5] = -1.0f; y[36] = 3.0f;
+    for (k = 0; k < 37; k++) expected[k] = y[k] > 0.0f ? dy[k] : 0.0f;
+    nnet_activation_backward(NNET_ACT_RELU, 0.0f, nnet_mat_view(1, 37, dy), nnet_mat_view(1, 37, y));
+    for (k = 0; k < 37; k++) exact &= memcmp(&dy[k], &expected[k], sizeof(float)) == 0;
+    CHECK(exact);
+}
+
+/* A small task with odd sizes every kernel edge sees. */
+static nnet_dataset *blobs(int n, int features, int classes, uint64_t seed) {
+    nnet_dataset *data = nnet_dataset_create(n, features, classes);
+    nnet_rng rng;
+    int i, j;
+    nnet_rng_seed(&rng, seed);
+    for (i = 0; data && i < n; i++) {
+        data->labels[i] = i % classes;
+        for (j = 0; j < features; j++)
+            NNET_AT(data->inputs, i, j) = nnet_rng_normal(&rng) + (j % classes == data->labels[i] ? 1.5f : 0.0f);
+    }
+    return data;
+}
+
+static nnet *trained(const nnet_dataset *data, int threads, float dropout) {
+    nnet_desc d;
+    nnet_train_desc t;
+    nnet *net;
+    memset(&d, 0, sizeof d);
+    d.n_inputs = 37; d.n_layers = 3; d.sizes[0] = 70; d.sizes[1] = 19; d.sizes[2] = 5; d.seed = 9;
+    d.dropout[0] = dropout;
+    memset(&t, 0, sizeof t);
+    t.epochs = 3; t.batch_size = 23; t.learning_rate = 0.05f; t.momentum = 0.9f; t.l2 = 1e-4f;
+    t.seed = 11; t.threads = threads;
+    net = nnet_create(&d);
+    if (net && nnet_train(net, data, NULL, &t, NULL, NULL) != NNET_OK) { nnet_free(net); return NULL; }
+    return net;
+}
+
+static void test_training_bit_identical_across_threads(void) {
+    nnet_dataset *data = blobs(600, 37, 5, 5);
+    nnet *one, *two, *three;
+    double loss, accuracy;
+    CHECK(data != NULL);
+    if (!data) return;
+    one = trained(data, 1, 0.2f); two = trained(data, 2, 0.2f); three = trained(data, 3, 0.2f);
+    CHECK(one && two && three);
+    if (one && two && three) {
+        CHECK(memcmp(one->parameters, two->parameters, one->n_parameters * sizeof(float)) == 0);
+        CHECK(memcmp(one->parameters, three->parameters, one->n_parameters * sizeof(float)) == 0);
+        CHECK_STATUS(nnet_evaluate(one, data, &loss, &accuracy), NNET_OK);
+        CHECK(accuracy > 0.8);   /* and it did learn */
+    }
+    nnet_free(one); nnet_free(two); nnet_free(three);
+    nnet_dataset_free(data);
+}
+
+/* Central differences against nnet_backward, whose products run on the
+   fast path (ReLU fused into the forward product). */
+static void test_gradient_check_fast_path(void) {
+    nnet_dataset *data = blobs(13, 21, 3, 6);
+    nnet_desc d;
+    nnet *net;
+    size_t k;
+    double worst = 0.0, norm = 0.0;
+    memset(&d, 0, sizeof d);
+    d.n_inputs = 21; d.n_layers = 2; d.sizes[0] = 17; d.sizes[1] = 3; d.seed = 3;
+    net = nnet_create(&d);
+    CHECK(net && data);
+    if (!net || !data) { nnet_free(net); nnet_dataset_free(data); return; }
+    CHECK_STATUS(nnet_forward(net, data->inputs, 0, NULL), NNET_OK);
+    nnet_zero_grad(net);
+    CHECK_STATUS(nnet_backward(net, data->inputs, data->labels, 0.0f), NNET_OK);
+    for (k = 0; k < net->n_parameters; k += 7) {
+        float keep = net->parameters[k];
+        double up, down, numeric;
+        net->parameters[k] = keep + 1e-3f;
+        nnet_forward(net, data->inputs, 0, NULL); nnet_loss_value(net, data->labels, 0.0f, &up);
+        net->parameters[k] = keep - 1e-3f;
+        nnet_forward(net, data->inputs, 0, NULL); nnet_loss_value(net, data->labels, 0.0f, &down);
+        net->parameters[k] = keep;
+        numeric = (up - down) / 2e-3;
+        norm += fabs(net->gradients[k]);
+        if (fabs(numeric - net->gradients[k]) > worst) worst = fabs(numeric - net->gradients[k]);
+    }
+    CHECK(norm > 1e-3);     /* the gradient is not all zero */
+    CHECK_NEAR(worst, 0.0, 2e-3);
+    nnet_free(net);
+    nnet_dataset_free(data);
+}
+
+int main(void) {
+    RUN(test_gemm_matches_reference);
+    RUN(test_gemm_public_entry);
+    RUN(test_fused_bias_relu);
+    RUN(test_gemm_threads_bit_identical);
+    RUN(test_sgd_step_matches_scalar);
+    RUN(test_relu_backward_matches_scalar);
+    RUN(test_training_bit_identical_across_threads);
+    RUN(test_gradient_check_fast_path);
+    return test_summary(TEST_NAME);
+}
