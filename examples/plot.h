@@ -39,9 +39,11 @@ static int plot__close(FILE *f) {
 
 // One chart at (left, top), w x h pixels of plot area: frame, grid, tick labels,
 // title, axis labels, one polyline per series (dots when few points), legend
-// to the right of the area, and the dashed diagonal if asked (ROC).
+// to the right of the area (if PLOT_LEGEND), the dashed diagonal (if
+// PLOT_DIAGONAL, for ROC). Lines are clipped to the area, so a range can zoom.
+enum { PLOT_LEGEND = 1, PLOT_DIAGONAL = 2 };
 static void plot__chart(FILE *f, double left, double top, double w, double h, const char *title, const char *xlabel,
-                        const char *ylabel, const double range[4], const plot_series *s, int n_series, int diagonal) {
+                        const char *ylabel, const double range[4], const plot_series *s, int n_series, int options) {
     double x0 = range[0], x1 = range[1], y0 = range[2], y1 = range[3];
     int i, k;
 #define PLOT_X(v) (left + ((v) - x0) / (x1 - x0) * w)
@@ -59,7 +61,9 @@ static void plot__chart(FILE *f, double left, double top, double w, double h, co
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", left + w / 2, top + h + 36, xlabel);
     fprintf(f, "<text transform=\"translate(%.1f %.1f) rotate(-90)\" text-anchor=\"middle\">%s</text>\n", left - 46,
             top + h / 2, ylabel);
-    if (diagonal)
+    fprintf(f, "<clipPath id=\"area%d_%d\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n"
+               "<g clip-path=\"url(#area%d_%d)\">\n", (int)left, (int)top, left - 3, top - 3, w + 6, h + 6, (int)left, (int)top);
+    if (options & PLOT_DIAGONAL)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n",
                 PLOT_X(x0), PLOT_Y(y0), PLOT_X(x1), PLOT_Y(y1));
     for (k = 0; k < n_series; k++) {
@@ -69,6 +73,10 @@ static void plot__chart(FILE *f, double left, double top, double w, double h, co
         fprintf(f, "\"/>\n");
         for (i = 0; s[k].n <= 40 && i < s[k].n; i++)
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>\n", PLOT_X(s[k].x[i]), PLOT_Y(s[k].y[i]), color);
+    }
+    fprintf(f, "</g>\n");
+    for (k = 0; (options & PLOT_LEGEND) && k < n_series; k++) {
+        const char *color = plot__colors[k % 10];
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\"/>\n", left + w + 12,
                 top + 10 + 18 * k, left + w + 30, top + 10 + 18 * k, color);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", left + w + 36, top + 14 + 18 * k, s[k].label);
@@ -118,9 +126,9 @@ PLOT_FN int plot_history(const char *dir, const nnet_epoch_stats *h, int n, cons
     }
     if (n > 0 && isnan(h[0].validation_loss)) loss[1].n = acc[1].n = 0;   // no validation set
     range[0] = 0; range[1] = n > 5 ? (n + 4) / 5 * 5 : 5; range[2] = 0; range[3] = plot__nice(high);
-    plot__chart(f, 70, 40, 300, 280, "Loss", "epoch", "loss", range, loss, 2, 0);
+    plot__chart(f, 70, 40, 300, 280, "Loss", "epoch", "loss", range, loss, 2, PLOT_LEGEND);
     range[2] = 1 - plot__nice(fmin(1 - low, 1)); range[3] = 1;
-    plot__chart(f, 520, 40, 300, 280, "Accuracy", "epoch", "accuracy", range, acc, 2, 0);
+    plot__chart(f, 520, 40, 300, 280, "Accuracy", "epoch", "accuracy", range, acc, 2, PLOT_LEGEND);
     free(v);
     return plot__close(f);
 }
@@ -160,7 +168,7 @@ PLOT_FN int plot_curves(const char *dir, nnet_mat P, const int *labels, int roc)
     plot_series *s = (plot_series *)malloc((size_t)C * sizeof *s);
     char (*label)[40] = (char (*)[40])malloc((size_t)C * 40);
     FILE *f = NULL;
-    if (!xy || !score || !positive || !s || !label || !(f = plot__open(dir, roc ? "roc.svg" : "pr.svg", 640, 440))) status = -1;
+    if (!xy || !score || !positive || !s || !label || !(f = plot__open(dir, roc ? "roc.svg" : "pr.svg", 920, 400))) status = -1;
     for (c = 0; c < C && !status; c++) {
         double *x = xy + (size_t)c * (size_t)(N + 1), *y = x + points;
         for (i = 0; i < N; i++) {
@@ -173,9 +181,15 @@ PLOT_FN int plot_curves(const char *dir, nnet_mat P, const int *labels, int roc)
         else area = roc ? nnet_roc_auc(score, positive, N) : nnet_average_precision(score, positive, N);
         snprintf(label[c], 40, "%d (%s %.4f)", c, roc ? "AUC" : "AP", area);
     }
-    if (!status)
-        plot__chart(f, 70, 40, 380, 340, roc ? "ROC curves (one class vs rest)" : "Precision-recall curves (one class vs rest)",
-                    roc ? "false positive rate" : "recall", roc ? "true positive rate" : "precision", range, s, C, roc);
+    if (!status) {   // the whole curves, then the corner where good classifiers live, enlarged
+        const char *x_name = roc ? "false positive rate" : "recall", *y_name = roc ? "true positive rate" : "precision";
+        double corner[4] = {0, 0.1, 0.8, 1};
+        if (!roc) corner[0] = 0.8, corner[1] = 1;
+        plot__chart(f, 70, 40, 300, 300, roc ? "ROC, one class vs rest" : "Precision-recall, one class vs rest",
+                    x_name, y_name, range, s, C, roc ? PLOT_DIAGONAL : 0);
+        plot__chart(f, 460, 40, 300, 300, roc ? "Top-left corner, enlarged" : "Top-right corner, enlarged",
+                    x_name, y_name, corner, s, C, PLOT_LEGEND | (roc ? PLOT_DIAGONAL : 0));
+    }
     if (f && plot__close(f)) status = -1;
     free(xy); free(score); free(positive); free(s); free(label);
     return status;
