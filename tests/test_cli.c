@@ -1,8 +1,9 @@
 /* tests/test_cli.c - the example programs as a user runs them: bad flags and
    files give exit status 2 and one line on stderr; mnist trains on a tiny
    generated MNIST-layout directory and writes its result line, model, history
-   and plots; predict and quickstart read what was saved. Needs the examples
-   built (make builds them first) and runs from the repository root. */
+   and plots; pair trains on two of its classes; predict and quickstart read
+   what was saved. Needs the examples built (make builds them first) and runs
+   from the repository root. */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -119,6 +120,10 @@ static void mnist_trains_saves_and_predict_reads(void) {
     snprintf(command, sizeof command, "examples/predict %s/m.nnet --idx %s", dir, dir);
     CHECK(run(command, &lines) == 0);
     CHECK(strncmp(last_line(last, sizeof last), "accuracy=", 9) == 0);
+    snprintf(command, sizeof command, "examples/pair --data %s --digits 2,7 --layers 784,8,1 --epochs 3 --quiet", dir);
+    CHECK(run(command, &lines) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "accuracy=%lf loss=%lf train_seconds=%lf", &accuracy, &loss, &seconds) == 3);
+    CHECK(accuracy >= 0.9 && accuracy <= 1.0);
     snprintf(command, sizeof command, "examples/quickstart %s/xor.nnet", dir);
     CHECK(run(command, &lines) == 0 && lines == 0);
     CHECK(strstr(last_line(last, sizeof last), "all 4 correct") != NULL);
