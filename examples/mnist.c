@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
         {"dropout", 'f', &dropout, "drop probability of hidden units"}, {"l2", 'f', &l2, "L2 weight decay"},
         {"momentum", 'f', &momentum, "SGD momentum"}, {"nesterov", 'b', &nesterov, "Nesterov momentum"},
         {"schedule", 's', &schedule, "constant|step|exp|cosine"}, {"batch", 'i', &batch, "batch size"},
-        {"epochs", 'i', &epochs, "passes over the training set"}, {"shift", 'i', &shift, "augment: shift up to N pixels (-1: 1 below 20000 images)"},
+        {"epochs", 'i', &epochs, "passes over the training set"}, {"shift", 'i', &shift, "random shifts, px (-1: 1 if < 20000 images)"},
         {"val-split", 'f', &val_split, "fraction of train held out (0: report test)"}, {"threads", 'i', &threads, "threads"},
         {"seed", 'i', &seed, "seed of weights, shuffling, dropout"}, {"save", 's', &save, "model file to write"},
         {"history", 's', &history_path, "per-epoch CSV file"}, {"plots", 's', &plots, "directory for SVG plots"},

@@ -18,9 +18,6 @@
 
 typedef struct plot_series { const double *x, *y; int n; const char *label; } plot_series;
 
-static const char *const plot__colors[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-
 static FILE *plot__open(const char *dir, const char *name, int width, int height) {
     char path[1024];
     FILE *f;
@@ -44,6 +41,8 @@ static int plot__close(FILE *f) {
 enum { PLOT_LEGEND = 1, PLOT_DIAGONAL = 2 };
 static void plot__chart(FILE *f, double left, double top, double w, double h, const char *title, const char *xlabel,
                         const char *ylabel, const double range[4], const plot_series *s, int n_series, int options) {
+    static const char *const colors[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     double x0 = range[0], x1 = range[1], y0 = range[2], y1 = range[3];
     int i, k;
 #define PLOT_X(v) (left + ((v) - x0) / (x1 - x0) * w)
@@ -67,7 +66,7 @@ static void plot__chart(FILE *f, double left, double top, double w, double h, co
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n",
                 PLOT_X(x0), PLOT_Y(y0), PLOT_X(x1), PLOT_Y(y1));
     for (k = 0; k < n_series; k++) {
-        const char *color = plot__colors[k % 10];
+        const char *color = colors[k % 10];
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"", color);
         for (i = 0; i < s[k].n; i++) fprintf(f, "%.1f,%.1f ", PLOT_X(s[k].x[i]), PLOT_Y(s[k].y[i]));
         fprintf(f, "\"/>\n");
@@ -76,7 +75,7 @@ static void plot__chart(FILE *f, double left, double top, double w, double h, co
     }
     fprintf(f, "</g>\n");
     for (k = 0; (options & PLOT_LEGEND) && k < n_series; k++) {
-        const char *color = plot__colors[k % 10];
+        const char *color = colors[k % 10];
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\"/>\n", left + w + 12,
                 top + 10 + 18 * k, left + w + 30, top + 10 + 18 * k, color);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", left + w + 36, top + 14 + 18 * k, s[k].label);
