@@ -490,6 +490,14 @@ NNETDEF double nnet_roc_auc(const float *scores, const int *is_positive, int n);
 // Average precision, sum over thresholds of (R_k - R_{k-1}) P_k as in
 // scikit-learn. NAN if there are no positives.
 NNETDEF double nnet_average_precision(const float *scores, const int *is_positive, int n);
+// The ROC curve of those scores: (fpr[k], tpr[k]) for k < *n_points, from
+// (0, 0) through one point per distinct score (highest first) to (1, 1).
+// fpr and tpr need room for n + 1 points. NNET_ERR_ARGUMENT if a class is absent.
+NNETDEF int nnet_roc_curve(const float *scores, const int *is_positive, int n, double *fpr, double *tpr, int *n_points);
+// The precision-recall curve: (recall[k], precision[k]) for k < *n_points, from
+// (0, 1) through one point per distinct score (highest first), as scikit-learn
+// draws it. Arrays need room for n + 1 points. NNET_ERR_ARGUMENT without positives.
+NNETDEF int nnet_pr_curve(const float *scores, const int *is_positive, int n, double *recall, double *precision, int *n_points);
 
 // A classification report: per class and averaged.
 typedef struct nnet_report {
@@ -2625,6 +2633,42 @@ NNETDEF double nnet_average_precision(const float *scores, const int *is_positiv
     double ap = nnet__average_precision(s, n, positives);
     NNET_FREE(s);
     return ap;
+}
+
+// Both curves walk down the sorted scores; all samples tied at one score
+// cross the threshold together, so each distinct score gives one point.
+static int nnet__curve(const char *who, int roc, const float *scores, const int *is_positive, int n,
+                       double *x, double *y, int *n_points) {
+    int positives, i = 0, j, true_pos = 0, false_pos = 0, k = 1;
+    nnet__scored *s;
+    if (!scores || !is_positive || !x || !y || !n_points || n < 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: NULL argument or n = %d (expected >= 1)", who, n);
+    *n_points = 0;
+    if (!(s = nnet__sorted_scores(scores, is_positive, n, 1, &positives))) return NNET_ERR_MEMORY;
+    if (positives == 0 || (roc && positives == n)) {
+        NNET_FREE(s);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %d positives among %d samples; the curve needs both classes%s",
+                          who, positives, n, roc ? "" : " (at least one positive)");
+    }
+    x[0] = 0.0; y[0] = roc ? 0.0 : 1.0;
+    while (i < n) {
+        for (j = i; j < n && s[j].score == s[i].score; j++) { true_pos += s[j].positive; false_pos += !s[j].positive; }
+        x[k] = roc ? (double)false_pos / (n - positives) : (double)true_pos / positives;
+        y[k] = roc ? (double)true_pos / positives : (double)true_pos / j;
+        k++;
+        i = j;
+    }
+    *n_points = k;
+    NNET_FREE(s);
+    return NNET_OK;
+}
+
+NNETDEF int nnet_roc_curve(const float *scores, const int *is_positive, int n, double *fpr, double *tpr, int *n_points) {
+    return nnet__curve("nnet_roc_curve", 1, scores, is_positive, n, fpr, tpr, n_points);
+}
+
+NNETDEF int nnet_pr_curve(const float *scores, const int *is_positive, int n, double *recall, double *precision, int *n_points) {
+    return nnet__curve("nnet_pr_curve", 0, scores, is_positive, n, recall, precision, n_points);
 }
 
 static double nnet__ratio(double a, double b) { return b > 0.0 ? a / b : 0.0; }
