@@ -42,6 +42,13 @@
       -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
                                      the products on that many threads; without it
                                      they run on one. Results are bit-identical.
+      stb_image            impl TU   not a macro you define: #include <stb/stb_image.h>
+                                     (Debian's libstb-dev) before the
+                                     NNET_IMPLEMENTATION include and link -lstb, and
+                                     .gz IDX files are read with its inflater. nnet.h
+                                     detects it by its include guard
+                                     STBI_INCLUDE_STB_IMAGE_H; without it a .gz file
+                                     fails with a message saying this.
 
    CONVENTIONS
       Shapes. Matrices are float32, row-major, one sample per row. In shape
@@ -57,6 +64,15 @@
       NNET_ASSERT guards only internal invariants.
       Randomness. Everything random (initial weights, shuffling, dropout) comes
       from an nnet_rng seeded by the caller: one seed, bit-identical results.
+
+   FILE FORMATS
+      IDX (MNIST, Fashion-MNIST; section 11). Bytes 0-1 are zero, byte 2 is
+      the element type (08 u8, 09 i8, 0B i16, 0C i32, 0D f32, 0E f64), byte 3
+      the rank r (1..8); then r big-endian u32 dimensions, each at most
+      NNET_MAX_DIM, then the elements, big-endian, row-major. The file must
+      be exactly as long as the header says. A file starting 1f 8b is gzip
+      (RFC 1952, one member, every optional header field allowed; CRC-32 and
+      ISIZE checked; at most 1 GiB inflated), read when stb_image is included.
 
    LICENSE: see the end of the file.
 
@@ -1521,12 +1537,16 @@ NNETDEF double nnet_cross_entropy_forward(nnet_mat Z, nnet_mat T) {
     return total / Z.rows;
 }
 
+// D = (Y - T) * scale: every loss gradient below has this form.
+static void nnet__scaled_difference(nnet_mat D, nnet_mat Y, nnet_mat T, float scale) {
+    size_t n = nnet__count(Y), k;
+    NNET_ASSERT(D.rows == Y.rows && D.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
+    for (k = 0; k < n; k++) D.data[k] = (Y.data[k] - T.data[k]) * scale;
+}
+
 // dL/dz = (p - t) / B: the softmax Jacobian and the log cancel.
 NNETDEF void nnet_cross_entropy_backward(nnet_mat dZ, nnet_mat P, nnet_mat T) {
-    size_t n = nnet__count(P), k;
-    float scale = 1.0f / (float)P.rows;
-    NNET_ASSERT(dZ.rows == P.rows && dZ.cols == P.cols && T.rows == P.rows && T.cols == P.cols);
-    for (k = 0; k < n; k++) dZ.data[k] = (P.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dZ, P, T, 1.0f / (float)P.rows);
 }
 
 // -[t log s(z) + (1-t) log(1 - s(z))] = max(z,0) - z t + log(1 + e^-|z|),
@@ -1544,10 +1564,7 @@ NNETDEF double nnet_binary_cross_entropy_forward(nnet_mat Z, nnet_mat T) {
 
 // dL/dz = (p - t) / (B O): the sigmoid's derivative p(1-p) cancels.
 NNETDEF void nnet_binary_cross_entropy_backward(nnet_mat dZ, nnet_mat P, nnet_mat T) {
-    size_t n = nnet__count(P), k;
-    float scale = 1.0f / (float)n;
-    NNET_ASSERT(dZ.rows == P.rows && dZ.cols == P.cols && T.rows == P.rows && T.cols == P.cols);
-    for (k = 0; k < n; k++) dZ.data[k] = (P.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dZ, P, T, 1.0f / (float)nnet__count(P));
 }
 
 // L = 1/(B O) sum (y - t)^2
@@ -1564,10 +1581,7 @@ NNETDEF double nnet_mse_forward(nnet_mat Y, nnet_mat T) {
 
 // dL/dy = 2 (y - t) / (B O)
 NNETDEF void nnet_mse_backward(nnet_mat dY, nnet_mat Y, nnet_mat T) {
-    size_t n = nnet__count(Y), k;
-    float scale = 2.0f / (float)n;
-    NNET_ASSERT(dY.rows == Y.rows && dY.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
-    for (k = 0; k < n; k++) dY.data[k] = (Y.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dY, Y, T, 2.0f / (float)nnet__count(Y));
 }
 
 // ---- 6. Initialisers -------------------------------------------------------
@@ -2826,7 +2840,7 @@ static int nnet__idx_parse(const unsigned char *p, size_t size, const char *who,
                    who, name, type);
     }
     if (rank < 1 || rank > NNET_IDX_MAX_RANK) {
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has rank %d (magic byte 4), expected 1..%d dimensions",
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has rank %d (its 4th byte), expected 1..%d dimensions",
                    who, name, rank, NNET_IDX_MAX_RANK);
     }
     header = 4 + 4 * (size_t)rank;
@@ -2847,7 +2861,7 @@ static int nnet__idx_parse(const unsigned char *p, size_t size, const char *who,
         count *= dims[d];
     }
     if (d < rank || count > SIZE_MAX / element) {
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s elements of %zu bytes: the product overflows a size_t, so the header is corrupt",
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s elements of %zu bytes each: the product overflows a size_t, so the header is corrupt",
                    who, name, shape, element);
     }
     bytes = count * element;
@@ -2979,8 +2993,10 @@ static int nnet__gunzip(const unsigned char *p, size_t size, const char *who, co
     if (n < 0) {
         reason = stbi_failure_reason();
         NNET_FREE(buffer);
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has a corrupt deflate stream, or one longer than the %lu bytes its ISIZE says (stb_image: %s): the file is truncated or corrupt",
-                          who, name, (unsigned long)isize, reason ? reason : "no reason given");
+        // stb_image does not name every failure (a reserved block type sets no
+        // reason), so its last message is quoted only as that.
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has a corrupt deflate stream, or one longer than the %lu bytes its ISIZE says (last stb_image error: %s): the file is truncated or corrupt",
+                          who, name, (unsigned long)isize, reason ? reason : "none");
     }
     if ((uint32_t)n != isize) {
         NNET_FREE(buffer);
@@ -3085,14 +3101,15 @@ static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels
         return NNET_OK;
     }
     for (k = 0; k < images->count; k++) {
-        float v = (float)nnet_idx_value(images, k);
-        if (!nnet__is_finite(v)) {
+        double v = nnet_idx_value(images, k);
+        // checked in double: converting a double beyond FLT_MAX to float is undefined
+        if (!(fabs(v) <= FLT_MAX)) {
             nnet__fail(NNET_ERR_FORMAT, "%s: value %zu of image %zu in '%s' is %g, expected a finite float",
-                       who, k % features, k / features, images_name, nnet_idx_value(images, k));
+                       who, k % features, k / features, images_name, v);
             nnet_dataset_free(data);
             return NNET_ERR_FORMAT;
         }
-        data->inputs.data[k] = v;
+        data->inputs.data[k] = (float)v;
     }
     *out = data;
     return NNET_OK;
@@ -3183,6 +3200,14 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
     if (test) *test = NULL;
     if (!directory || (!train && !test))
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_load_mnist: directory is NULL or both outputs are NULL");
+#if defined(__unix__) || defined(__APPLE__)
+    {
+        struct stat st;
+        if (stat(directory, &st) != 0 || !S_ISDIR(st.st_mode))
+            return nnet__fail(NNET_ERR_IO, "nnet_dataset_load_mnist: '%s' is not a directory (%s)", directory,
+                              stat(directory, &st) != 0 ? strerror(errno) : "it is a file");
+    }
+#endif
     length = strlen(directory) + 64;
     images = (char *)nnet__alloc(2 * length, "nnet_dataset_load_mnist");
     if (!images) return NNET_ERR_MEMORY;
