@@ -12,6 +12,9 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP) -I.
 LDLIBS   = -lstb -lm
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 DATA    ?= data/mnist-sample
+PREFIX  ?= /usr/local
+PKGCONFIGDIR ?= $(PREFIX)/share/pkgconfig
+VERSION  = $(shell sed -n 's/^\#define NNET_VERSION_STRING "\(.*\)"/\1/p' nnet.h)
 
 TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
@@ -32,7 +35,7 @@ $(STB):
 	fi
 
 examples: $(EXAMPLES)
-examples/%: examples/%.c nnet.h | deps
+examples/%: examples/%.c nnet.h examples/plot.h | deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 
 tests/test_%: tests/test_%.c nnet.h tests/test.h | deps
@@ -54,6 +57,8 @@ tests/test_compile_cpp: $(COMPILE_SRC) nnet.h tests/test.h | deps
 	$(CXX) $(OPENMP) $@-first.o $@-second.o -o $@ $(LDLIBS) && rm -f $@-first.o $@-second.o
 tests/test_compile_static: tests/test_compile.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) -DNNET_STATIC $< -o $@ $(LDLIBS)
+# test_cli runs the example programs.
+tests/test_cli tests/asan_cli: $(EXAMPLES)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
 test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
@@ -85,8 +90,28 @@ fuzz/fuzz_%: fuzz/fuzz_%.c nnet.h | deps
 fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
 	$(CC) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -I. $< fuzz/fuzz_main.c -o $@ $(LDLIBS)
 
-demo: examples/mnist
-	./examples/mnist --data $(DATA)
+# Train on $(DATA) with mnist's defaults, then classify the sample digit
+# images in data/digits with the saved model (only for the default DATA).
+demo: examples/mnist examples/predict
+	@mkdir -p build
+	./examples/mnist --data $(DATA) --save build/demo.nnet --plots build/plots
+	@digits=$$(ls data/digits/*.png data/digits/*.jpg data/digits/*.pgm 2>/dev/null); \
+	if [ "$(DATA)" = data/mnist-sample ] && [ -n "$$digits" ]; then \
+	    echo ./examples/predict build/demo.nnet $$digits; \
+	    ./examples/predict build/demo.nnet $$digits; \
+	fi
+
+# The header and a pkg-config file: cc $$(pkg-config --cflags --libs nnet) ...
+install:
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 nnet.h $(DESTDIR)$(PREFIX)/include/nnet.h
+	printf 'prefix=%s\nincludedir=$${prefix}/include\n\nName: nnet\nDescription: %s\nVersion: %s\nCflags: -I$${includedir}\nLibs: -lm\n' \
+	    '$(PREFIX)' 'multilayer perceptrons in one C header (image and .gz input: also link -lstb)' '$(VERSION)' \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc
+	@echo "installed $(DESTDIR)$(PREFIX)/include/nnet.h and $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/nnet.h $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc
 
 # GEMM and training speed; compare.py runs PyTorch and numpy on the same data
 # back to back. `make bench BENCH_BLAS=` leaves OpenBLAS out.
@@ -99,3 +124,4 @@ bench: bench/bench
 
 clean:
 	rm -f $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
+	rm -rf build

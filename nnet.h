@@ -36,6 +36,19 @@
       NNET_MAX_DIM         impl TU   largest dimension accepted from a caller or
                                      a file; default 16777216 (2^24)
       NNET_NO_STDIO        all TUs   drop every function that takes a FILE* or a path
+      NNET_NO_SIMD         impl TU   portable C kernels even where AVX2/AVX-512 is on
+      NNET_USE_CBLAS       impl TU   matrix products through cblas_sgemm (link a
+                                     CBLAS, e.g. -lopenblas), for comparison
+      -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
+                                     the products on that many threads; without it
+                                     they run on one. Results are bit-identical.
+      stb_image            impl TU   not a macro you define: #include <stb/stb_image.h>
+                                     (Debian's libstb-dev) before the
+                                     NNET_IMPLEMENTATION include and link -lstb, and
+                                     .gz IDX files are read with its inflater. nnet.h
+                                     detects it by its include guard
+                                     STBI_INCLUDE_STB_IMAGE_H; without it a .gz file
+                                     fails with a message saying this.
 
    CONVENTIONS
       Shapes. Matrices are float32, row-major, one sample per row. In shape
@@ -51,6 +64,15 @@
       NNET_ASSERT guards only internal invariants.
       Randomness. Everything random (initial weights, shuffling, dropout) comes
       from an nnet_rng seeded by the caller: one seed, bit-identical results.
+
+   FILE FORMATS
+      IDX (MNIST, Fashion-MNIST; section 11). Bytes 0-1 are zero, byte 2 is
+      the element type (08 u8, 09 i8, 0B i16, 0C i32, 0D f32, 0E f64), byte 3
+      the rank r (1..8); then r big-endian u32 dimensions, each at most
+      NNET_MAX_DIM, then the elements, big-endian, row-major. The file must
+      be exactly as long as the header says. A file starting 1f 8b is gzip
+      (RFC 1952, one member, every optional header field allowed; CRC-32 and
+      ISIZE checked; at most 1 GiB inflated), read when stb_image is included.
 
    LICENSE: see the end of the file.
 
@@ -468,6 +490,14 @@ NNETDEF double nnet_roc_auc(const float *scores, const int *is_positive, int n);
 // Average precision, sum over thresholds of (R_k - R_{k-1}) P_k as in
 // scikit-learn. NAN if there are no positives.
 NNETDEF double nnet_average_precision(const float *scores, const int *is_positive, int n);
+// The ROC curve of those scores: (fpr[k], tpr[k]) for k < *n_points, from
+// (0, 0) through one point per distinct score (highest first) to (1, 1).
+// fpr and tpr need room for n + 1 points. NNET_ERR_ARGUMENT if a class is absent.
+NNETDEF int nnet_roc_curve(const float *scores, const int *is_positive, int n, double *fpr, double *tpr, int *n_points);
+// The precision-recall curve: (recall[k], precision[k]) for k < *n_points, from
+// (0, 1) through one point per distinct score (highest first), as scikit-learn
+// draws it. Arrays need room for n + 1 points. NNET_ERR_ARGUMENT without positives.
+NNETDEF int nnet_pr_curve(const float *scores, const int *is_positive, int n, double *recall, double *precision, int *n_points);
 
 // A classification report: per class and averaged.
 typedef struct nnet_report {
@@ -1037,6 +1067,9 @@ static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
 // threads never changes a bit. The vector width is fixed at compile time:
 // AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
 #ifdef NNET_USE_CBLAS
+#ifndef FORCE_OPENBLAS_COMPLEX_STRUCT
+#define FORCE_OPENBLAS_COMPLEX_STRUCT   // keep OpenBLAS's cblas.h from including <complex.h> (its I macro)
+#endif
 #include <cblas.h>   // link with -lopenblas (or any CBLAS)
 #endif
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
@@ -1066,14 +1099,23 @@ typedef __m512 nnet__vec;
 #define nnet__vrelu(a) _mm512_max_ps(a, _mm512_setzero_ps())          // NaN -> 0, as the scalar relu
 #define nnet__vwhere_pos(y, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), x) // y > 0 ? x : 0
 #define nnet__vsum(v) _mm512_reduce_add_ps(v)
+// out[0..3] = the lane sums of a, b, c, d, each added as ((x0+x2)+(x1+x3)) within
+// 128-bit quarters, then the quarters ((q0+q2)+(q1+q3)): the same for all four.
+static void nnet__vsum4(float *out, __m512 a, __m512 b, __m512 c, __m512 d) {
+    __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    __m512 s = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xEE));
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
 #elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 typedef __m256 nnet__vec;
 #define NNET__VL 8
 #define NNET__MR 6
 #define NNET__NV 2
-#define NNET__DM 3
-#define NNET__DN 3
+#define NNET__DM 2
+#define NNET__DN 4
 #define nnet__vzero() _mm256_setzero_ps()
 #define nnet__vset1(x) _mm256_set1_ps(x)
 #define nnet__vload(p) _mm256_loadu_ps(p)
@@ -1091,6 +1133,12 @@ static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   // as the AVX-512 one
+    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
+    __m256 h = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xEE));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
 #else
 typedef float nnet__vec;   // portable C: one lane, plain multiply-add
@@ -1112,6 +1160,7 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #define nnet__vrelu(a) ((a) > 0.0f ? (a) : 0.0f)
 #define nnet__vwhere_pos(y, x) ((y) > 0.0f ? (x) : 0.0f)
 #define nnet__vsum(v) (v)
+#define nnet__vsum4(out, a, b, c, d) ((out)[0] = (a), (out)[1] = (b), (out)[2] = (c), (out)[3] = (d))
 #endif
 #define NNET__NR (NNET__NV * NNET__VL)
 // The kernels' short fixed loops must be unrolled so the accumulators live in
@@ -1223,17 +1272,18 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
             for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vfma(av[r], bv[c], acc[r][c]);
     }
     NNET__UNROLL
-    for (r = 0; r < NNET__DM; r++)
-        NNET__UNROLL
-        for (c = 0; c < NNET__DN; c++) {
-            float *out = C + (size_t)r * ldc + c, v;
-            if (r >= mr || c >= nr) continue;
-            v = e->alpha * nnet__vsum(acc[r][c]);
+    for (r = 0; r < NNET__DM; r++) {
+        float sum[4];
+        if (r >= mr) continue;
+        nnet__vsum4(sum, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);   // (DN is 4)
+        for (c = 0; c < nr; c++) {
+            float *out = C + (size_t)r * ldc + c, v = e->alpha * sum[c];
             if (e->beta != 0.0f) v += e->beta * *out;
             if (bias) v += bias[c];
             if (e->relu) v = v > 0.0f ? v : 0.0f;
             *out = v;
         }
+    }
 }
 
 // C += bias on every row, then C = max(C, 0) if relu: the output pass on its own.
@@ -1246,20 +1296,47 @@ static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
     }
 }
 
+// One product, cut into tiles: column tile jt of rows [i0, i1) of C.
+typedef struct nnet__gemm_job {
+    nnet_transpose ta, tb;
+    int N, K, tm, tn;          // tm x tn: the kernel's tile
+    nnet_mat A, B, C;
+    const float *bias;
+    nnet__epilogue e;
+} nnet__gemm_job;
+
+static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
+    size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
+    int j = jt * g->tn, nr = nnet__min(g->tn, g->N - j), i;
+    const float *b = g->bias ? g->bias + j : NULL;
+    for (i = i0; i < i1; i += g->tm) {
+        int mr = nnet__min(g->tm, i1 - i);
+        float *c = g->C.data + (size_t)i * ldc + j;
+        if (g->tb)
+            nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
+                             c, ldc, b, &g->e);
+        else if (g->ta)   // op(A)(i, k) = A[k][i]
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + i, 1, lda, g->B.data + j, ldb, c, ldc, b, &g->e);
+        else
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, 1, g->B.data + j, ldb, c, ldc, b, &g->e);
+    }
+}
+
 // C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
 // The tile grid is the same for any thread count; each thread takes whole
 // columns of tiles, so no element is ever summed by two threads.
 static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
                              float beta, nnet_mat C, const float *bias, int relu, int threads) {
-    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), tm, tn, jt, tiles_n;
-    size_t lda = (size_t)A.cols, ldb = (size_t)B.cols, ldc = (size_t)C.cols;
-    nnet__epilogue e;
-    e.alpha = alpha; e.beta = beta; e.bias = bias; e.relu = relu;
-    if (M == 0 || N == 0) return;
+    int M = C.rows, tiles_n, chunk, i0, jt;
+    nnet__gemm_job g;
+    g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
+    g.A = A; g.B = B; g.C = C; g.bias = bias;
+    g.e.alpha = alpha; g.e.beta = beta; g.e.bias = bias; g.e.relu = relu;
+    if (M == 0 || g.N == 0) return;
 #ifdef NNET_USE_CBLAS
     // For comparison: the BLAS product, then the bias and ReLU pass.
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
-                alpha, A.data, (int)lda, B.data, (int)ldb, beta, C.data, (int)ldc);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, g.N, g.K,
+                alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
     nnet__bias_relu(C, bias, relu);
     return;
 #endif
@@ -1268,28 +1345,26 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
         nnet__bias_relu(C, bias, relu);
         return;
     }
-    tm = tb ? NNET__DM : NNET__MR;
-    tn = tb ? NNET__DN : NNET__NR;
-    tiles_n = (N + tn - 1) / tn;
-    // Too little work to pay for waking threads: stay on this one.
-    if ((double)M * N * K < 65536.0 || tiles_n < 2) threads = 1;
-    (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-#endif
-    for (jt = 0; jt < tiles_n; jt++) {
-        int j = jt * tn, nr = nnet__min(tn, N - j), i;
-        for (i = 0; i < M; i += tm) {
-            int mr = nnet__min(tm, M - i);
-            float *c = C.data + (size_t)i * ldc + j;
-            const float *b = bias ? bias + j : NULL;
-            if (tb)
-                nnet__kernel_dot(K, mr, nr, A.data + (size_t)i * lda, lda, B.data + (size_t)j * ldb, ldb, c, ldc, b, &e);
-            else if (ta)   // op(A)(i, k) = A[k][i]
-                nnet__kernel_outer(K, mr, nr, A.data + i, 1, lda, B.data + j, ldb, c, ldc, b, &e);
-            else
-                nnet__kernel_outer(K, mr, nr, A.data + (size_t)i * lda, lda, 1, B.data + j, ldb, c, ldc, b, &e);
+    g.tm = tb ? NNET__DM : NNET__MR;
+    g.tn = tb ? NNET__DN : NNET__NR;
+    tiles_n = (g.N + g.tn - 1) / g.tn;
+    // Rows of op(A) are taken `chunk` at a time, about 384 KB of them, so that
+    // they stay in L2 while every column tile passes over them (one chunk for
+    // the shapes of a small MLP).
+    chunk = nnet__max(g.tm, 98304 / nnet__max(g.K, 1) / g.tm * g.tm);
+    // Too little work to pay for waking threads: stay on this one (and out of
+    // OpenMP altogether, whose entry costs about a microsecond).
+    if ((double)M * g.N * g.K < 65536.0 || tiles_n < 2) threads = 1;
+    for (i0 = 0; i0 < M; i0 += chunk) {
+        int i1 = nnet__min(M, i0 + chunk);
+        if (threads <= 1) {
+            for (jt = 0; jt < tiles_n; jt++) nnet__gemm_column(&g, jt, i0, i1);
+            continue;
         }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static)
+#endif
+        for (jt = 0; jt < tiles_n; jt++) nnet__gemm_column(&g, jt, i0, i1);
     }
 }
 
@@ -1470,12 +1545,16 @@ NNETDEF double nnet_cross_entropy_forward(nnet_mat Z, nnet_mat T) {
     return total / Z.rows;
 }
 
+// D = (Y - T) * scale: every loss gradient below has this form.
+static void nnet__scaled_difference(nnet_mat D, nnet_mat Y, nnet_mat T, float scale) {
+    size_t n = nnet__count(Y), k;
+    NNET_ASSERT(D.rows == Y.rows && D.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
+    for (k = 0; k < n; k++) D.data[k] = (Y.data[k] - T.data[k]) * scale;
+}
+
 // dL/dz = (p - t) / B: the softmax Jacobian and the log cancel.
 NNETDEF void nnet_cross_entropy_backward(nnet_mat dZ, nnet_mat P, nnet_mat T) {
-    size_t n = nnet__count(P), k;
-    float scale = 1.0f / (float)P.rows;
-    NNET_ASSERT(dZ.rows == P.rows && dZ.cols == P.cols && T.rows == P.rows && T.cols == P.cols);
-    for (k = 0; k < n; k++) dZ.data[k] = (P.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dZ, P, T, 1.0f / (float)P.rows);
 }
 
 // -[t log s(z) + (1-t) log(1 - s(z))] = max(z,0) - z t + log(1 + e^-|z|),
@@ -1493,10 +1572,7 @@ NNETDEF double nnet_binary_cross_entropy_forward(nnet_mat Z, nnet_mat T) {
 
 // dL/dz = (p - t) / (B O): the sigmoid's derivative p(1-p) cancels.
 NNETDEF void nnet_binary_cross_entropy_backward(nnet_mat dZ, nnet_mat P, nnet_mat T) {
-    size_t n = nnet__count(P), k;
-    float scale = 1.0f / (float)n;
-    NNET_ASSERT(dZ.rows == P.rows && dZ.cols == P.cols && T.rows == P.rows && T.cols == P.cols);
-    for (k = 0; k < n; k++) dZ.data[k] = (P.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dZ, P, T, 1.0f / (float)nnet__count(P));
 }
 
 // L = 1/(B O) sum (y - t)^2
@@ -1513,10 +1589,7 @@ NNETDEF double nnet_mse_forward(nnet_mat Y, nnet_mat T) {
 
 // dL/dy = 2 (y - t) / (B O)
 NNETDEF void nnet_mse_backward(nnet_mat dY, nnet_mat Y, nnet_mat T) {
-    size_t n = nnet__count(Y), k;
-    float scale = 2.0f / (float)n;
-    NNET_ASSERT(dY.rows == Y.rows && dY.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
-    for (k = 0; k < n; k++) dY.data[k] = (Y.data[k] - T.data[k]) * scale;
+    nnet__scaled_difference(dY, Y, T, 2.0f / (float)nnet__count(Y));
 }
 
 // ---- 6. Initialisers -------------------------------------------------------
@@ -2168,12 +2241,14 @@ static size_t nnet__min_size(size_t a, size_t b) { return a < b ? a : b; }
 // One pass of the step over parameters [from, to), VL at a time (masked at
 // the end). With write = 0 it only checks and returns 1 when every updated
 // weight u would be finite: u - u is 0 for a finite u and NaN otherwise, and
-// the sum of those stays 0 exactly when all are finite.
+// the sum of those stays 0 exactly when all are finite. The writing pass runs
+// backwards, so it starts on what the checking pass left in the cache.
 static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov, int write) {
     float *w = net->parameters, *g = net->gradients, *v = net->velocity;
     nnet__vec vlr = nnet__vset1(lr), vmu = nnet__vset1(mu), bad = nnet__vzero();
-    size_t k;
-    for (k = from; k < to; k += NNET__VL) {
+    size_t blocks = (to - from + NNET__VL - 1) / NNET__VL, b;
+    for (b = 0; b < blocks; b++) {
+        size_t k = from + (write ? blocks - 1 - b : b) * NNET__VL;
         int n = to - k < NNET__VL ? (int)(to - k) : NNET__VL, full = n == NNET__VL;
         nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, n);
         nnet__vec vk = full ? nnet__vload(v + k) : nnet__vloadn(v + k, n);
@@ -2199,9 +2274,15 @@ NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int ne
     // Element-wise, so any split over threads gives the same bits.
     n = net->n_parameters;
     parts = n < 65536 ? 1 : net->threads;
+    if (parts <= 1) {   // outside OpenMP, whose entry costs about a microsecond
+        if (!nnet__sgd_pass(net, 0, n, learning_rate, momentum, nesterov, 0))
+            return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
+        nnet__sgd_pass(net, 0, n, learning_rate, momentum, nesterov, 1);
+        return NNET_OK;
+    }
     chunk = (n / (size_t)parts + NNET__VL - 1) / NNET__VL * NNET__VL;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite) if (parts > 1)
+#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite)
 #endif
     for (part = 0; part < parts; part++)
         finite = finite && nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk),
@@ -2209,7 +2290,7 @@ NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int ne
                                           learning_rate, momentum, nesterov, 0);
     if (!finite) return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+#pragma omp parallel for num_threads(parts) schedule(static)
 #endif
     for (part = 0; part < parts; part++)
         nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk), nnet__min_size(n, (size_t)(part + 1) * chunk),
@@ -2554,6 +2635,42 @@ NNETDEF double nnet_average_precision(const float *scores, const int *is_positiv
     return ap;
 }
 
+// Both curves walk down the sorted scores; all samples tied at one score
+// cross the threshold together, so each distinct score gives one point.
+static int nnet__curve(const char *who, int roc, const float *scores, const int *is_positive, int n,
+                       double *x, double *y, int *n_points) {
+    int positives, i = 0, j, true_pos = 0, false_pos = 0, k = 1;
+    nnet__scored *s;
+    if (!scores || !is_positive || !x || !y || !n_points || n < 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: NULL argument or n = %d (expected >= 1)", who, n);
+    *n_points = 0;
+    if (!(s = nnet__sorted_scores(scores, is_positive, n, 1, &positives))) return NNET_ERR_MEMORY;
+    if (positives == 0 || (roc && positives == n)) {
+        NNET_FREE(s);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %d positives among %d samples; the curve needs both classes%s",
+                          who, positives, n, roc ? "" : " (at least one positive)");
+    }
+    x[0] = 0.0; y[0] = roc ? 0.0 : 1.0;
+    while (i < n) {
+        for (j = i; j < n && s[j].score == s[i].score; j++) { true_pos += s[j].positive; false_pos += !s[j].positive; }
+        x[k] = roc ? (double)false_pos / (n - positives) : (double)true_pos / positives;
+        y[k] = roc ? (double)true_pos / positives : (double)true_pos / j;
+        k++;
+        i = j;
+    }
+    *n_points = k;
+    NNET_FREE(s);
+    return NNET_OK;
+}
+
+NNETDEF int nnet_roc_curve(const float *scores, const int *is_positive, int n, double *fpr, double *tpr, int *n_points) {
+    return nnet__curve("nnet_roc_curve", 1, scores, is_positive, n, fpr, tpr, n_points);
+}
+
+NNETDEF int nnet_pr_curve(const float *scores, const int *is_positive, int n, double *recall, double *precision, int *n_points) {
+    return nnet__curve("nnet_pr_curve", 0, scores, is_positive, n, recall, precision, n_points);
+}
+
 static double nnet__ratio(double a, double b) { return b > 0.0 ? a / b : 0.0; }
 
 NNETDEF nnet_report *nnet_report_create(const int *labels, const int *predicted,
@@ -2767,7 +2884,7 @@ static int nnet__idx_parse(const unsigned char *p, size_t size, const char *who,
                    who, name, type);
     }
     if (rank < 1 || rank > NNET_IDX_MAX_RANK) {
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has rank %d (magic byte 4), expected 1..%d dimensions",
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has rank %d (its 4th byte), expected 1..%d dimensions",
                    who, name, rank, NNET_IDX_MAX_RANK);
     }
     header = 4 + 4 * (size_t)rank;
@@ -2788,7 +2905,7 @@ static int nnet__idx_parse(const unsigned char *p, size_t size, const char *who,
         count *= dims[d];
     }
     if (d < rank || count > SIZE_MAX / element) {
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s elements of %zu bytes: the product overflows a size_t, so the header is corrupt",
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' declares %s elements of %zu bytes each: the product overflows a size_t, so the header is corrupt",
                    who, name, shape, element);
     }
     bytes = count * element;
@@ -2920,8 +3037,10 @@ static int nnet__gunzip(const unsigned char *p, size_t size, const char *who, co
     if (n < 0) {
         reason = stbi_failure_reason();
         NNET_FREE(buffer);
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has a corrupt deflate stream, or one longer than the %lu bytes its ISIZE says (stb_image: %s): the file is truncated or corrupt",
-                          who, name, (unsigned long)isize, reason ? reason : "no reason given");
+        // stb_image does not name every failure (a reserved block type sets no
+        // reason), so its last message is quoted only as that.
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' has a corrupt deflate stream, or one longer than the %lu bytes its ISIZE says (last stb_image error: %s): the file is truncated or corrupt",
+                          who, name, (unsigned long)isize, reason ? reason : "none");
     }
     if ((uint32_t)n != isize) {
         NNET_FREE(buffer);
@@ -3026,14 +3145,15 @@ static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels
         return NNET_OK;
     }
     for (k = 0; k < images->count; k++) {
-        float v = (float)nnet_idx_value(images, k);
-        if (!nnet__is_finite(v)) {
+        double v = nnet_idx_value(images, k);
+        // checked in double: converting a double beyond FLT_MAX to float is undefined
+        if (!(fabs(v) <= FLT_MAX)) {
             nnet__fail(NNET_ERR_FORMAT, "%s: value %zu of image %zu in '%s' is %g, expected a finite float",
-                       who, k % features, k / features, images_name, nnet_idx_value(images, k));
+                       who, k % features, k / features, images_name, v);
             nnet_dataset_free(data);
             return NNET_ERR_FORMAT;
         }
-        data->inputs.data[k] = v;
+        data->inputs.data[k] = (float)v;
     }
     *out = data;
     return NNET_OK;
@@ -3124,6 +3244,14 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
     if (test) *test = NULL;
     if (!directory || (!train && !test))
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_load_mnist: directory is NULL or both outputs are NULL");
+#if defined(__unix__) || defined(__APPLE__)
+    {
+        struct stat st;
+        if (stat(directory, &st) != 0 || !S_ISDIR(st.st_mode))
+            return nnet__fail(NNET_ERR_IO, "nnet_dataset_load_mnist: '%s' is not a directory (%s)", directory,
+                              stat(directory, &st) != 0 ? strerror(errno) : "it is a file");
+    }
+#endif
     length = strlen(directory) + 64;
     images = (char *)nnet__alloc(2 * length, "nnet_dataset_load_mnist");
     if (!images) return NNET_ERR_MEMORY;

@@ -227,6 +227,7 @@ static void test_dataset_errors(void) {
     dataset_fails("images.idx", "label_fraction.idx", "label 1.5 of sample 1");
     dataset_fails("images.idx", "labels_rank2.idx", "not a list of labels");
     dataset_fails("images_nan.idx", "labels_two.idx", "is nan, expected a finite float");
+    dataset_fails("f64.idx", "labels_two.idx", "value 0 of image 1 in 'tests/data/idx/f64.idx' is 1e+300, expected a finite float");
     dataset_fails("empty.idx", "labels.idx", "empty.idx' is empty");
     {   /* an explicit class count bounds the labels */
         size_t xs, ys;
@@ -354,6 +355,8 @@ static void test_mnist_spellings(void) {
     CHECK(rmdir(dir) == 0);
     CHECK(nnet_dataset_load_mnist(DIR, &train, NULL) == NNET_ERR_IO);
     CHECK_MESSAGE("no train-images-idx3-ubyte");
+    CHECK_ERROR(nnet_dataset_load_mnist("no/such/dir", &train, &test), NNET_ERR_IO, "'no/such/dir' is not a directory (No such file");
+    CHECK_ERROR(nnet_dataset_load_mnist(DIR "images.idx", &train, &test), NNET_ERR_IO, "is not a directory (it is a file)");
 }
 
 /* ---- dataset helpers ---- */

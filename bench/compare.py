@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""bench/compare.py - nnet.h against PyTorch and numpy, back to back in one run.
+
+Trains the same 784-128-10 ReLU/softmax net (SGD, lr 0.01, momentum 0.9,
+shuffled minibatches, cross-entropy) on Fashion-MNIST with
+  nnet.h    bench/bench --train (1 and 2 threads)
+  PyTorch   torch.nn, torch.set_num_threads(1)
+  numpy     float32, OpenBLAS on 1 thread (OPENBLAS_NUM_THREADS=1)
+at batch 32 and 128, and prints the best epoch's seconds, test accuracy and
+nnet's ratio to each. Then it measures nnet's peak memory with
+/usr/bin/time -v. kann is not installed on this machine and is not measured.
+
+    /usr/bin/python3 bench/compare.py [--epochs E] [--svg docs/benchmarks.svg]
+"""
+import os
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before numpy loads OpenBLAS
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import argparse, gzip, re, subprocess, sys, time
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = "/usr/share/datasets/fashion-mnist"
+FLOP_PER_EPOCH = 60000 * (2 * 2 * (784 * 128 + 128 * 10) + 2 * 128 * 10)  # fwd + dW + dX of layer 2
+
+
+def load(prefix):
+    with gzip.open(f"{DATA}/{prefix}-images-idx3-ubyte.gz") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784).astype(np.float32) / 255.0
+    with gzip.open(f"{DATA}/{prefix}-labels-idx1-ubyte.gz") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
+    return x, y
+
+
+def run_nnet(epochs):
+    exe = os.path.join(HERE, "bench")
+    out = subprocess.run([exe, "--train", "--epochs", str(epochs)], check=True, capture_output=True, text=True).stdout
+    res = {}
+    for m in re.finditer(r"train batch=(\d+) threads=(\d+) seconds_per_epoch=([\d.]+) cpu_seconds_per_epoch=([\d.]+)"
+                         r" median_batch_seconds_per_epoch=([\d.]+) test_accuracy=([\d.]+)"
+                         r"(?: weights_identical_to_1_thread=(\w+))?", out):
+        res[(int(m[1]), int(m[2]))] = (float(m[3]), float(m[4]), float(m[5]), float(m[6]), m[7])
+    return res
+
+
+def run_torch(x, y, xt, yt, batch, epochs):
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    X, Y, XT, YT = map(torch.from_numpy, (x, y, xt, yt))
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    best = cpu_best = float("inf")
+    times = []
+    for _ in range(epochs):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        order = torch.randperm(len(X))
+        for i in range(0, len(X), batch):
+            t0 = time.perf_counter()
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss_fn(model(X[idx]), Y[idx]).backward()
+            opt.step()
+            times.append(time.perf_counter() - t0)
+        best = min(best, time.perf_counter() - start)
+        cpu_best = min(cpu_best, time.process_time() - cpu_start)
+    with torch.no_grad():
+        acc = (model(XT).argmax(1) == YT).float().mean().item()
+    return best, cpu_best, float(np.median(times)) * -(-len(X) // batch), acc
+
+
+def run_numpy(x, y, xt, yt, batch, epochs):
+    rng = np.random.default_rng(0)
+    f32 = np.float32
+    W1 = (rng.standard_normal((128, 784)) * np.sqrt(2 / 784)).astype(f32); b1 = np.zeros(128, f32)
+    W2 = (rng.standard_normal((10, 128)) * np.sqrt(2 / 128)).astype(f32); b2 = np.zeros(10, f32)
+    params = [W1, b1, W2, b2]
+    vel = [np.zeros_like(p) for p in params]
+    eye = np.eye(10, dtype=f32)
+    best = cpu_best = float("inf")
+    times = []
+    for _ in range(epochs):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        order = rng.permutation(len(x))
+        for i in range(0, len(x), batch):
+            t0 = time.perf_counter()
+            idx = order[i:i + batch]
+            X, T = x[idx], eye[y[idx]]
+            Z1 = X @ W1.T + b1
+            A1 = np.maximum(Z1, 0)
+            Z2 = A1 @ W2.T + b2
+            P = np.exp(Z2 - Z2.max(1, keepdims=True))
+            P /= P.sum(1, keepdims=True)
+            dZ2 = (P - T) / f32(len(idx))
+            dA1 = dZ2 @ W2
+            dZ1 = dA1 * (Z1 > 0)
+            grads = [dZ1.T @ X, dZ1.sum(0), dZ2.T @ A1, dZ2.sum(0)]
+            for p, v, g in zip(params, vel, grads):
+                v *= f32(0.9); v += g
+                p -= f32(0.01) * v
+            times.append(time.perf_counter() - t0)
+        best = min(best, time.perf_counter() - start)
+        cpu_best = min(cpu_best, time.process_time() - cpu_start)
+    A1 = np.maximum(xt @ W1.T + b1, 0)
+    acc = float(((A1 @ W2.T + b2).argmax(1) == yt).mean())
+    return best, cpu_best, float(np.median(times)) * -(-len(x) // batch), acc
+
+
+def max_rss_mb():
+    exe = os.path.join(HERE, "bench")
+    r = subprocess.run(["/usr/bin/time", "-v", exe, "--train", "--batch", "32", "--threads", "1", "--epochs", "1"],
+                       capture_output=True, text=True)
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+    return int(m[1]) / 1024 if m else float("nan")
+
+
+def svg(path, rows):
+    """Horizontal bars of seconds per epoch, one group per batch size."""
+    colours = {"nnet.h 1 thread": "#2b6cb0", "numpy + OpenBLAS": "#dd6b20", "PyTorch 1.13": "#c53030"}
+    top = max(s for _, _, s in rows)
+    width, left, bar, gap = 660, 190, 18, 4
+    y, out = 40, []
+    out.append(f'<text x="10" y="20" font-size="14" font-weight="bold">784-128-10 on Fashion-MNIST: '
+               f's per epoch, 1 core (median batch; lower is better)</text>')
+    for batch in (32, 128):
+        out.append(f'<text x="10" y="{y + 12}" font-size="13" font-weight="bold">batch {batch}</text>')
+        y += 18
+        for b, name, s in rows:
+            if b != batch:
+                continue
+            w = (width - left - 70) * s / top
+            out.append(f'<text x="{left - 6}" y="{y + 13}" font-size="12" text-anchor="end">{name}</text>')
+            out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colours[name]}"/>')
+            out.append(f'<text x="{left + w + 4:.1f}" y="{y + 13}" font-size="12">{s:.3f} s</text>')
+            y += bar + gap
+        y += 12
+    with open(path, "w") as f:
+        f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y}" font-family="sans-serif">\n'
+                f'<rect width="100%" height="100%" fill="white"/>\n' + "\n".join(out) + "\n</svg>\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=3, help="epochs per run; the best epoch counts")
+    ap.add_argument("--svg", help="also write the bar chart here")
+    args = ap.parse_args()
+    x, y = load("train")
+    xt, yt = load("t10k")
+    print(f"\n784-128-10 on Fashion-MNIST, SGD lr 0.01 momentum 0.9, best of {args.epochs} epochs, measured back to back")
+    print(f"FLOP per epoch {FLOP_PER_EPOCH / 1e9:.1f} G: {FLOP_PER_EPOCH / 100e9:.3f} s at 100 GFLOP/s (one core, AVX2 FMA)")
+    nnet = run_nnet(args.epochs)
+    rows = []
+    print("wall = the best epoch's wall time; CPU = its CPU time (all threads); median = the median batch's")
+    print("wall time x batches per epoch. CPU and median are the steadier ones on a shared machine.")
+    print(f"\n{'batch':>5} {'run':<18} {'wall s':>7} {'CPU s':>7} {'median s':>8} {'test acc':>8}"
+          f"   nnet 1 thread / run: {'wall':>5} {'CPU':>5} {'median':>6}")
+    for batch in (32, 128):
+        t1, c1, m1, a1, _ = nnet[(batch, 1)]
+        t2, c2, m2, a2, same = nnet[(batch, 2)]
+        ts, cs, ms, as_ = run_torch(x, y, xt, yt, batch, args.epochs)
+        tn, cn, mn, an = run_numpy(x, y, xt, yt, batch, args.epochs)
+        for name, s, c, m, a in (("nnet.h 1 thread", t1, c1, m1, a1), ("nnet.h 2 threads", t2, c2, m2, a2),
+                                 ("numpy + OpenBLAS", tn, cn, mn, an), ("PyTorch 1.13", ts, cs, ms, as_)):
+            print(f"{batch:>5} {name:<18} {s:7.3f} {c:7.3f} {m:8.3f} {a:8.4f}"
+                  f"   {'':>20} {t1 / s:5.2f} {c1 / c:5.2f} {m1 / m:6.2f}")
+            if name != "nnet.h 2 threads":   # the chart compares one core with one core
+                rows.append((batch, name, m))
+        print(f"{batch:>5} nnet 2 threads / 1 thread: wall {t2 / t1:.2f}x, median {m2 / m1:.2f}x;"
+              f" weights bit-identical: {same}")
+        print(f"{batch:>5} nnet 1 thread / FLOP limit (0.245 s): wall {t1 / (FLOP_PER_EPOCH / 100e9):.2f}x,"
+              f" CPU {c1 / (FLOP_PER_EPOCH / 100e9):.2f}x, median {m1 / (FLOP_PER_EPOCH / 100e9):.2f}x")
+    print("kann + OpenBLAS: not installed here (no network), not measured")
+    rss = max_rss_mb()
+    data_mb = 60000 * 784 * 4 / 2**20
+    print(f"\npeak memory, bench --train --batch 32 --threads 1 --epochs 1 (train + test sets loaded):"
+          f" {rss:.0f} MB = {rss / data_mb:.2f}x the training images as float32 ({data_mb:.0f} MB)")
+    if args.svg:
+        svg(args.svg, rows)
+        print(f"wrote {args.svg}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

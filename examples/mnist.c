@@ -1,0 +1,149 @@
+/* mnist.c - train a multilayer perceptron on any MNIST-layout directory and
+   print per-epoch figures, the classification report and the confusion matrix;
+   optionally save the model, the per-epoch history (CSV) and SVG plots.
+   Build: cc -std=c99 -O2 -march=native -I. examples/mnist.c -o examples/mnist -lstb -lm
+   Run:   ./examples/mnist --data data/mnist-sample --save mnist.nnet --plots plots
+   Last line on stdout: "accuracy=A loss=L train_seconds=S" (on the test set).
+   A bad flag or file: one line on stderr and exit status 2. Flags: --help */
+#define _POSIX_C_SOURCE 200809L   /* isatty, mkdir */
+#include <stb/stb_image.h>        /* lets nnet.h read .gz and PNG files (link -lstb) */
+#define NNET_IMPLEMENTATION
+#include "nnet.h"
+#include "plot.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct flag { const char *name; char kind; void *value; const char *help; } flag;  // kind: s i f b
+typedef struct run { int tty, batch, shift, side; const char *against; } run;
+
+// The value of a flag as text (written into text when it is a number).
+static const char *flag_text(const flag *f, char text[32]) {
+    if (f->kind == 's') return *(const char **)f->value ? *(const char **)f->value : "none";
+    if (f->kind == 'f') sprintf(text, "%g", (double)*(float *)f->value); else sprintf(text, "%d", *(int *)f->value);
+    return text;
+}
+
+// Parse "--name value" and "--name" (kind b) into the table. 0: go on, 2: bad flag, -1: --help printed.
+static int parse_flags(int argc, char **argv, const flag *flags, int n) {
+    int i, k; char text[32];
+    for (i = 1; i < argc && strcmp(argv[i], "--help"); i++) {
+        const flag *f = NULL; char *end = NULL; errno = 0;
+        for (k = 0; k < n; k++) if (!strncmp(argv[i], "--", 2) && !strcmp(argv[i] + 2, flags[k].name)) f = &flags[k];
+        if (!f) return fprintf(stderr, "mnist: unknown flag '%s' (see --help)\n", argv[i]), 2;
+        if (f->kind == 'b') { *(int *)f->value = 1; continue; }
+        if (++i == argc) return fprintf(stderr, "mnist: %s needs a value (see --help)\n", argv[i - 1]), 2;
+        if (f->kind == 's') *(const char **)f->value = argv[i];
+        else if (f->kind == 'i') { long v = strtol(argv[i], &end, 10); *(int *)f->value = (int)v; if (v != (int)v) errno = ERANGE; }
+        else *(float *)f->value = strtof(argv[i], &end);
+        if (f->kind != 's' && (end == argv[i] || *end || errno))
+            return fprintf(stderr, "mnist: %s expects %s, found '%s'\n", argv[i - 1], f->kind == 'i' ? "an integer" : "a number", argv[i]), 2;
+    }
+    if (i == argc) return 0;
+    printf("usage: %s [flags]   (defaults in brackets)\n", argv[0]);
+    for (k = 0; k < n; k++) printf("  --%-10s %-46s [%s]\n", flags[k].name, flags[k].help, flag_text(&flags[k], text));
+    return -1;
+}
+
+// A live bar on stderr when it is a terminal; one plain line per epoch on stdout.
+static int on_progress(const nnet_progress *p, void *user) {
+    const run *r = (const run *)user; const nnet_epoch_stats *s = p->end_of_epoch;
+    int i, done = 30 * p->batch / p->batches;
+    if (!s && r->tty && (p->batch % 16 == 0 || p->batch == p->batches)) {
+        double left = p->seconds / p->batch * ((double)(p->epochs - p->epoch) * p->batches + p->batches - p->batch);
+        fprintf(stderr, "\r%2d/%d [", p->epoch, p->epochs);
+        for (i = 0; i < 30; i++) fputc(i < done ? '=' : i == done ? '>' : ' ', stderr);
+        fprintf(stderr, "] %5.0f samples/s  ETA %3.0fs  loss %.4f ", p->batch * r->batch / p->seconds, left, p->loss);
+    } else if (s) {
+        if (r->tty) fprintf(stderr, "\r%78s\r", "");
+        printf("epoch %2d/%d  lr %.4f  train loss %.4f acc %.4f  %s loss %.4f acc %.4f  %.1fs\n", s->epoch, p->epochs,
+               s->learning_rate, s->train_loss, s->train_accuracy, r->against, s->validation_loss, s->validation_accuracy, s->seconds);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+// Data augmentation: move each training image by up to r->shift pixels.
+static void shift_batch(nnet_mat X, nnet_rng *rng, void *user) {
+    nnet_augment_shift(X, ((const run *)user)->side, ((const run *)user)->side, ((const run *)user)->shift, rng);
+}
+
+// One line on stderr; the exit status is 2 for bad input, 1 for anything else.
+static int fail(int status, const char *what, const char *detail) {
+    return fprintf(stderr, "mnist: %s%s\n", what, detail), status == NNET_ERR_DIVERGED || status == NNET_ERR_MEMORY ? 1 : 2;
+}
+
+int main(int argc, char **argv) {
+    const char *dir = "data/mnist-sample", *layers = "784,256,10", *act = "relu", *out = "softmax", *loss = "default";
+    const char *init = "kaiming", *schedule = "cosine", *save = NULL, *history_path = NULL, *plots = NULL;
+    float dropout = 0.2f, l2 = 0.0f, lr = 0.01f, momentum = 0.9f, val_split = 0.0f;
+    int nesterov = 0, batch = 16, epochs = 40, seed = 1, threads = 1, quiet = 0, shift = -1, i, status, epochs_run = 0, *predicted;
+    flag flags[] = {{"data", 's', &dir, "MNIST-layout directory"}, {"layers", 's', &layers, "inputs,hidden...,outputs"},
+        {"act", 's', &act, "hidden: relu|leaky_relu|sigmoid|tanh"}, {"out", 's', &out, "output: softmax|sigmoid|tanh|linear"},
+        {"loss", 's', &loss, "ce|bce|mse (default: from --out)"}, {"init", 's', &init, "random|xavier|kaiming|lecun"}, {"lr", 'f', &lr, "learning rate"},
+        {"dropout", 'f', &dropout, "drop probability of hidden units"}, {"l2", 'f', &l2, "L2 weight decay"},
+        {"momentum", 'f', &momentum, "SGD momentum"}, {"nesterov", 'b', &nesterov, "Nesterov momentum"},
+        {"schedule", 's', &schedule, "constant|step|exp|cosine"}, {"batch", 'i', &batch, "batch size"},
+        {"epochs", 'i', &epochs, "passes over the training set"}, {"shift", 'i', &shift, "random shifts, px (-1: 1 if < 20000 images)"},
+        {"val-split", 'f', &val_split, "fraction of train held out (0: report test)"}, {"threads", 'i', &threads, "threads"},
+        {"seed", 'i', &seed, "seed of weights, shuffling, dropout"}, {"save", 's', &save, "model file to write"},
+        {"history", 's', &history_path, "per-epoch CSV file"}, {"plots", 's', &plots, "directory for SVG plots"},
+        {"quiet", 'b', &quiet, "print only the settings and the result line"}};
+    int n_flags = (int)(sizeof flags / sizeof flags[0]);
+    nnet_desc d = {0}; nnet_train_desc t = {0}; run r = {0};   // zero fields mean defaults
+    nnet_dataset *train = NULL, *test = NULL, *fit, *val; nnet_epoch_stats *history; nnet_report *report = NULL;
+    nnet *net; nnet_mat P; nnet_rng rng; double test_loss, test_acc, seconds = 0.0;
+    char *p, text[32];
+    if ((status = parse_flags(argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
+    for (p = (char *)layers, i = 0; *p && i <= NNET_MAX_LAYERS; i++) {   // "784,256,10"
+        long v = strtol(p, &p, 10);
+        if (v < 1 || v > NNET_MAX_DIM || (*p && *p++ != ',')) break;
+        if (i == 0) d.n_inputs = (int)v; else d.sizes[d.n_layers++] = (int)v;
+    }
+    if (*p || d.n_layers < 1) return fail(2, "--layers expects 2 to 17 sizes like 784,256,10, found ", layers);
+    for (i = 0; i < d.n_layers; i++) {
+        d.activations[i] = (nnet_activation)nnet_activation_from_name(i < d.n_layers - 1 ? act : strcmp(out, "linear") ? out : "identity");
+        d.dropout[i] = i < d.n_layers - 1 ? dropout : 0.0f;
+    }
+    d.loss = (nnet_loss)nnet_loss_from_name(loss); d.init = (nnet_init)nnet_init_from_name(init); d.seed = (uint64_t)seed;
+    t.schedule = (nnet_schedule)nnet_schedule_from_name(schedule);
+    if (nnet_activation_from_name(act) < 0 || (int)d.activations[d.n_layers - 1] < 0 || (int)d.loss < 0 || (int)d.init < 0 ||
+        (int)t.schedule < 0 || !(val_split >= 0.0f && val_split < 1.0f) || shift < -1 || shift > 8)
+        return fail(2, "bad --act, --out, --loss, --init or --schedule name, --val-split (0..1) or --shift (-1..8)", "; see --help");
+    if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) return fail(2, nnet_error(), "");
+    nnet_rng_seed(&rng, (uint64_t)seed); fit = train; val = test; r.against = val_split > 0.0f ? "val" : "test";
+    if (val_split > 0.0f && (nnet_dataset_shuffle(train, &rng) || nnet_dataset_split(train, 1.0f - val_split, &fit, &val)))
+        return fail(2, nnet_error(), "");
+    if (!(net = nnet_create(&d))) return fail(2, nnet_error(), "");
+    r.side = (int)(sqrt((double)fit->inputs.cols) + 0.5);   // by default, augment small sets of square images only
+    if (shift < 0) shift = fit->inputs.rows < 20000 && r.side * r.side == fit->inputs.cols;
+    if (shift && r.side * r.side != fit->inputs.cols) return fail(2, "--shift needs square images; use --shift 0", "");
+    r.tty = isatty(2); r.batch = batch; r.shift = shift; t.augment = shift ? shift_batch : NULL;
+    t.epochs = epochs; t.batch_size = batch; t.learning_rate = lr; t.momentum = momentum; t.nesterov = nesterov; t.l2 = l2;
+    t.seed = (uint64_t)seed; t.threads = threads; t.progress = quiet ? NULL : on_progress; t.user_data = &r;
+    for (i = 0; i < n_flags; i++) printf("%s=%s%s", flags[i].name, flag_text(&flags[i], text), i < n_flags - 1 ? " " : "\n");
+    printf("%d train, %d validation, %d test samples; %s loss, %zu parameters\n", fit->inputs.rows,
+           val == test ? 0 : val->inputs.rows, test->inputs.rows, nnet_loss_name(net->loss), net->n_parameters);
+    if (!(history = (nnet_epoch_stats *)malloc((size_t)epochs * sizeof *history))) return fail(1, "out of memory", "");
+    status = nnet_train(net, fit, val, &t, history, &epochs_run);
+    for (i = 0; i < epochs_run; i++) seconds += history[i].seconds;
+    if (status != NNET_OK) return fail(status, nnet_error(), "");
+    P = nnet_mat_create(test->inputs.rows, nnet_output_size(net)); predicted = (int *)malloc((size_t)P.rows * sizeof(int));
+    if (!P.data || !predicted || nnet_evaluate(net, test, &test_loss, &test_acc) || nnet_predict(net, test->inputs, P) ||
+        nnet_predict_classes(net, test->inputs, predicted) || !(report = nnet_report_create(test->labels, predicted, &P, P.rows, P.cols == 1 ? 2 : P.cols)))
+        return fail(1, nnet_error(), "");
+    if (!quiet) { printf("\n"); nnet_report_print(stdout, report); printf("\n"); nnet_confusion_print(stdout, report); }
+    if (save && nnet_save(net, save) != NNET_OK) return fail(2, nnet_error(), "");
+    if (save) printf("saved the model to %s\n", save);
+    if (history_path && plot_history_csv(history_path, history, epochs_run, r.against)) return fail(2, "cannot write ", history_path);
+    if (plots && ((mkdir(plots, 0777) && errno != EEXIST) || plot_history(plots, history, epochs_run, r.against) ||
+                  plot_confusion(plots, report) || plot_curves(plots, P, test->labels, 1) || plot_curves(plots, P, test->labels, 0)))
+        return fail(2, "cannot write the plots in ", plots);
+    if (plots) printf("wrote %s/history.svg, confusion.svg, roc.svg and pr.svg\n", plots);
+    printf("accuracy=%.4f loss=%.4f train_seconds=%.2f\n", test_acc, test_loss, seconds);
+    if (fit != train) { nnet_dataset_free(fit); nnet_dataset_free(val); }
+    nnet_report_free(report); nnet_mat_free(&P); free(predicted); free(history); nnet_free(net);
+    nnet_dataset_free(train); nnet_dataset_free(test);
+    return 0;
+}

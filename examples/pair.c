@@ -1,0 +1,123 @@
+/* pair.c - a binary classifier for two digits (e.g. 1 vs 5): one sigmoid
+   output p = P(second digit), trained with binary cross-entropy.
+   Build: cc -std=c99 -O2 -march=native -I. examples/pair.c -o examples/pair -lstb -lm
+   Run:   ./examples/pair --data data/mnist-sample --digits 1,5
+   Takes mnist's training flags (see --help). Last line on stdout:
+   "accuracy=A loss=L train_seconds=S" on the two digits of the test set.
+   A bad flag or file: one line on stderr and exit status 2. */
+#include <stb/stb_image.h>   /* lets nnet.h read .gz files (link -lstb) */
+#define NNET_IMPLEMENTATION
+#include "nnet.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct flag { const char *name; char kind; void *value; const char *help; } flag;  // kind: s i f b
+typedef struct run { int side, shift; } run;
+
+// The value of a flag as text (written into text when it is a number).
+static const char *flag_text(const flag *f, char text[32]) {
+    if (f->kind == 's') return *(const char **)f->value ? *(const char **)f->value : "none";
+    if (f->kind == 'f') sprintf(text, "%g", (double)*(float *)f->value); else sprintf(text, "%d", *(int *)f->value);
+    return text;
+}
+
+// Parse "--name value" and "--name" (kind b) into the table. 0: go on, 2: bad flag, -1: --help printed.
+static int parse_flags(int argc, char **argv, const flag *flags, int n) {
+    int i, k; char text[32];
+    for (i = 1; i < argc && strcmp(argv[i], "--help"); i++) {
+        const flag *f = NULL; char *end = NULL; errno = 0;
+        for (k = 0; k < n; k++) if (!strncmp(argv[i], "--", 2) && !strcmp(argv[i] + 2, flags[k].name)) f = &flags[k];
+        if (!f) return fprintf(stderr, "pair: unknown flag '%s' (see --help)\n", argv[i]), 2;
+        if (f->kind == 'b') { *(int *)f->value = 1; continue; }
+        if (++i == argc) return fprintf(stderr, "pair: %s needs a value (see --help)\n", argv[i - 1]), 2;
+        if (f->kind == 's') *(const char **)f->value = argv[i];
+        else if (f->kind == 'i') { long v = strtol(argv[i], &end, 10); *(int *)f->value = (int)v; if (v != (int)v) errno = ERANGE; }
+        else *(float *)f->value = strtof(argv[i], &end);
+        if (f->kind != 's' && (end == argv[i] || *end || errno))
+            return fprintf(stderr, "pair: %s expects %s, found '%s'\n", argv[i - 1], f->kind == 'i' ? "an integer" : "a number", argv[i]), 2;
+    }
+    if (i == argc) return 0;
+    printf("usage: %s [flags]   (defaults in brackets)\n", argv[0]);
+    for (k = 0; k < n; k++) printf("  --%-10s %-44s [%s]\n", flags[k].name, flags[k].help, flag_text(&flags[k], text));
+    return -1;
+}
+
+static int on_epoch(const nnet_progress *p, void *user) {
+    const nnet_epoch_stats *s = p->end_of_epoch;
+    (void)user;
+    if (s) printf("epoch %2d/%d  lr %.4f  train loss %.4f acc %.4f  %.2fs\n", s->epoch, p->epochs, s->learning_rate,
+                  s->train_loss, s->train_accuracy, s->seconds);
+    return 0;
+}
+
+static void shift_batch(nnet_mat X, nnet_rng *rng, void *user) {
+    nnet_augment_shift(X, ((const run *)user)->side, ((const run *)user)->side, ((const run *)user)->shift, rng);
+}
+
+static int fail(const char *what) { return fprintf(stderr, "pair: %s\n", what), 2; }
+
+int main(int argc, char **argv) {
+    const char *dir = "data/mnist-sample", *digits = "1,5", *layers = "784,256,1", *act = "relu", *init = "kaiming";
+    const char *schedule = "cosine", *save = NULL;
+    float dropout = 0.2f, l2 = 0.0f, lr = 0.05f, momentum = 0.9f;
+    int nesterov = 0, batch = 32, epochs = 30, seed = 1, threads = 1, quiet = 0, shift = 1, pair[2], i, status;
+    flag flags[] = {{"data", 's', &dir, "MNIST-layout directory"}, {"digits", 's', &digits, "the two classes, a,b"},
+        {"layers", 's', &layers, "inputs,hidden...,1"}, {"act", 's', &act, "hidden: relu|leaky_relu|sigmoid|tanh"},
+        {"init", 's', &init, "random|xavier|kaiming|lecun"}, {"dropout", 'f', &dropout, "drop probability of hidden units"},
+        {"l2", 'f', &l2, "L2 weight decay"}, {"lr", 'f', &lr, "learning rate"}, {"momentum", 'f', &momentum, "SGD momentum"},
+        {"nesterov", 'b', &nesterov, "Nesterov momentum"}, {"schedule", 's', &schedule, "constant|step|exp|cosine"},
+        {"batch", 'i', &batch, "batch size"}, {"epochs", 'i', &epochs, "passes over the training set"},
+        {"shift", 'i', &shift, "augment: shift by up to N pixels"}, {"seed", 'i', &seed, "seed of weights, shuffling, dropout"},
+        {"threads", 'i', &threads, "threads"}, {"save", 's', &save, "model file to write"},
+        {"quiet", 'b', &quiet, "print only the settings and the result line"}};
+    int n_flags = (int)(sizeof flags / sizeof flags[0]);
+    nnet_desc d = {0}; nnet_train_desc t = {0}; run r = {28, 0};   // zero fields mean defaults
+    nnet_dataset *all_train = NULL, *all_test = NULL, *train, *test;
+    nnet_report *report;
+    nnet *net;
+    nnet_mat P;
+    double loss, accuracy, seconds = 0.0;
+    int *predicted, epochs_run = 0;
+    nnet_epoch_stats *history;
+    char *p, text[32];
+    if ((status = parse_flags(argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
+    if (sscanf(digits, "%d,%d", &pair[0], &pair[1]) != 2 || pair[0] == pair[1]) return fail("--digits expects two different classes like 1,5");
+    for (p = (char *)layers, i = 0; *p && i <= NNET_MAX_LAYERS; i++) {   // "784,256,1"
+        long v = strtol(p, &p, 10);
+        if (v < 1 || v > NNET_MAX_DIM || (*p && *p++ != ',')) break;
+        if (i == 0) d.n_inputs = (int)v; else d.sizes[d.n_layers++] = (int)v;
+    }
+    if (*p || d.n_layers < 1 || d.sizes[d.n_layers - 1] != 1) return fail("--layers expects sizes ending in 1, like 784,256,1");
+    for (i = 0; i < d.n_layers - 1; i++) { d.activations[i] = (nnet_activation)nnet_activation_from_name(act); d.dropout[i] = dropout; }
+    d.activations[d.n_layers - 1] = NNET_ACT_SIGMOID; d.loss = NNET_LOSS_BINARY_CROSS_ENTROPY;
+    d.init = (nnet_init)nnet_init_from_name(init); d.seed = (uint64_t)seed;
+    t.schedule = (nnet_schedule)nnet_schedule_from_name(schedule);
+    if (nnet_activation_from_name(act) < 0 || (int)d.init < 0 || (int)t.schedule < 0 || shift < 0 || shift > 8)
+        return fail("bad --act, --init or --schedule name or --shift (0..8); see --help");
+    if (nnet_dataset_load_mnist(dir, &all_train, &all_test) != NNET_OK) return fail(nnet_error());
+    if (!(train = nnet_dataset_keep_classes(all_train, pair, 2)) || !(test = nnet_dataset_keep_classes(all_test, pair, 2)))
+        return fail(nnet_error());
+    if (!(net = nnet_create(&d))) return fail(nnet_error());
+    r.shift = shift; t.augment = shift && train->inputs.cols == 784 ? shift_batch : NULL; t.user_data = &r;
+    t.epochs = epochs; t.batch_size = batch; t.learning_rate = lr; t.momentum = momentum; t.nesterov = nesterov; t.l2 = l2;
+    t.seed = (uint64_t)seed; t.threads = threads; t.progress = quiet ? NULL : on_epoch;
+    for (i = 0; i < n_flags; i++) printf("%s=%s%s", flags[i].name, flag_text(&flags[i], text), i < n_flags - 1 ? " " : "\n");
+    printf("digit %d is class 0, digit %d is class 1 (p = its probability): %d train, %d test samples\n", pair[0], pair[1],
+           train->inputs.rows, test->inputs.rows);
+    if (!(history = (nnet_epoch_stats *)malloc((size_t)epochs * sizeof *history))) return fail("out of memory");
+    status = nnet_train(net, train, NULL, &t, history, &epochs_run);
+    for (i = 0; i < epochs_run; i++) seconds += history[i].seconds;
+    if (status != NNET_OK) return fprintf(stderr, "pair: %s\n", nnet_error()), status == NNET_ERR_DIVERGED ? 1 : 2;
+    P = nnet_mat_create(test->inputs.rows, 1); predicted = (int *)malloc((size_t)P.rows * sizeof(int));
+    if (!P.data || !predicted || nnet_evaluate(net, test, &loss, &accuracy) || nnet_predict(net, test->inputs, P) ||
+        nnet_predict_classes(net, test->inputs, predicted) || !(report = nnet_report_create(test->labels, predicted, &P, P.rows, 2)))
+        return fprintf(stderr, "pair: %s\n", nnet_error()), 1;
+    if (!quiet) { printf("\n"); nnet_report_print(stdout, report); printf("\n"); nnet_confusion_print(stdout, report); }
+    if (save && nnet_save(net, save) != NNET_OK) return fail(nnet_error());
+    if (save) printf("saved the model to %s\n", save);
+    printf("accuracy=%.4f loss=%.4f train_seconds=%.2f\n", accuracy, loss, seconds);
+    nnet_report_free(report); nnet_mat_free(&P); free(predicted); free(history); nnet_free(net);
+    nnet_dataset_free(train); nnet_dataset_free(test); nnet_dataset_free(all_train); nnet_dataset_free(all_test);
+    return 0;
+}
