@@ -1704,9 +1704,42 @@ static int nnet__check_loss(nnet_loss loss, nnet_activation out) {
     return NNET_OK;
 }
 
+// Fill in everything a description fixes: sizes, activations, dropout, the
+// loss, and each layer's views of W and b in the parameter block (and of dW,
+// db in the gradient block, when there is one). Shared by nnet_create and
+// nnet_init_static. Returns the parameter count, or 0 if the loss does not
+// fit the output activation.
+static size_t nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, float *gradients) {
+    size_t offset = 0;
+    int l;
+    nnet_activation out;
+    net->n_inputs = desc->n_inputs;
+    net->n_layers = desc->n_layers;
+    net->leaky_slope = desc->leaky_slope > 0.0f ? desc->leaky_slope : 0.01f;
+    net->threads = 1;
+    for (l = 0; l < desc->n_layers; l++) {
+        nnet_layer *layer = &net->layers[l];
+        layer->n_inputs = l ? desc->sizes[l - 1] : desc->n_inputs;
+        layer->n_outputs = desc->sizes[l];
+        layer->activation = nnet__default_activation(desc, l);
+        layer->dropout = desc->dropout[l];
+        layer->weight = nnet_mat_view(layer->n_outputs, layer->n_inputs, parameters + offset);
+        layer->weight_grad = nnet_mat_view(layer->n_outputs, layer->n_inputs, gradients ? gradients + offset : NULL);
+        offset += nnet__count(layer->weight);
+        layer->bias = parameters + offset;
+        layer->bias_grad = gradients ? gradients + offset : NULL;
+        offset += (size_t)layer->n_outputs;
+    }
+    out = net->layers[net->n_layers - 1].activation;
+    net->loss = desc->loss != NNET_LOSS_DEFAULT ? desc->loss
+              : out == NNET_ACT_SOFTMAX ? NNET_LOSS_CROSS_ENTROPY
+              : out == NNET_ACT_SIGMOID ? NNET_LOSS_BINARY_CROSS_ENTROPY : NNET_LOSS_MSE;
+    return nnet__check_loss(net->loss, out) == NNET_OK ? offset : 0;
+}
+
 NNETDEF nnet *nnet_create(const nnet_desc *desc) {
     nnet *net;
-    size_t total = 0, offset = 0, bytes;
+    size_t total = 0, bytes;
     int l, status;
     nnet_rng rng;
     if (nnet__check_desc(desc)) return NULL;
@@ -1726,35 +1759,14 @@ NNETDEF nnet *nnet_create(const nnet_desc *desc) {
     net->gradients = net->parameters + total;
     net->velocity = net->gradients + total;
     net->n_parameters = total;
-    net->n_inputs = desc->n_inputs;
-    net->n_layers = desc->n_layers;
-    net->leaky_slope = desc->leaky_slope > 0.0f ? desc->leaky_slope : 0.01f;
-    net->threads = 1;
+    if (nnet__layout(net, desc, net->parameters, net->gradients) != total) { nnet_free(net); return NULL; }
     nnet_rng_seed(&rng, desc->seed);
     for (l = 0; l < desc->n_layers; l++) {
         nnet_layer *layer = &net->layers[l];
-        layer->n_inputs = l ? desc->sizes[l - 1] : desc->n_inputs;
-        layer->n_outputs = desc->sizes[l];
-        layer->activation = nnet__default_activation(desc, l);
-        layer->dropout = desc->dropout[l];
-        layer->weight = nnet_mat_view(layer->n_outputs, layer->n_inputs, net->parameters + offset);
-        layer->weight_grad = nnet_mat_view(layer->n_outputs, layer->n_inputs, net->gradients + offset);
-        offset += nnet__count(layer->weight);
-        layer->bias = net->parameters + offset;
-        layer->bias_grad = net->gradients + offset;
-        offset += (size_t)layer->n_outputs;
         status = nnet_init_weights(layer->weight, layer->bias, desc->init, desc->init_scale,
                                    layer->activation, net->leaky_slope, &rng);
         if (status) { nnet_free(net); return NULL; }
     }
-    NNET_ASSERT(offset == total);
-    net->loss = desc->loss;
-    if (net->loss == NNET_LOSS_DEFAULT) {
-        nnet_activation out = net->layers[net->n_layers - 1].activation;
-        net->loss = out == NNET_ACT_SOFTMAX ? NNET_LOSS_CROSS_ENTROPY
-                  : out == NNET_ACT_SIGMOID ? NNET_LOSS_BINARY_CROSS_ENTROPY : NNET_LOSS_MSE;
-    }
-    if (nnet__check_loss(net->loss, net->layers[net->n_layers - 1].activation)) { nnet_free(net); return NULL; }
     return net;
 }
 
@@ -1773,10 +1785,29 @@ NNETDEF nnet_mat nnet_output(const nnet *net) {
     return y;
 }
 
-// Carve one block into every layer's (B, O) output, activated, mask and delta, plus the
-// output layer's logits and targets.
+// Carve one block into every layer's (B, O) output, activated, mask and
+// delta, plus the output layer's logits and targets: 4 sum(O) + 2 O_last
+// floats per row.
+static void nnet__carve_workspace(nnet *net, float *block, int rows) {
+    size_t offset = 0;
+    int l, outputs = nnet_output_size(net);
+    for (l = 0; l < net->n_layers; l++) {
+        nnet_layer *layer = &net->layers[l];
+        size_t size = (size_t)rows * (size_t)layer->n_outputs;
+        layer->output = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
+        layer->activated = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
+        layer->delta = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
+        layer->mask = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
+    }
+    net->logits = nnet_mat_view(rows, outputs, block + offset); offset += (size_t)rows * (size_t)outputs;
+    net->targets = nnet_mat_view(rows, outputs, block + offset);
+    net->workspace = block;
+    net->batch_capacity = rows;
+    net->batch = 0;
+}
+
 NNETDEF int nnet_reserve(nnet *net, int rows) {
-    size_t per_row = 0, offset = 0, bytes;
+    size_t per_row = 0, bytes;
     int l, outputs;
     float *block;
     if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: net is NULL");
@@ -1794,19 +1825,7 @@ NNETDEF int nnet_reserve(nnet *net, int rows) {
     if (!block) return NNET_ERR_MEMORY;
     memset(block, 0, bytes);
     NNET_FREE(net->workspace);
-    net->workspace = block;
-    for (l = 0; l < net->n_layers; l++) {
-        nnet_layer *layer = &net->layers[l];
-        size_t size = (size_t)rows * (size_t)layer->n_outputs;
-        layer->output = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
-        layer->activated = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
-        layer->delta = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
-        layer->mask = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
-    }
-    net->logits = nnet_mat_view(rows, outputs, block + offset); offset += (size_t)rows * (size_t)outputs;
-    net->targets = nnet_mat_view(rows, outputs, block + offset);
-    net->batch_capacity = rows;
-    net->batch = 0;
+    nnet__carve_workspace(net, block, rows);
     return NNET_OK;
 }
 
@@ -4672,8 +4691,7 @@ NNETDEF size_t nnet_static_workspace_floats(const nnet_desc *desc, int batch) {
 
 NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters,
                              float *workspace, size_t workspace_floats, int batch) {
-    size_t need, offset = 0;
-    int l, outputs;
+    size_t need;
     if (!net || !desc || !parameters || !workspace)
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_init_static: %s is NULL",
                           !net ? "net" : !desc ? "desc" : !parameters ? "parameters" : "workspace");
@@ -4685,47 +4703,11 @@ NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *para
                           workspace_floats, batch, need);
     memset(net, 0, sizeof *net);
     net->borrowed = 1;
-    net->n_inputs = desc->n_inputs;
-    net->n_layers = desc->n_layers;
-    net->leaky_slope = desc->leaky_slope > 0.0f ? desc->leaky_slope : 0.01f;
-    net->threads = 1;
-    for (l = 0; l < desc->n_layers; l++) {
-        nnet_layer *layer = &net->layers[l];
-        layer->n_inputs = l ? desc->sizes[l - 1] : desc->n_inputs;
-        layer->n_outputs = desc->sizes[l];
-        layer->activation = nnet__default_activation(desc, l);
-        layer->dropout = desc->dropout[l];
-        // The network only reads its parameters (no gradients, no training),
-        // so the caller's const array is used in place.
-        layer->weight = nnet_mat_view(layer->n_outputs, layer->n_inputs, (float *)parameters + offset);
-        layer->weight_grad = nnet_mat_view(layer->n_outputs, layer->n_inputs, NULL);
-        offset += nnet__count(layer->weight);
-        layer->bias = (float *)parameters + offset;
-        offset += (size_t)layer->n_outputs;
-    }
-    net->n_parameters = offset;
+    // The network only reads its parameters (no gradients, no training), so
+    // the caller's const array is used in place.
     net->parameters = (float *)parameters;
-    net->loss = desc->loss;
-    if (net->loss == NNET_LOSS_DEFAULT) {
-        nnet_activation out = net->layers[net->n_layers - 1].activation;
-        net->loss = out == NNET_ACT_SOFTMAX ? NNET_LOSS_CROSS_ENTROPY
-                  : out == NNET_ACT_SIGMOID ? NNET_LOSS_BINARY_CROSS_ENTROPY : NNET_LOSS_MSE;
-    }
-    if (nnet__check_loss(net->loss, net->layers[net->n_layers - 1].activation)) return NNET_ERR_ARGUMENT;
-    offset = 0;
-    outputs = desc->sizes[desc->n_layers - 1];
-    for (l = 0; l < net->n_layers; l++) {
-        nnet_layer *layer = &net->layers[l];
-        size_t size = (size_t)batch * (size_t)layer->n_outputs;
-        layer->output = nnet_mat_view(batch, layer->n_outputs, workspace + offset); offset += size;
-        layer->activated = nnet_mat_view(batch, layer->n_outputs, workspace + offset); offset += size;
-        layer->delta = nnet_mat_view(batch, layer->n_outputs, workspace + offset); offset += size;
-        layer->mask = nnet_mat_view(batch, layer->n_outputs, workspace + offset); offset += size;
-    }
-    net->logits = nnet_mat_view(batch, outputs, workspace + offset); offset += (size_t)batch * (size_t)outputs;
-    net->targets = nnet_mat_view(batch, outputs, workspace + offset);
-    net->workspace = workspace;
-    net->batch_capacity = batch;
+    if (!(net->n_parameters = nnet__layout(net, desc, net->parameters, NULL))) return NNET_ERR_ARGUMENT;
+    nnet__carve_workspace(net, workspace, batch);
     return NNET_OK;
 }
 
