@@ -35,7 +35,7 @@ $(STB):
 	fi
 
 examples: $(EXAMPLES)
-examples/%: examples/%.c nnet.h examples/plot.h | deps
+examples/%: examples/%.c nnet.h examples/plot.h examples/flags.h | deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 
 tests/test_%: tests/test_%.c nnet.h tests/test.h | deps

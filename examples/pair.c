@@ -8,40 +8,12 @@
 #include <stb/stb_image.h>   /* lets nnet.h read .gz files (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
+#include "flags.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct flag { const char *name; char kind; void *value; const char *help; } flag;  // kind: s i f b
 typedef struct run { int side, shift; } run;
-
-// The value of a flag as text (written into text when it is a number).
-static const char *flag_text(const flag *f, char text[32]) {
-    if (f->kind == 's') return *(const char **)f->value ? *(const char **)f->value : "none";
-    if (f->kind == 'f') sprintf(text, "%g", (double)*(float *)f->value); else sprintf(text, "%d", *(int *)f->value);
-    return text;
-}
-
-// Parse "--name value" and "--name" (kind b) into the table. 0: go on, 2: bad flag, -1: --help printed.
-static int parse_flags(int argc, char **argv, const flag *flags, int n) {
-    int i, k; char text[32];
-    for (i = 1; i < argc && strcmp(argv[i], "--help"); i++) {
-        const flag *f = NULL; char *end = NULL; errno = 0;
-        for (k = 0; k < n; k++) if (!strncmp(argv[i], "--", 2) && !strcmp(argv[i] + 2, flags[k].name)) f = &flags[k];
-        if (!f) return fprintf(stderr, "pair: unknown flag '%s' (see --help)\n", argv[i]), 2;
-        if (f->kind == 'b') { *(int *)f->value = 1; continue; }
-        if (++i == argc) return fprintf(stderr, "pair: %s needs a value (see --help)\n", argv[i - 1]), 2;
-        if (f->kind == 's') *(const char **)f->value = argv[i];
-        else if (f->kind == 'i') { long v = strtol(argv[i], &end, 10); *(int *)f->value = (int)v; if (v != (int)v) errno = ERANGE; }
-        else *(float *)f->value = strtof(argv[i], &end);
-        if (f->kind != 's' && (end == argv[i] || *end || errno))
-            return fprintf(stderr, "pair: %s expects %s, found '%s'\n", argv[i - 1], f->kind == 'i' ? "an integer" : "a number", argv[i]), 2;
-    }
-    if (i == argc) return 0;
-    printf("usage: %s [flags]   (defaults in brackets)\n", argv[0]);
-    for (k = 0; k < n; k++) printf("  --%-10s %-44s [%s]\n", flags[k].name, flags[k].help, flag_text(&flags[k], text));
-    return -1;
-}
 
 static int on_epoch(const nnet_progress *p, void *user) {
     const nnet_epoch_stats *s = p->end_of_epoch;
@@ -81,7 +53,7 @@ int main(int argc, char **argv) {
     int *predicted, epochs_run = 0;
     nnet_epoch_stats *history;
     char *p, text[32];
-    if ((status = parse_flags(argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
+    if ((status = parse_flags("pair", argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
     if (sscanf(digits, "%d,%d", &pair[0], &pair[1]) != 2 || pair[0] == pair[1]) return fail("--digits expects two different classes like 1,5");
     for (p = (char *)layers, i = 0; *p && i <= NNET_MAX_LAYERS; i++) {   // "784,256,1"
         long v = strtol(p, &p, 10);
