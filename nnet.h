@@ -486,14 +486,16 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 // floats an MNIST network expects, the way MNIST itself was made:
 //   1. grey levels in [0, 1]; invert when the background is light (MNIST is
 //      white ink on black);
-//   2. stretch the contrast: background -> 0, darkest ink -> 1;
-//   3. crop to the bounding box of the ink;
+//   2. stretch the contrast: background -> 0, strongest ink -> 1;
+//   3. crop to the bounding box of the ink (pixels > 0.25);
 //   4. scale the longer side to 20 pixels, keeping the aspect ratio, by area
 //      averaging (this makes the grey anti-aliased edges MNIST has);
 //   5. paste into a 28x28 black field so that the centre of mass lands on
 //      pixel (14, 14).
 // Each step is a public function on a grey image: (H, W) floats, row-major,
 // in [0, 1], 0 = black; W = width, H = height. They need no stb_image.
+// Every image, given or decoded, is capped at NNET_IMAGE_MAX_SIDE (impl TU,
+// default 8192) pixels a side and NNET_IMAGE_MAX_PIXELS (default 2^26) in all.
 //
 // Decoding files (PNG, JPEG, BMP, GIF, PGM/PPM, TGA, ...) needs stb_image
 // (Debian's libstb-dev): include it before the implementation and link -lstb,
@@ -501,10 +503,10 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 //     #define NNET_IMPLEMENTATION
 //     #include "nnet.h"                       cc prog.c -lstb -lm
 // NNET_NO_PNG (impl TU) forces decoding off. Without it the loaders return
-// NNET_ERR_UNSUPPORTED with a message saying how to enable it. Decoding caps
-// the image before allocating: NNET_IMAGE_MAX_SIDE (impl TU, default 8192)
-// pixels a side and NNET_IMAGE_MAX_PIXELS (default 2^26) in all. stb_image's
-// own global flip-on-load setting must be off (the default); nnet never sets it.
+// NNET_ERR_UNSUPPORTED with a message saying how to enable it. The caps are
+// checked on the image header before stb decodes anything, and JPEGs that
+// stb_image 2.27 mishandles are refused first. stb_image's own global
+// flip-on-load setting must be off (the default); nnet never sets it.
 typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
 
 // Step 1. image (H, W): if the median of the border pixels is above 0.5 the
@@ -548,6 +550,7 @@ NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, fl
 #ifndef NNET_NO_STDIO
 // Load an image of a handwritten digit (PNG, JPEG, BMP, GIF, PGM; needs
 // stb_image) and preprocess it the way MNIST was made into 784 floats in [0, 1].
+// Reads at most 256 MiB; every failure message names the path.
 NNETDEF int nnet_image_load_mnist(const char *path, float *pixels /* (784) */);
 #endif
 
@@ -2231,8 +2234,10 @@ static int nnet__image_too_large(unsigned long width, unsigned long height) {
 static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
     unsigned defined = 0;                 // bit 4 class + id: DC tables 0-3, AC tables 4-7
     int progressive = 0;
-    size_t i = 2;
-    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8) return NNET_OK;
+    size_t i = 0;
+    while (i < n && p[i] == 0xFF) i++;    // stb takes FF FF ... D8 as the start too
+    if (i == 0 || i >= n || p[i] != 0xD8) return NNET_OK;
+    i++;
     while (i + 4 <= n) {
         unsigned m = p[i + 1], length, k;
         const unsigned char *segment = p + i + 4;
@@ -2257,13 +2262,14 @@ static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
                 if ((table >> 4) <= 1 && (table & 15) <= 3) defined |= 1u << ((table >> 4) * 4 + (table & 15));
                 k += 17 + codes;
             }
-        } else if (m == 0xDA && available >= 1) {       // SOS: count, (component, DC/AC table) pairs, Ss, Se, Ah/Al
-            unsigned count = segment[0], c, ss, ah;
-            if (available < 1 + 2 * (size_t)count + 3) break;
-            ss = segment[1 + 2 * count];
-            ah = segment[3 + 2 * count] >> 4;
+        } else if (m == 0xDA) {                         // SOS: count, (component, DC/AC table) pairs, Ss, Se, Ah/Al
+            // stb reads 0 for every byte past the end; so do we.
+#define NNET__JPEG_BYTE(k) ((size_t)(k) < available ? segment[k] : 0u)
+            unsigned count = NNET__JPEG_BYTE(0), c, ss, ah;
+            ss = NNET__JPEG_BYTE(1 + 2 * count);
+            ah = NNET__JPEG_BYTE(3 + 2 * count) >> 4;
             for (c = 0; c < count; c++) {
-                unsigned dc = segment[2 + 2 * c] >> 4, ac = segment[2 + 2 * c] & 15;
+                unsigned dc = NNET__JPEG_BYTE(2 + 2 * c) >> 4, ac = NNET__JPEG_BYTE(2 + 2 * c) & 15;
                 int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
                 if (dc > 3 || ac > 3) continue;         // stb refuses these itself
                 if ((need_dc && !(defined & (1u << dc))) || (need_ac && !(defined & (1u << (4 + ac)))))
@@ -2272,6 +2278,7 @@ static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
                                       need_dc && !(defined & (1u << dc)) ? "DC" : "AC",
                                       need_dc && !(defined & (1u << dc)) ? dc : ac);
             }
+#undef NNET__JPEG_BYTE
         }
         i += 2 + (size_t)length;
     }

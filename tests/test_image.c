@@ -425,6 +425,8 @@ static void test_malformed_files(void) {
                 "Huffman table AC 0, which no DHT segment defined");
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/jpeg_dht_overflow.jpg", px), NNET_ERR_FORMAT,
                 "declares 300 codes");
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/jpeg_dht_overflow_fill.jpg", px), NNET_ERR_FORMAT,
+                "declares 300 codes");
 }
 
 static void remove_tmpdir(void) {

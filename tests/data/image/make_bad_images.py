@@ -16,6 +16,8 @@ Standard library only; deterministic.
     empty.png        zero bytes
     jpeg_dht_overflow.jpg  a JPEG whose Huffman table declares 300 codes (stb_image 2.27
                      overflows its arrays on it, nothings/stb#1289)
+    jpeg_dht_overflow_fill.jpg  the same after two 0xFF fill bytes, which stb still takes
+                     for a JPEG (found by fuzzing the first version of nnet's JPEG check)
     jpeg_undefined_huffman.jpg (not made here: found by fuzz/fuzz_image.c and kept as is)
                      a JPEG whose scan uses an AC table no DHT defined; libstb 2.27
                      decodes it from uninitialised memory and crashed under the fuzzer
@@ -69,7 +71,9 @@ def main():
     write("empty.png", b"")
     counts = bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 45, 255])  # 300 codes
     dht = b"\x00" + counts + bytes(range(256)) + bytes(44)
-    write("jpeg_dht_overflow.jpg", b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9")
+    overflow = b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9"
+    write("jpeg_dht_overflow.jpg", overflow)
+    write("jpeg_dht_overflow_fill.jpg", b"\xff\xff" + overflow)
 
 
 if __name__ == "__main__":
