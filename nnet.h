@@ -2285,6 +2285,30 @@ static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
     return NNET_OK;
 }
 
+// stb_image 2.27 reads the numbers of a PNM (PGM/PPM) header into an int
+// without an overflow check (undefined behaviour, found by fuzzing with
+// UBSan). Read them first and apply our caps, so it only sees small ones.
+static int nnet__image_check_pnm(const unsigned char *p, size_t n) {
+    unsigned long long value[3] = {0, 0, 0};
+    size_t i = 2;
+    int k;
+    if (n < 2 || p[0] != 'P' || (p[1] != '5' && p[1] != '6')) return NNET_OK;
+    for (k = 0; k < 3; k++) {
+        for (;;) {                                      // whitespace and # comments, as stb skips them
+            while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r'))) i++;
+            if (i < n && p[i] == '#') { while (i < n && p[i] != '\n' && p[i] != '\r') i++; continue; }
+            break;
+        }
+        for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+            if ((value[k] = value[k] * 10 + (unsigned)(p[i] - '0')) > 0xFFFFFFFFull) value[k] = 0xFFFFFFFFull;
+    }
+    if (value[0] > NNET_IMAGE_MAX_SIDE || value[1] > NNET_IMAGE_MAX_SIDE)
+        return nnet__image_too_large((unsigned long)value[0], (unsigned long)value[1]);
+    if (value[2] > 65535)
+        return nnet__fail(NNET_ERR_FORMAT, "PNM header gives the maximum grey value %llu, expected 1..65535", value[2]);
+    return NNET_OK;
+}
+
 static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     const stbi_uc *data = (const stbi_uc *)bytes;
     stbi_uc *decoded;
@@ -2301,6 +2325,7 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
             return nnet__image_too_large(png_w, png_h);
     }
     if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
+    if ((status = nnet__image_check_pnm(data, size)) != NNET_OK) return status;
     if (!stbi_info_from_memory(data, (int)size, &width, &height, &channels)) {
         const char *why = stbi_failure_reason();
         return nnet__fail(NNET_ERR_FORMAT, "not a readable image (%zu bytes): stb_image says \"%s\"",

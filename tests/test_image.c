@@ -427,6 +427,8 @@ static void test_malformed_files(void) {
                 "declares 300 codes");
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/jpeg_dht_overflow_fill.jpg", px), NNET_ERR_FORMAT,
                 "declares 300 codes");
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/pnm_huge_number.pgm", px), NNET_ERR_FORMAT,
+                "image is 4294967295x10");
 }
 
 static void remove_tmpdir(void) {

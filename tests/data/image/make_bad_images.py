@@ -18,6 +18,8 @@ Standard library only; deterministic.
                      overflows its arrays on it, nothings/stb#1289)
     jpeg_dht_overflow_fill.jpg  the same after two 0xFF fill bytes, which stb still takes
                      for a JPEG (found by fuzzing the first version of nnet's JPEG check)
+    pnm_huge_number.pgm  a PGM header whose width has 80 digits (stb_image 2.27 overflows an
+                     int reading it, found by fuzzing with UBSan)
     jpeg_undefined_huffman.jpg (not made here: found by fuzz/fuzz_image.c and kept as is)
                      a JPEG whose scan uses an AC table no DHT defined; libstb 2.27
                      decodes it from uninitialised memory and crashed under the fuzzer
@@ -74,6 +76,7 @@ def main():
     overflow = b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9"
     write("jpeg_dht_overflow.jpg", overflow)
     write("jpeg_dht_overflow_fill.jpg", b"\xff\xff" + overflow)
+    write("pnm_huge_number.pgm", b"P5\n# a comment\n" + b"3" * 80 + b" 10\n255\n" + bytes(30))
 
 
 if __name__ == "__main__":
