@@ -2223,6 +2223,39 @@ static int nnet__image_too_large(unsigned long width, unsigned long height) {
                       width, height, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
 }
 
+// PNG: stb_image refuses an image over 2^30 bytes itself but then reports
+// only "unknown image type", so read the header's size to say why. And it
+// allocates room for each IDAT chunk's declared length before checking that
+// the bytes are there (a 114-byte file asked for 2 GiB when fuzzed), so
+// refuse chunks longer than what is left of the data; stb fails on those
+// truncated files anyway.
+static int nnet__image_check_png(const unsigned char *p, size_t n) {
+    size_t at = 8;
+    if (n < 24 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0) return NNET_OK;
+    if (memcmp(p + 12, "IHDR", 4) == 0) {
+        unsigned long width = (unsigned long)p[16] << 24 | (unsigned long)p[17] << 16 | (unsigned long)p[18] << 8 | p[19];
+        unsigned long height = (unsigned long)p[20] << 24 | (unsigned long)p[21] << 16 | (unsigned long)p[22] << 8 | p[23];
+        if (width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE) return nnet__image_too_large(width, height);
+    }
+    while (at + 8 <= n) {
+        unsigned long length = (unsigned long)p[at] << 24 | (unsigned long)p[at + 1] << 16 |
+                               (unsigned long)p[at + 2] << 8 | p[at + 3];
+        char type[5];
+        int c;
+        for (c = 0; c < 4; c++) {
+            unsigned char t = p[at + 4 + (size_t)c];
+            type[c] = (char)((t >= 'A' && t <= 'Z') || (t >= 'a' && t <= 'z') ? t : '?');
+        }
+        type[4] = '\0';
+        if (length > n - at - 8)
+            return nnet__fail(NNET_ERR_FORMAT, "PNG chunk %s at byte %zu declares %lu bytes but only %zu follow: "
+                              "the file is truncated or corrupt", type, at, length, n - at - 8);
+        if (memcmp(p + at + 4, "IEND", 4) == 0) break;
+        at += 12 + (size_t)length;
+    }
+    return NNET_OK;
+}
+
 // Debian's libstb is stb_image 2.27, whose JPEG decoder trusts two things a
 // hostile file controls. A scan may name a Huffman table that no DHT segment
 // defined: the decoder then walks uninitialised memory as a table and reads
@@ -2316,14 +2349,7 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     if (size > (size_t)NNET__IMAGE_MAX_BYTES)
         return nnet__fail(NNET_ERR_FORMAT, "image data is %zu bytes, more than the %d accepted",
                           size, NNET__IMAGE_MAX_BYTES);
-    // stb_image refuses a PNG over 2^30 bytes itself but then reports only
-    // "unknown image type", so read the PNG header's size to say why.
-    if (size >= 24 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(data + 12, "IHDR", 4) == 0) {
-        unsigned long png_w = (unsigned long)data[16] << 24 | (unsigned long)data[17] << 16 | (unsigned long)data[18] << 8 | data[19];
-        unsigned long png_h = (unsigned long)data[20] << 24 | (unsigned long)data[21] << 16 | (unsigned long)data[22] << 8 | data[23];
-        if (png_w > NNET_IMAGE_MAX_SIDE || png_h > NNET_IMAGE_MAX_SIDE)
-            return nnet__image_too_large(png_w, png_h);
-    }
+    if ((status = nnet__image_check_png(data, size)) != NNET_OK) return status;
     if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
     if ((status = nnet__image_check_pnm(data, size)) != NNET_OK) return status;
     if (!stbi_info_from_memory(data, (int)size, &width, &height, &channels)) {
