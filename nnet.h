@@ -2212,11 +2212,7 @@ static int nnet__image_prefix(int status, const char *fn, const char *path) {
     return nnet__fail(status, "%s: %s", fn, inner);
 }
 
-// stb_image has a long record of fuzz-found bugs, so it is used defensively:
-// the header is read first and oversized images are refused before anything
-// is decoded or allocated; we ask for one grey channel (two when there is
-// alpha) and never flip; stb's failure reason is copied into our message.
-// Messages here have no function name; the callers put theirs in front.
+// Messages in these helpers have no function name; the callers put theirs in front.
 static int nnet__image_too_large(unsigned long width, unsigned long height) {
     return nnet__fail(NNET_ERR_FORMAT, "image is %lux%lu, expected sides 1..%d and at most %d pixels "
                       "(NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS); refused before decoding",
@@ -2342,6 +2338,11 @@ static int nnet__image_check_pnm(const unsigned char *p, size_t n) {
     return NNET_OK;
 }
 
+// stb_image has a long record of fuzz-found bugs, so it is used defensively:
+// the checks above go first, then stb reads only the header and oversized
+// images are refused before anything is decoded or allocated; we ask for one
+// grey channel (two when there is alpha) and never flip; stb's failure
+// reason is copied into our message.
 static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     const stbi_uc *data = (const stbi_uc *)bytes;
     stbi_uc *decoded;
