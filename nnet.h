@@ -595,14 +595,16 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 // floats an MNIST network expects, the way MNIST itself was made:
 //   1. grey levels in [0, 1]; invert when the background is light (MNIST is
 //      white ink on black);
-//   2. stretch the contrast: background -> 0, darkest ink -> 1;
-//   3. crop to the bounding box of the ink;
+//   2. stretch the contrast: background -> 0, strongest ink -> 1;
+//   3. crop to the bounding box of the ink (pixels > 0.25);
 //   4. scale the longer side to 20 pixels, keeping the aspect ratio, by area
 //      averaging (this makes the grey anti-aliased edges MNIST has);
 //   5. paste into a 28x28 black field so that the centre of mass lands on
 //      pixel (14, 14).
 // Each step is a public function on a grey image: (H, W) floats, row-major,
 // in [0, 1], 0 = black; W = width, H = height. They need no stb_image.
+// Every image, given or decoded, is capped at NNET_IMAGE_MAX_SIDE (impl TU,
+// default 8192) pixels a side and NNET_IMAGE_MAX_PIXELS (default 2^26) in all.
 //
 // Decoding files (PNG, JPEG, BMP, GIF, PGM/PPM, TGA, ...) needs stb_image
 // (Debian's libstb-dev): include it before the implementation and link -lstb,
@@ -610,10 +612,10 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 //     #define NNET_IMPLEMENTATION
 //     #include "nnet.h"                       cc prog.c -lstb -lm
 // NNET_NO_PNG (impl TU) forces decoding off. Without it the loaders return
-// NNET_ERR_UNSUPPORTED with a message saying how to enable it. Decoding caps
-// the image before allocating: NNET_IMAGE_MAX_SIDE (impl TU, default 8192)
-// pixels a side and NNET_IMAGE_MAX_PIXELS (default 2^26) in all. stb_image's
-// own global flip-on-load setting must be off (the default); nnet never sets it.
+// NNET_ERR_UNSUPPORTED with a message saying how to enable it. The caps are
+// checked on the image header before stb decodes anything, and JPEGs that
+// stb_image 2.27 mishandles are refused first. stb_image's own global
+// flip-on-load setting must be off (the default); nnet never sets it.
 typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
 
 // Step 1. image (H, W): if the median of the border pixels is above 0.5 the
@@ -657,6 +659,7 @@ NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, fl
 #ifndef NNET_NO_STDIO
 // Load an image of a handwritten digit (PNG, JPEG, BMP, GIF, PGM; needs
 // stb_image) and preprocess it the way MNIST was made into 784 floats in [0, 1].
+// Reads at most 256 MiB; every failure message names the path.
 NNETDEF int nnet_image_load_mnist(const char *path, float *pixels /* (784) */);
 #endif
 
@@ -3564,15 +3567,44 @@ static int nnet__image_prefix(int status, const char *fn, const char *path) {
     return nnet__fail(status, "%s: %s", fn, inner);
 }
 
-// stb_image has a long record of fuzz-found bugs, so it is used defensively:
-// the header is read first and oversized images are refused before anything
-// is decoded or allocated; we ask for one grey channel (two when there is
-// alpha) and never flip; stb's failure reason is copied into our message.
-// Messages here have no function name; the callers put theirs in front.
+// Messages in these helpers have no function name; the callers put theirs in front.
 static int nnet__image_too_large(unsigned long width, unsigned long height) {
     return nnet__fail(NNET_ERR_FORMAT, "image is %lux%lu, expected sides 1..%d and at most %d pixels "
                       "(NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS); refused before decoding",
                       width, height, NNET_IMAGE_MAX_SIDE, NNET_IMAGE_MAX_PIXELS);
+}
+
+// PNG: stb_image refuses an image over 2^30 bytes itself but then reports
+// only "unknown image type", so read the header's size to say why. And it
+// allocates room for each IDAT chunk's declared length before checking that
+// the bytes are there (a 114-byte file asked for 2 GiB when fuzzed), so
+// refuse chunks longer than what is left of the data; stb fails on those
+// truncated files anyway.
+static int nnet__image_check_png(const unsigned char *p, size_t n) {
+    size_t at = 8;
+    if (n < 24 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0) return NNET_OK;
+    if (memcmp(p + 12, "IHDR", 4) == 0) {
+        unsigned long width = (unsigned long)p[16] << 24 | (unsigned long)p[17] << 16 | (unsigned long)p[18] << 8 | p[19];
+        unsigned long height = (unsigned long)p[20] << 24 | (unsigned long)p[21] << 16 | (unsigned long)p[22] << 8 | p[23];
+        if (width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE) return nnet__image_too_large(width, height);
+    }
+    while (at + 8 <= n) {
+        unsigned long length = (unsigned long)p[at] << 24 | (unsigned long)p[at + 1] << 16 |
+                               (unsigned long)p[at + 2] << 8 | p[at + 3];
+        char type[5];
+        int c;
+        for (c = 0; c < 4; c++) {
+            unsigned char t = p[at + 4 + (size_t)c];
+            type[c] = (char)((t >= 'A' && t <= 'Z') || (t >= 'a' && t <= 'z') ? t : '?');
+        }
+        type[4] = '\0';
+        if (length > n - at - 8)
+            return nnet__fail(NNET_ERR_FORMAT, "PNG chunk %s at byte %zu declares %lu bytes but only %zu follow: "
+                              "the file is truncated or corrupt", type, at, length, n - at - 8);
+        if (memcmp(p + at + 4, "IEND", 4) == 0) break;
+        at += 12 + (size_t)length;
+    }
+    return NNET_OK;
 }
 
 // Debian's libstb is stb_image 2.27, whose JPEG decoder trusts two things a
@@ -3586,8 +3618,10 @@ static int nnet__image_too_large(unsigned long width, unsigned long height) {
 static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
     unsigned defined = 0;                 // bit 4 class + id: DC tables 0-3, AC tables 4-7
     int progressive = 0;
-    size_t i = 2;
-    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8) return NNET_OK;
+    size_t i = 0;
+    while (i < n && p[i] == 0xFF) i++;    // stb takes FF FF ... D8 as the start too
+    if (i == 0 || i >= n || p[i] != 0xD8) return NNET_OK;
+    i++;
     while (i + 4 <= n) {
         unsigned m = p[i + 1], length, k;
         const unsigned char *segment = p + i + 4;
@@ -3612,13 +3646,14 @@ static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
                 if ((table >> 4) <= 1 && (table & 15) <= 3) defined |= 1u << ((table >> 4) * 4 + (table & 15));
                 k += 17 + codes;
             }
-        } else if (m == 0xDA && available >= 1) {       // SOS: count, (component, DC/AC table) pairs, Ss, Se, Ah/Al
-            unsigned count = segment[0], c, ss, ah;
-            if (available < 1 + 2 * (size_t)count + 3) break;
-            ss = segment[1 + 2 * count];
-            ah = segment[3 + 2 * count] >> 4;
+        } else if (m == 0xDA) {                         // SOS: count, (component, DC/AC table) pairs, Ss, Se, Ah/Al
+            // stb reads 0 for every byte past the end; so do we.
+#define NNET__JPEG_BYTE(k) ((size_t)(k) < available ? segment[k] : 0u)
+            unsigned count = NNET__JPEG_BYTE(0), c, ss, ah;
+            ss = NNET__JPEG_BYTE(1 + 2 * count);
+            ah = NNET__JPEG_BYTE(3 + 2 * count) >> 4;
             for (c = 0; c < count; c++) {
-                unsigned dc = segment[2 + 2 * c] >> 4, ac = segment[2 + 2 * c] & 15;
+                unsigned dc = NNET__JPEG_BYTE(2 + 2 * c) >> 4, ac = NNET__JPEG_BYTE(2 + 2 * c) & 15;
                 int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
                 if (dc > 3 || ac > 3) continue;         // stb refuses these itself
                 if ((need_dc && !(defined & (1u << dc))) || (need_ac && !(defined & (1u << (4 + ac)))))
@@ -3627,12 +3662,42 @@ static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
                                       need_dc && !(defined & (1u << dc)) ? "DC" : "AC",
                                       need_dc && !(defined & (1u << dc)) ? dc : ac);
             }
+#undef NNET__JPEG_BYTE
         }
         i += 2 + (size_t)length;
     }
     return NNET_OK;
 }
 
+// stb_image 2.27 reads the numbers of a PNM (PGM/PPM) header into an int
+// without an overflow check (undefined behaviour, found by fuzzing with
+// UBSan). Read them first and apply our caps, so it only sees small ones.
+static int nnet__image_check_pnm(const unsigned char *p, size_t n) {
+    unsigned long long value[3] = {0, 0, 0};
+    size_t i = 2;
+    int k;
+    if (n < 2 || p[0] != 'P' || (p[1] != '5' && p[1] != '6')) return NNET_OK;
+    for (k = 0; k < 3; k++) {
+        for (;;) {                                      // whitespace and # comments, as stb skips them
+            while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r'))) i++;
+            if (i < n && p[i] == '#') { while (i < n && p[i] != '\n' && p[i] != '\r') i++; continue; }
+            break;
+        }
+        for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+            if ((value[k] = value[k] * 10 + (unsigned)(p[i] - '0')) > 0xFFFFFFFFull) value[k] = 0xFFFFFFFFull;
+    }
+    if (value[0] > NNET_IMAGE_MAX_SIDE || value[1] > NNET_IMAGE_MAX_SIDE)
+        return nnet__image_too_large((unsigned long)value[0], (unsigned long)value[1]);
+    if (value[2] > 65535)
+        return nnet__fail(NNET_ERR_FORMAT, "PNM header gives the maximum grey value %llu, expected 1..65535", value[2]);
+    return NNET_OK;
+}
+
+// stb_image has a long record of fuzz-found bugs, so it is used defensively:
+// the checks above go first, then stb reads only the header and oversized
+// images are refused before anything is decoded or allocated; we ask for one
+// grey channel (two when there is alpha) and never flip; stb's failure
+// reason is copied into our message.
 static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     const stbi_uc *data = (const stbi_uc *)bytes;
     stbi_uc *decoded;
@@ -3640,15 +3705,9 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     if (size > (size_t)NNET__IMAGE_MAX_BYTES)
         return nnet__fail(NNET_ERR_FORMAT, "image data is %zu bytes, more than the %d accepted",
                           size, NNET__IMAGE_MAX_BYTES);
-    // stb_image refuses a PNG over 2^30 bytes itself but then reports only
-    // "unknown image type", so read the PNG header's size to say why.
-    if (size >= 24 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(data + 12, "IHDR", 4) == 0) {
-        unsigned long png_w = (unsigned long)data[16] << 24 | (unsigned long)data[17] << 16 | (unsigned long)data[18] << 8 | data[19];
-        unsigned long png_h = (unsigned long)data[20] << 24 | (unsigned long)data[21] << 16 | (unsigned long)data[22] << 8 | data[23];
-        if (png_w > NNET_IMAGE_MAX_SIDE || png_h > NNET_IMAGE_MAX_SIDE)
-            return nnet__image_too_large(png_w, png_h);
-    }
+    if ((status = nnet__image_check_png(data, size)) != NNET_OK) return status;
     if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
+    if ((status = nnet__image_check_pnm(data, size)) != NNET_OK) return status;
     if (!stbi_info_from_memory(data, (int)size, &width, &height, &channels)) {
         const char *why = stbi_failure_reason();
         return nnet__fail(NNET_ERR_FORMAT, "not a readable image (%zu bytes): stb_image says \"%s\"",

@@ -6,8 +6,13 @@
    nice /tmp/fuzz_image -max_total_time=600 fuzz/corpus/image   (a copy, to keep the seeds clean)
 
    libstb itself is the system's shared library and is not instrumented: a
-   memory error inside it shows up only if it crashes. Replay one input
-   without libFuzzer with fuzz/fuzz_main.c.
+   memory error inside it shows up only if it crashes, and libFuzzer sees no
+   coverage inside it. To fuzz the decoders with coverage and ASan/UBSan,
+   compile stb_image's implementation (same Debian header) into the target:
+
+   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DSTB_IMAGE_IMPLEMENTATION fuzz/fuzz_image.c -o /tmp/fuzz_image_src -lm
+
+   Replay one input without libFuzzer with fuzz/fuzz_main.c.
 
    The pixel cap is lowered to 2^22 (default 2^26) so that headers claiming
    huge images do not make each run allocate hundreds of megabytes; the cap

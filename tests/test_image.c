@@ -406,7 +406,10 @@ static void test_load_errors(void) {
 static void test_malformed_files(void) {
     float px[784];
     CHECK_STATUS(nnet_image_load_mnist("tests/data/image/good.png", px), NNET_OK);
-    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/truncated.png", px), NNET_ERR_FORMAT, "stb_image says");
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/truncated.png", px), NNET_ERR_FORMAT, "truncated");
+    CHECK(strstr(nnet_error(), "PNG chunk IDAT") != NULL);
+    /* an IDAT declaring 2 GiB in a 114-byte file is refused before stb allocates for it */
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/png_chunk_2gib.png", px), NNET_ERR_FORMAT, "truncated");
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/corrupt_idat.png", px), NNET_ERR_FORMAT, "stb_image says");
     /* stb_image does not check CRCs: a bad CRC alone decodes normally */
     CHECK_STATUS(nnet_image_load_mnist("tests/data/image/bad_crc.png", px), NNET_OK);
@@ -425,6 +428,10 @@ static void test_malformed_files(void) {
                 "Huffman table AC 0, which no DHT segment defined");
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/jpeg_dht_overflow.jpg", px), NNET_ERR_FORMAT,
                 "declares 300 codes");
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/jpeg_dht_overflow_fill.jpg", px), NNET_ERR_FORMAT,
+                "declares 300 codes");
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/pnm_huge_number.pgm", px), NNET_ERR_FORMAT,
+                "image is 4294967295x10");
 }
 
 static void remove_tmpdir(void) {

@@ -16,6 +16,12 @@ Standard library only; deterministic.
     empty.png        zero bytes
     jpeg_dht_overflow.jpg  a JPEG whose Huffman table declares 300 codes (stb_image 2.27
                      overflows its arrays on it, nothings/stb#1289)
+    jpeg_dht_overflow_fill.jpg  the same after two 0xFF fill bytes, which stb still takes
+                     for a JPEG (found by fuzzing the first version of nnet's JPEG check)
+    pnm_huge_number.pgm  a PGM header whose width has 80 digits (stb_image 2.27 overflows an
+                     int reading it, found by fuzzing with UBSan)
+    png_chunk_2gib.png  good.png with one more IDAT chunk declaring 2 GiB (stb_image 2.27
+                     allocates that before noticing the bytes are missing)
     jpeg_undefined_huffman.jpg (not made here: found by fuzz/fuzz_image.c and kept as is)
                      a JPEG whose scan uses an AC table no DHT defined; libstb 2.27
                      decodes it from uninitialised memory and crashed under the fuzzer
@@ -69,7 +75,12 @@ def main():
     write("empty.png", b"")
     counts = bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 45, 255])  # 300 codes
     dht = b"\x00" + counts + bytes(range(256)) + bytes(44)
-    write("jpeg_dht_overflow.jpg", b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9")
+    overflow = b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9"
+    write("jpeg_dht_overflow.jpg", overflow)
+    write("jpeg_dht_overflow_fill.jpg", b"\xff\xff" + overflow)
+    body = good[:-12]                          # without IEND
+    write("png_chunk_2gib.png", body + struct.pack(">I", 0x80000000) + b"IDAT" + bytes(20) + chunk(b"IEND", b""))
+    write("pnm_huge_number.pgm", b"P5\n# a comment\n" + b"3" * 80 + b" 10\n255\n" + bytes(30))
 
 
 if __name__ == "__main__":
