@@ -48,7 +48,9 @@
                                      .gz IDX files are read with its inflater. nnet.h
                                      detects it by its include guard
                                      STBI_INCLUDE_STB_IMAGE_H; without it a .gz file
-                                     fails with a message saying this.
+                                     or an image fails with a message saying this.
+      NNET_NO_PNG          impl TU   leave image decoding out even when stb_image
+                                     is included (the .gz reader stays)
 
    CONVENTIONS
       Shapes. Matrices are float32, row-major, one sample per row. In shape
@@ -73,13 +75,22 @@
       be exactly as long as the header says. A file starting 1f 8b is gzip
       (RFC 1952, one member, every optional header field allowed; CRC-32 and
       ISIZE checked; at most 1 GiB inflated), read when stb_image is included.
+      Model files (section 13; byte by byte in docs/model-format.md). The
+      safetensors layout: a u64 little-endian header length n, n bytes of JSON
+      (padded with spaces to a multiple of 8), then float32 little-endian data.
+      Tensors "layers.N.weight" [O, I] and "layers.N.bias" [O]; "__metadata__"
+      holds format "nnet", format_version "1", the sizes, activations, dropout
+      rates, loss, leaky slope and the CRC-32 of the data section. Python reads
+      it with json + numpy or the safetensors package; PyTorch takes the weights.
 
    LICENSE: see the end of the file.
 
    RECENT CHANGES
-      0.1  first release: dense layers, five activations, three losses,
+      0.1  first release: dense layers, six activations, three losses,
            seven initialisers, dropout, L2, SGD with momentum and schedules,
-           metrics and the classification report.
+           register-tiled GEMM with OpenMP threads, metrics and reports, IDX
+           and .gz loading, MNIST-style image input, safetensors model files
+           and C export.
 */
 #ifndef NNET_H_INCLUDED
 #define NNET_H_INCLUDED
