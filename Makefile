@@ -20,7 +20,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo bench examples fuzz clean deps install uninstall
+.PHONY: all test sanitize demo bench bench-deps examples fuzz clean deps install uninstall
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -116,7 +116,15 @@ uninstall:
 # GEMM and training speed; compare.py runs PyTorch and numpy on the same data
 # back to back. `make bench BENCH_BLAS=` leaves OpenBLAS out.
 BENCH_BLAS ?= -DBENCH_CBLAS -lopenblas
-bench/bench: bench/bench.c nnet.h | deps
+BENCH_PACKAGES = libopenblas-dev python3-numpy python3-torch dataset-fashion-mnist
+bench-deps:
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $$missing with apt-get"; \
+	    (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null; \
+	else echo "error: make bench needs Debian's $$missing (sudo apt-get install $$missing)"; exit 1; fi
+bench/bench: bench/bench.c nnet.h | deps bench-deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_BLAS) $(LDLIBS)
 bench: bench/bench
 	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
