@@ -3680,13 +3680,18 @@ static int nnet__image_check_jpeg(const unsigned char *p, size_t n) {
     return NNET_OK;
 }
 
-// stb_image 2.27 reads the numbers of a PNM (PGM/PPM) header into an int
-// without an overflow check (undefined behaviour, found by fuzzing with
-// UBSan). Read them first and apply our caps, so it only sees small ones.
-static int nnet__image_check_pnm(const unsigned char *p, size_t n) {
-    unsigned long long value[3] = {0, 0, 0};
+// PNM (PGM/PPM): stb_image 2.27 reads the header numbers into an int
+// without an overflow check (undefined behaviour), ignores missing pixel data
+// (leaving uninitialised memory in the image), and converts a 16-bit PPM to
+// one channel with its 8-bit converter, then reads past the end of the result
+// (a heap overflow; all three found by fuzzing with ASan/UBSan). So read the
+// header first: cap the numbers, require all the pixel data, and have the
+// caller ask stb for all 3 channels of a 16-bit PPM (*rgb16 = 1).
+static int nnet__image_check_pnm(const unsigned char *p, size_t n, int *rgb16) {
+    unsigned long long value[3] = {0, 0, 0}, need;
     size_t i = 2;
-    int k;
+    int k, channels;
+    *rgb16 = 0;
     if (n < 2 || p[0] != 'P' || (p[1] != '5' && p[1] != '6')) return NNET_OK;
     for (k = 0; k < 3; k++) {
         for (;;) {                                      // whitespace and # comments, as stb skips them
@@ -3701,6 +3706,13 @@ static int nnet__image_check_pnm(const unsigned char *p, size_t n) {
         return nnet__image_too_large((unsigned long)value[0], (unsigned long)value[1]);
     if (value[2] > 65535)
         return nnet__fail(NNET_ERR_FORMAT, "PNM header gives the maximum grey value %llu, expected 1..65535", value[2]);
+    channels = p[1] == '6' ? 3 : 1;
+    need = value[0] * value[1] * (unsigned long long)channels * (value[2] > 255 ? 2u : 1u);
+    if (i + 1 > n || n - (i + 1) < need)                // one whitespace byte, then the pixels
+        return nnet__fail(NNET_ERR_FORMAT, "PNM data is truncated: a %llux%llu image needs %llu bytes of pixels, "
+                          "the file has %llu", value[0], value[1], need,
+                          (unsigned long long)(i + 1 > n ? 0 : n - (i + 1)));
+    *rgb16 = channels == 3 && value[2] > 255;
     return NNET_OK;
 }
 
@@ -3712,13 +3724,13 @@ static int nnet__image_check_pnm(const unsigned char *p, size_t n) {
 static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     const stbi_uc *data = (const stbi_uc *)bytes;
     stbi_uc *decoded;
-    int width, height, channels, want, got_w, got_h, got_c, status;
+    int width, height, channels, want, got_w, got_h, got_c, status, rgb16;
     if (size > (size_t)NNET__IMAGE_MAX_BYTES)
         return nnet__fail(NNET_ERR_FORMAT, "image data is %zu bytes, more than the %d accepted",
                           size, NNET__IMAGE_MAX_BYTES);
     if ((status = nnet__image_check_png(data, size)) != NNET_OK) return status;
     if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
-    if ((status = nnet__image_check_pnm(data, size)) != NNET_OK) return status;
+    if ((status = nnet__image_check_pnm(data, size, &rgb16)) != NNET_OK) return status;
     if (!stbi_info_from_memory(data, (int)size, &width, &height, &channels)) {
         const char *why = stbi_failure_reason();
         return nnet__fail(NNET_ERR_FORMAT, "not a readable image (%zu bytes): stb_image says \"%s\"",
@@ -3727,7 +3739,7 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     if (width < 1 || height < 1 || width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE ||
         (double)width * height > (double)NNET_IMAGE_MAX_PIXELS)
         return nnet__image_too_large((unsigned long)width, (unsigned long)height);
-    want = (channels == 2 || channels == 4) ? 2 : 1;   // grey, or grey + alpha
+    want = rgb16 ? 3 : (channels == 2 || channels == 4) ? 2 : 1;   // grey, or grey + alpha
     decoded = stbi_load_from_memory(data, (int)size, &got_w, &got_h, &got_c, want);
     if (!decoded) {
         const char *why = stbi_failure_reason();
@@ -3738,6 +3750,12 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
         stbi_image_free(decoded);
         return nnet__fail(NNET_ERR_FORMAT, "the image header says %dx%d but %dx%d pixels were decoded",
                           width, height, got_w, got_h);
+    }
+    if (want == 3) {
+        // RGB to grey with stb's own weights (77 R + 150 G + 29 B) / 256, in place.
+        size_t i, n = (size_t)width * (size_t)height;
+        for (i = 0; i < n; i++)
+            decoded[i] = (stbi_uc)((decoded[3 * i] * 77u + decoded[3 * i + 1] * 150u + decoded[3 * i + 2] * 29u) >> 8);
     }
     if (want == 2) {
         // Compose over white (a transparent page is white paper), in place:

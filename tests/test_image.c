@@ -432,6 +432,15 @@ static void test_malformed_files(void) {
                 "declares 300 codes");
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/pnm_huge_number.pgm", px), NNET_ERR_FORMAT,
                 "image is 4294967295x10");
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/pnm_truncated.pgm", px), NNET_ERR_FORMAT,
+                "needs 100 bytes of pixels, the file has 30");
+    /* a 16-bit PPM loads (through 3 channels): a 2x8 bar becomes 5x20 */
+    {
+        nnet_image_box box;
+        CHECK_STATUS(nnet_image_load_mnist("tests/data/image/ppm16_bar.ppm", px), NNET_OK);
+        CHECK_STATUS(nnet_image_bounding_box(px, 28, 28, 0.0f, &box), NNET_OK);
+        CHECK(box.width == 5 && box.height == 20);
+    }
 }
 
 static void remove_tmpdir(void) {

@@ -22,6 +22,9 @@ Standard library only; deterministic.
                      int reading it, found by fuzzing with UBSan)
     png_chunk_2gib.png  good.png with one more IDAT chunk declaring 2 GiB (stb_image 2.27
                      allocates that before noticing the bytes are missing)
+    pnm_truncated.pgm   a 10x10 PGM with 30 of its 100 pixel bytes
+    ppm16_bar.ppm    a valid 16-bit PPM (maxval 1000) of a dark bar on light grey; stb_image
+                     2.27 reads past its buffer when asked for one channel of it
     jpeg_undefined_huffman.jpg (not made here: found by fuzz/fuzz_image.c and kept as is)
                      a JPEG whose scan uses an AC table no DHT defined; libstb 2.27
                      decodes it from uninitialised memory and crashed under the fuzzer
@@ -81,6 +84,13 @@ def main():
     body = good[:-12]                          # without IEND
     write("png_chunk_2gib.png", body + struct.pack(">I", 0x80000000) + b"IDAT" + bytes(20) + chunk(b"IEND", b""))
     write("pnm_huge_number.pgm", b"P5\n# a comment\n" + b"3" * 80 + b" 10\n255\n" + bytes(30))
+    write("pnm_truncated.pgm", b"P5\n10 10\n255\n" + bytes(30))
+    ppm = b""
+    for y in range(12):
+        for x in range(10):
+            v = 100 if (4 <= x <= 5 and 2 <= y <= 9) else 900
+            ppm += struct.pack(">HHH", v, v, v)
+    write("ppm16_bar.ppm", b"P6\n10 12\n1000\n" + ppm)
 
 
 if __name__ == "__main__":
