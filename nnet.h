@@ -51,6 +51,8 @@
                                      or an image fails with a message saying this.
       NNET_NO_PNG          impl TU   leave image decoding out even when stb_image
                                      is included (the .gz reader stays)
+      NNET_IMAGE_MAX_SIDE  impl TU   largest image side decoded; default 8192
+      NNET_IMAGE_MAX_PIXELS impl TU  largest image area decoded; default 2^26
 
    CONVENTIONS
       Shapes. Matrices are float32, row-major, one sample per row. In shape
@@ -913,7 +915,7 @@ static uint32_t nnet__crc32(uint32_t crc, const void *data, size_t n) {
 #ifndef NNET_NO_STDIO
 // Read a whole file into memory (at least 1 byte allocated). Directories are
 // refused up front: on POSIX fopen opens them and only fread fails.
-static int nnet__read_file(const char *path, const char *who, unsigned char **bytes, size_t *size) {
+static int nnet__read_file(const char *path, const char *who, size_t limit, unsigned char **bytes, size_t *size) {
     FILE *f;
     long length;
     *bytes = NULL; *size = 0;
@@ -930,6 +932,10 @@ static int nnet__read_file(const char *path, const char *who, unsigned char **by
     if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
         return nnet__fail(NNET_ERR_IO, "%s: cannot find the size of '%s' (not a regular file?)", who, path);
+    }
+    if ((unsigned long)length > limit) {
+        fclose(f);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is %ld bytes, more than the %zu accepted", who, path, length, limit);
     }
     *bytes = (unsigned char *)nnet__alloc((size_t)length + 1, who);
     if (!*bytes) { fclose(f); return NNET_ERR_MEMORY; }
@@ -3225,7 +3231,7 @@ NNETDEF nnet_idx *nnet_idx_load(const char *path) {
     unsigned char *bytes;
     size_t size;
     nnet_idx *idx = NULL;
-    if (nnet__read_file(path, "nnet_idx_load", &bytes, &size) != NNET_OK) return NULL;
+    if (nnet__read_file(path, "nnet_idx_load", (size_t)-1, &bytes, &size) != NNET_OK) return NULL;
     nnet__idx_load(bytes, size, "nnet_idx_load", path, &idx);
     NNET_FREE(bytes);
     return idx;
@@ -3234,9 +3240,9 @@ NNETDEF nnet_idx *nnet_idx_load(const char *path) {
 static int nnet__dataset_load_files(const char *images_path, const char *labels_path, const char *who, nnet_dataset **out) {
     unsigned char *images, *labels = NULL;
     size_t images_size, labels_size = 0;
-    int status = nnet__read_file(images_path, who, &images, &images_size);
+    int status = nnet__read_file(images_path, who, (size_t)-1, &images, &images_size);
     *out = NULL;
-    if (status == NNET_OK) status = nnet__read_file(labels_path, who, &labels, &labels_size);
+    if (status == NNET_OK) status = nnet__read_file(labels_path, who, (size_t)-1, &labels, &labels_size);
     if (status == NNET_OK)
         status = nnet__dataset_load_idx(images, images_size, labels, labels_size, 0, who, images_path, labels_path, out);
     NNET_FREE(images);
@@ -3796,53 +3802,6 @@ NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, fl
 }
 
 #ifndef NNET_NO_STDIO
-#if NNET__IMAGE_STB
-#include <errno.h>
-// Read a whole file of at most `limit` bytes into *out (NNET_FREE it). Reads
-// in growing chunks, so pipes work and a directory fails on the read. The
-// messages have no function name; the caller puts its own in front.
-static int nnet__image_read_file(const char *path, size_t limit, unsigned char **out, size_t *size) {
-    FILE *f;
-    unsigned char *buffer = NULL;
-    size_t capacity = 0, used = 0;
-    int status;
-    errno = 0;
-    f = fopen(path, "rb");
-    if (!f) return nnet__fail(NNET_ERR_IO, "cannot open: %s", errno ? strerror(errno) : "fopen failed");
-    for (;;) {
-        size_t got;
-        if (used == capacity) {
-            size_t grown = capacity ? 2 * capacity : 65536;
-            unsigned char *bigger;
-            if (capacity > limit) {
-                status = nnet__fail(NNET_ERR_FORMAT, "the file is larger than the %zu bytes accepted for an image", limit);
-                break;
-            }
-            if (grown > limit + 1) grown = limit + 1;
-            bigger = (unsigned char *)nnet__alloc(grown, "reading the image file");
-            if (!bigger) { status = NNET_ERR_MEMORY; break; }
-            if (used) memcpy(bigger, buffer, used);
-            NNET_FREE(buffer);
-            buffer = bigger; capacity = grown;
-        }
-        errno = 0;
-        got = fread(buffer + used, 1, capacity - used, f);
-        used += got;
-        if (got > 0) continue;
-        if (ferror(f)) {
-            status = nnet__fail(NNET_ERR_IO, "cannot read: %s", errno ? strerror(errno) : "read error");
-            break;
-        }
-        if (used == 0) { status = nnet__fail(NNET_ERR_FORMAT, "the file is empty"); break; }
-        fclose(f);
-        *out = buffer; *size = used;
-        return NNET_OK;
-    }
-    NNET_FREE(buffer);
-    fclose(f);
-    return status;
-}
-#endif
 
 NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
 #if NNET__IMAGE_STB
@@ -3854,11 +3813,10 @@ NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_load_mnist: path %p and pixels %p, expected both non-NULL",
                           (const void *)path, (void *)pixels);
 #if NNET__IMAGE_STB
-    status = nnet__image_read_file(path, NNET__IMAGE_MAX_BYTES, &bytes, &size);
-    if (status == NNET_OK) {
-        status = nnet__image_decode(bytes, size, pixels);
-        NNET_FREE(bytes);
-    }
+    if ((status = nnet__read_file(path, "nnet_image_load_mnist", NNET__IMAGE_MAX_BYTES, &bytes, &size)) != NNET_OK)
+        return status;
+    status = size ? nnet__image_decode(bytes, size, pixels) : nnet__fail(NNET_ERR_FORMAT, "the file is empty");
+    NNET_FREE(bytes);
     return status == NNET_OK ? status : nnet__image_prefix(status, "nnet_image_load_mnist", path);
 #else
     return nnet__fail(NNET_ERR_UNSUPPORTED, "nnet_image_load_mnist: cannot load \"%s\": " NNET__IMAGE_HOW_TO_ENABLE, path);
@@ -4881,7 +4839,7 @@ NNETDEF nnet *nnet_load(const char *path) {
     size_t size;
     unsigned char *bytes;
     nnet *net;
-    if (nnet__read_file(path, "nnet_load", &bytes, &size) != NNET_OK) return NULL;
+    if (nnet__read_file(path, "nnet_load", (size_t)-1, &bytes, &size) != NNET_OK) return NULL;
     nnet__who(who, sizeof who, "nnet_load", path);
     net = nnet__load(bytes, size, who);
     NNET_FREE(bytes);
@@ -4894,7 +4852,7 @@ NNETDEF int nnet_load_weights(nnet *net, const char *path) {
     unsigned char *bytes;
     int status;
     if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_load_weights: net is NULL");
-    if ((status = nnet__read_file(path, "nnet_load_weights", &bytes, &size)) != NNET_OK) return status;
+    if ((status = nnet__read_file(path, "nnet_load_weights", (size_t)-1, &bytes, &size)) != NNET_OK) return status;
     nnet__who(who, sizeof who, "nnet_load_weights", path);
     status = nnet__load_weights(net, bytes, size, who);
     NNET_FREE(bytes);

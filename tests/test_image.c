@@ -377,7 +377,7 @@ static void test_load_errors(void) {
     CHECK_ERROR(nnet_image_load_mnist("no/such/file.png", px), NNET_ERR_IO, "no/such/file.png");
     CHECK(strstr(nnet_error(), "No such file") != NULL);
     CHECK_ERROR(nnet_image_load_mnist(tmpdir, px), NNET_ERR_IO, tmpdir);
-    CHECK(strstr(nnet_error(), "Is a directory") != NULL);
+    CHECK(strstr(nnet_error(), "is a directory") != NULL);
     CHECK_ERROR(nnet_image_load_mnist(NULL, px), NNET_ERR_ARGUMENT, "NULL");
     CHECK_ERROR(nnet_image_load_mnist("data/digits/1_large.png", NULL), NNET_ERR_ARGUMENT, "NULL");
     CHECK_ERROR(nnet_image_load_mnist_from_memory(NULL, 10, px), NNET_ERR_ARGUMENT, "NULL");
