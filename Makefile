@@ -62,6 +62,7 @@ tests/test_cli tests/asan_cli: $(EXAMPLES)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
 test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
+	@python3 docs/api.py --check
 	@sh tests/run.sh $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
 
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
