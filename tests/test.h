@@ -32,6 +32,22 @@ static int test_passed, test_failed, test_current_failures;
     if (test_current_failures) { test_failed++; printf("FAIL %s\n", #test); } \
     else { test_passed++; printf("ok   %s\n", #test); } fflush(stdout); } while (0)
 
+/* The whole file in malloc'd memory (one spare byte), or NULL; *size is its
+   length. Tests read fixtures with it rather than with the code under test. */
+static unsigned char *test_read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *data;
+    long n;
+    *size = 0;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) { fclose(f); return NULL; }
+    data = (unsigned char *)malloc((size_t)n + 1);
+    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) { free(data); data = NULL; }
+    fclose(f);
+    if (data) *size = (size_t)n;
+    return data;
+}
+
 static int test_summary(const char *file) {
     printf("%s: %d passed, %d failed\n", file, test_passed, test_failed);
     return test_failed != 0;

@@ -51,19 +51,6 @@ static unsigned char *read_gz(const char *path, size_t skip, size_t n) {
     return data;
 }
 
-static unsigned char *read_whole(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *data;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
-    data = (unsigned char *)malloc((size_t)n + 1);
-    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) { free(data); data = NULL; }
-    fclose(f);
-    *size = (size_t)n;
-    return data;
-}
-
 /* ---- the steps, on synthetic images ---- */
 
 static void test_invert_if_light(void) {
@@ -297,7 +284,7 @@ static void test_round_trip_png(void) {
     CHECK(worst > 0.9);
     CHECK(sum / n > 0.97);
     /* the memory loader gives exactly what the file loader gives */
-    bytes = read_whole(path, &size);
+    bytes = test_read_file(path, &size);
     CHECK(bytes != NULL);
     if (!bytes) return;
     CHECK_STATUS(nnet_image_load_mnist_from_memory(bytes, size, px2), NNET_OK);

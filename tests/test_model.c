@@ -49,19 +49,6 @@ static int loads(const char *path) {
     return net != NULL;
 }
 
-static unsigned char *read_all(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *bytes;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
-    bytes = (unsigned char *)malloc((size_t)n + 1);
-    if (bytes && fread(bytes, 1, (size_t)n, f) != (size_t)n) { free(bytes); bytes = NULL; }
-    fclose(f);
-    *size = (size_t)n;
-    return bytes;
-}
-
 // rows x cols floats of a probe file (# comment line first).
 static int read_probe(const char *path, float *values, int count) {
     FILE *f = fopen(path, "r");
@@ -110,7 +97,7 @@ static void test_round_trip(void) {
     // The memory writer gives the same bytes as the file; a size query first.
     CHECK_STATUS(nnet_save_to_memory(net, NULL, 0, &size), NNET_OK);
     memory = (unsigned char *)malloc(size);
-    file = read_all(path, &file_size);
+    file = test_read_file(path, &file_size);
     CHECK(memory && file && file_size == size);
     if (memory && file) {
         CHECK_STATUS(nnet_save_to_memory(net, memory, size, &size), NNET_OK);
@@ -370,8 +357,8 @@ static void test_export_regenerates(void) {
     if (!net) { CHECK(net != NULL); return; }
     tmp_path(path, sizeof path, "tiny_model.h");
     CHECK_STATUS(nnet_export_c(net, path, "tiny"), NNET_OK);
-    fresh = read_all(path, &n_fresh);
-    committed = read_all(DATA "tiny_model.h", &n_committed);
+    fresh = test_read_file(path, &n_fresh);
+    committed = test_read_file(DATA "tiny_model.h", &n_committed);
     CHECK(fresh && committed && n_fresh == n_committed && memcmp(fresh, committed, n_fresh) == 0);
     CHECK_ERROR(nnet_export_c(net, path, "9lives"), NNET_ERR_ARGUMENT, "C identifier");
     CHECK_ERROR(nnet_export_c(net, path, "a-b"), NNET_ERR_ARGUMENT, "C identifier");
