@@ -3227,26 +3227,34 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size
 
 #ifndef NNET_NO_STDIO
 
-NNETDEF nnet_idx *nnet_idx_load(const char *path) {
+// Read and parse one IDX file; its bytes are freed as soon as it is parsed,
+// so loading a dataset never holds the file, the inflated data and the
+// floats at once.
+static int nnet__idx_load_file(const char *path, const char *who, nnet_idx **out) {
     unsigned char *bytes;
     size_t size;
-    nnet_idx *idx = NULL;
-    if (nnet__read_file(path, "nnet_idx_load", (size_t)-1, &bytes, &size) != NNET_OK) return NULL;
-    nnet__idx_load(bytes, size, "nnet_idx_load", path, &idx);
+    int status = nnet__read_file(path, who, (size_t)-1, &bytes, &size);
+    *out = NULL;
+    if (status != NNET_OK) return status;
+    status = nnet__idx_load(bytes, size, who, path, out);
     NNET_FREE(bytes);
+    return status;
+}
+
+NNETDEF nnet_idx *nnet_idx_load(const char *path) {
+    nnet_idx *idx;
+    nnet__idx_load_file(path, "nnet_idx_load", &idx);
     return idx;
 }
 
 static int nnet__dataset_load_files(const char *images_path, const char *labels_path, const char *who, nnet_dataset **out) {
-    unsigned char *images, *labels = NULL;
-    size_t images_size, labels_size = 0;
-    int status = nnet__read_file(images_path, who, (size_t)-1, &images, &images_size);
+    nnet_idx *x, *y = NULL;
+    int status = nnet__idx_load_file(images_path, who, &x);
     *out = NULL;
-    if (status == NNET_OK) status = nnet__read_file(labels_path, who, (size_t)-1, &labels, &labels_size);
-    if (status == NNET_OK)
-        status = nnet__dataset_load_idx(images, images_size, labels, labels_size, 0, who, images_path, labels_path, out);
-    NNET_FREE(images);
-    NNET_FREE(labels);
+    if (status == NNET_OK) status = nnet__idx_load_file(labels_path, who, &y);
+    if (status == NNET_OK) status = nnet__dataset_from_idx(x, y, 0, who, images_path, labels_path, out);
+    nnet_idx_free(x);
+    nnet_idx_free(y);
     return status;
 }
 
