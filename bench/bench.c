@@ -13,9 +13,9 @@
                        [--data DIR]      (default /usr/share/datasets/fashion-mnist)
    With no --gemm/--train both parts run. --batch/--threads pick one training
    run (for measuring memory with /usr/bin/time -v). */
+#include <stb/stb_image.h>   /* lets nnet.h inflate the .gz IDX files (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
-#include <stb/stb_image.h>   /* stbi_zlib_decode_*: inflates the .gz IDX files */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,73 +162,6 @@ static void gemm_table(double peak) {
 }
 
 /* ---- 3. Training on Fashion-MNIST ---- */
-/* The whole file, inflated when it is gzip (header skipped, then raw
-   deflate). Returns malloc'd bytes or NULL; *size is their count. */
-static unsigned char *read_maybe_gz(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *raw;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
-    raw = (unsigned char *)malloc((size_t)n);
-    if (!raw || fread(raw, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(raw); return NULL; }
-    fclose(f);
-    if (n > 18 && raw[0] == 0x1f && raw[1] == 0x8b && raw[2] == 8) {
-        int flags = raw[3], out_len = 0;
-        long at = 10;
-        unsigned isize = raw[n - 4] | raw[n - 3] << 8 | raw[n - 2] << 16 | (unsigned)raw[n - 1] << 24;
-        char *out;
-        if (flags & 4) at += 2 + (raw[at] | raw[at + 1] << 8);   /* FEXTRA */
-        if (flags & 8) while (at < n && raw[at++]) {}            /* FNAME */
-        if (flags & 16) while (at < n && raw[at++]) {}           /* FCOMMENT */
-        if (flags & 2) at += 2;                                  /* FHCRC */
-        out = stbi_zlib_decode_malloc_guesssize_headerflag((const char *)raw + at, (int)(n - at), (int)isize + 1,
-                                                           &out_len, 0);
-        free(raw);
-        if (!out) return NULL;
-        *size = (size_t)out_len;
-        return (unsigned char *)out;
-    }
-    *size = (size_t)n;
-    return raw;
-}
-
-static unsigned be32(const unsigned char *p) { return (unsigned)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
-
-/* images: idx3 ubyte -> floats in [0, 1]; labels: idx1 ubyte. */
-static nnet_dataset *load_set(const char *dir, const char *prefix) {
-    char path[1024];
-    size_t n_img = 0, n_lab = 0, k;
-    unsigned char *img, *lab;
-    nnet_dataset *d = NULL;
-    unsigned count, rows, cols;
-    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
-    if (!(img = read_maybe_gz(path, &n_img))) {
-        snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, prefix);
-        if (!(img = read_maybe_gz(path, &n_img))) { fprintf(stderr, "bench: cannot read %s(.gz)\n", path); return NULL; }
-    }
-    if (n_img < 16 || be32(img) != 0x803 || (count = be32(img + 4), rows = be32(img + 8), cols = be32(img + 12),
-        (size_t)count * rows * cols + 16 > n_img || rows * cols != 784)) {
-        fprintf(stderr, "bench: %s is not a 28x28 IDX image file\n", path); free(img); return NULL;
-    }
-    d = nnet_dataset_create((int)count, 784, 10);
-    if (!d) { fprintf(stderr, "bench: %s\n", nnet_error()); free(img); return NULL; }
-    for (k = 0; k < (size_t)count * 784; k++) d->inputs.data[k] = img[16 + k] / 255.0f;
-    free(img);
-    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
-    if (!(lab = read_maybe_gz(path, &n_lab))) {
-        snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, prefix);
-        lab = read_maybe_gz(path, &n_lab);
-    }
-    if (!lab || n_lab < 8 + (size_t)count || be32(lab) != 0x801 || be32(lab + 4) != count) {
-        fprintf(stderr, "bench: %s is missing or not %u labels\n", path, count);
-        free(lab); nnet_dataset_free(d); return NULL;
-    }
-    for (k = 0; k < count; k++) d->labels[k] = lab[8 + k];
-    free(lab);
-    return d;
-}
-
 /* Two steadier clocks for a shared machine, read by the progress callback:
    the CPU seconds of each epoch (for 1 thread), and the wall time of every
    batch, whose median times the number of batches estimates an epoch free
@@ -316,9 +249,10 @@ int main(int argc, char **argv) {
     }
     if (do_train) {
         static const int batches[2] = {32, 128}, thread_counts[2] = {1, 2};
-        nnet_dataset *train = load_set(dir, "train"), *test = train ? load_set(dir, "t10k") : NULL;
+        nnet_dataset *train = NULL, *test = NULL;
         float *w1 = (float *)malloc(101770 * sizeof(float)), *w2 = (float *)malloc(101770 * sizeof(float));
-        if (!train || !test || !w1 || !w2) return 1;
+        if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
+        if (!w1 || !w2) return 1;
         printf("\n784-128-10 ReLU/softmax, SGD lr 0.01 momentum 0.9, %d epochs on %d Fashion-MNIST images; best epoch\n",
                epochs, train->inputs.rows);
 #ifndef _OPENMP
