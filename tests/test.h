@@ -48,8 +48,22 @@ static unsigned char *test_read_file(const char *path, size_t *size) {
     return data;
 }
 
+/* f(z) of an element-wise activation in double, straight from its formula:
+   the reference the library's float code is checked against. Softmax is
+   per row, so callers handle it themselves. Needs nnet.h included first. */
+static double test_activation(nnet_activation act, double z, double slope) {
+    switch (act) {
+    case NNET_ACT_SIGMOID: return 1.0 / (1.0 + exp(-z));
+    case NNET_ACT_TANH: return tanh(z);
+    case NNET_ACT_RELU: return z > 0 ? z : 0;
+    case NNET_ACT_LEAKY_RELU: return z > 0 ? z : slope * z;
+    default: return z;
+    }
+}
+
 static int test_summary(const char *file) {
     (void)test_read_file;   /* not every test reads fixtures */
+    (void)test_activation;  /* or checks activations */
     printf("%s: %d passed, %d failed\n", file, test_passed, test_failed);
     return test_failed != 0;
 }

@@ -23,16 +23,6 @@ typedef struct grad_case {
     float dropout, l2;
 } grad_case;
 
-static double act(nnet_activation a, double z, double slope) {
-    switch (a) {
-    case NNET_ACT_SIGMOID: return 1.0 / (1.0 + exp(-z));
-    case NNET_ACT_TANH: return tanh(z);
-    case NNET_ACT_RELU: return z > 0 ? z : 0;
-    case NNET_ACT_LEAKY_RELU: return z > 0 ? z : slope * z;
-    default: return z;
-    }
-}
-
 // The loss of `net`'s architecture with parameters `w` (same layout as
 // net->parameters) on X, in double. With masks != 0 the dropout masks stored
 // by the last training forward pass are applied.
@@ -57,7 +47,7 @@ static double reference_loss(const nnet *net, const double *w, nnet_mat X, const
         if (l == last) break;
         for (i = 0; i < B; i++)
             for (j = 0; j < O; j++) {
-                a[i][j] = act(layer->activation, z[i][j], net->leaky_slope);
+                a[i][j] = test_activation(layer->activation, z[i][j], net->leaky_slope);
                 if (masks && layer->dropout > 0.0f) a[i][j] *= NNET_AT(layer->mask, i, j);
             }
     }
@@ -76,7 +66,7 @@ static double reference_loss(const nnet *net, const double *w, nnet_mat X, const
         } else {
             for (j = 0; j < O; j++)
                 y[j] = net->layers[last].activation == NNET_ACT_SOFTMAX ? exp(z[i][j] - m) / sum
-                     : act(net->layers[last].activation, z[i][j], net->leaky_slope);
+                     : test_activation(net->layers[last].activation, z[i][j], net->leaky_slope);
             for (j = 0; j < O; j++) loss += (y[j] - t[j]) * (y[j] - t[j]) / (B * O);
         }
     }

@@ -159,17 +159,6 @@ static void matrix_helpers(void) {
 }
 
 // ---- Activations ------------------------------------------------------------
-// f(z) for one element, in double (softmax is handled separately).
-static double act_ref(nnet_activation act, double z, double slope) {
-    switch (act) {
-    case NNET_ACT_SIGMOID: return 1.0 / (1.0 + exp(-z));
-    case NNET_ACT_TANH: return tanh(z);
-    case NNET_ACT_RELU: return z > 0 ? z : 0;
-    case NNET_ACT_LEAKY_RELU: return z > 0 ? z : slope * z;
-    default: return z;
-    }
-}
-
 static void activations_forward_and_backward(void) {
     static const float zs[8] = {-3.0f, -1.0f, -0.25f, 0.1f, 0.5f, 1.0f, 2.0f, 4.0f};
     float z[8], y[8], dy[8];
@@ -180,13 +169,13 @@ static void activations_forward_and_backward(void) {
         memcpy(z, zs, sizeof z);
         nnet_activation_forward((nnet_activation)a, slope, Y, Z);
         for (k = 0; k < 8; k++) {
-            CHECK_NEAR(y[k], act_ref((nnet_activation)a, zs[k], slope), 1e-6);
+            CHECK_NEAR(y[k], test_activation((nnet_activation)a, zs[k], slope), 1e-6);
             dy[k] = 0.5f + 0.25f * k;
         }
         nnet_activation_backward((nnet_activation)a, slope, dY, Y);
         for (k = 0; k < 8; k++) {
-            double h = 1e-5, derivative = (act_ref((nnet_activation)a, zs[k] + h, slope) -
-                                           act_ref((nnet_activation)a, zs[k] - h, slope)) / (2 * h);
+            double h = 1e-5, derivative = (test_activation((nnet_activation)a, zs[k] + h, slope) -
+                                           test_activation((nnet_activation)a, zs[k] - h, slope)) / (2 * h);
             CHECK_NEAR(dy[k], (0.5 + 0.25 * k) * derivative, 1e-5);
         }
         // in place: Y may be Z
