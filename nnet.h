@@ -746,6 +746,9 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #include <stdio.h>    /* vsnprintf and sprintf, needed even under NNET_NO_STDIO */
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>          /* omp_get_thread_num: each thread's band of a product */
+#endif
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/time.h>     /* gettimeofday for the epoch timings */
 #else
@@ -1342,12 +1345,33 @@ static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
     }
 }
 
+// Thread t of T takes [begin, end) of count rows (or columns), cut at
+// multiples of `unit`: a product's tile rows or columns, or in nnet_train's
+// SGD step, the same weight rows as in the layer's products.
+static void nnet__share(int count, int unit, int T, int t, int *begin, int *end) {
+    int tiles = (count + unit - 1) / unit;
+    *begin = nnet__min(count, (int)((long long)tiles * t / T) * unit);
+    *end = nnet__min(count, (int)((long long)tiles * (t + 1) / T) * unit);
+}
+
+// Rows [r0, r1) and column tiles [j0, j1) of C. Rows of op(A) are taken
+// `chunk` at a time, about 384 KB of them, so that they stay in L2 while every
+// column tile passes over them (one chunk for the shapes of a small MLP).
+static void nnet__gemm_block(const nnet__gemm_job *g, int r0, int r1, int j0, int j1) {
+    int chunk = nnet__max(g->tm, 98304 / nnet__max(g->K, 1) / g->tm * g->tm), i0, jt;
+    for (i0 = r0; i0 < r1; i0 += chunk)
+        for (jt = j0; jt < j1; jt++) nnet__gemm_column(g, jt, i0, nnet__min(r1, i0 + chunk));
+}
+
 // C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
-// The tile grid is the same for any thread count; each thread takes whole
-// columns of tiles, so no element is ever summed by two threads.
+// The tile grid is the same for any thread count, and each thread takes a
+// band of it, so no element is ever summed by two threads. The band is cut
+// across the layer's weight rows: the columns of Z = X W^T, the rows of
+// dW = dZ^T X (op(A) transposed), so one thread keeps the same rows of W in
+// its cache through the forward pass, the backward pass and the SGD step.
 static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
                              float beta, nnet_mat C, const float *bias, int relu, int threads) {
-    int M = C.rows, tiles_n, chunk, i0, jt;
+    int M = C.rows, tiles_n;
     nnet__gemm_job g;
     g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
     g.A = A; g.B = B; g.C = C; g.bias = bias;
@@ -1368,24 +1392,27 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
     g.tm = tb ? NNET__DM : NNET__MR;
     g.tn = tb ? NNET__DN : NNET__NR;
     tiles_n = (g.N + g.tn - 1) / g.tn;
-    // Rows of op(A) are taken `chunk` at a time, about 384 KB of them, so that
-    // they stay in L2 while every column tile passes over them (one chunk for
-    // the shapes of a small MLP).
-    chunk = nnet__max(g.tm, 98304 / nnet__max(g.K, 1) / g.tm * g.tm);
     // Too little work to pay for waking threads: stay on this one (and out of
     // OpenMP altogether, whose entry costs about a microsecond).
-    if ((double)M * g.N * g.K < 65536.0 || tiles_n < 2) threads = 1;
-    for (i0 = 0; i0 < M; i0 += chunk) {
-        int i1 = nnet__min(M, i0 + chunk);
-        if (threads <= 1) {
-            for (jt = 0; jt < tiles_n; jt++) nnet__gemm_column(&g, jt, i0, i1);
-            continue;
-        }
+    if ((double)M * g.N * g.K < 65536.0 || (ta ? M <= g.tm : tiles_n < 2)) threads = 1;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(static)
-#endif
-        for (jt = 0; jt < tiles_n; jt++) nnet__gemm_column(&g, jt, i0, i1);
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+        {
+            int T = omp_get_num_threads(), t = omp_get_thread_num(), begin, end;
+            if (ta) {
+                nnet__share(M, g.tm, T, t, &begin, &end);
+                nnet__gemm_block(&g, begin, end, 0, tiles_n);
+            } else {
+                nnet__share(tiles_n, 1, T, t, &begin, &end);
+                nnet__gemm_block(&g, 0, M, begin, end);
+            }
+        }
+        return;
     }
+#endif
+    (void)threads;
+    nnet__gemm_block(&g, 0, M, 0, tiles_n);
 }
 
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
@@ -1729,8 +1756,27 @@ static int nnet__check_loss(nnet_loss loss, nnet_activation out) {
 // db in the gradient block, when there is one). Shared by nnet_create and
 // nnet_init_static. Returns the parameter count, or 0 if the loss does not
 // fit the output activation.
-static size_t nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, float *gradients) {
+// Point every layer's weight, bias and gradient views into the two blocks
+// (gradients may be NULL); returns the parameter count.
+static size_t nnet__point_parameters(nnet *net, float *parameters, float *gradients) {
     size_t offset = 0;
+    int l;
+    net->parameters = parameters;
+    net->gradients = gradients;
+    for (l = 0; l < net->n_layers; l++) {
+        nnet_layer *layer = &net->layers[l];
+        layer->weight = nnet_mat_view(layer->n_outputs, layer->n_inputs, parameters + offset);
+        layer->weight_grad = nnet_mat_view(layer->n_outputs, layer->n_inputs, gradients ? gradients + offset : NULL);
+        offset += nnet__count(layer->weight);
+        layer->bias = parameters + offset;
+        layer->bias_grad = gradients ? gradients + offset : NULL;
+        offset += (size_t)layer->n_outputs;
+    }
+    return offset;
+}
+
+static size_t nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, float *gradients) {
+    size_t total;
     int l;
     nnet_activation out;
     net->n_inputs = desc->n_inputs;
@@ -1743,18 +1789,13 @@ static size_t nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, 
         layer->n_outputs = desc->sizes[l];
         layer->activation = nnet__default_activation(desc, l);
         layer->dropout = desc->dropout[l];
-        layer->weight = nnet_mat_view(layer->n_outputs, layer->n_inputs, parameters + offset);
-        layer->weight_grad = nnet_mat_view(layer->n_outputs, layer->n_inputs, gradients ? gradients + offset : NULL);
-        offset += nnet__count(layer->weight);
-        layer->bias = parameters + offset;
-        layer->bias_grad = gradients ? gradients + offset : NULL;
-        offset += (size_t)layer->n_outputs;
     }
+    total = nnet__point_parameters(net, parameters, gradients);
     out = net->layers[net->n_layers - 1].activation;
     net->loss = desc->loss != NNET_LOSS_DEFAULT ? desc->loss
               : out == NNET_ACT_SOFTMAX ? NNET_LOSS_CROSS_ENTROPY
               : out == NNET_ACT_SIGMOID ? NNET_LOSS_BINARY_CROSS_ENTROPY : NNET_LOSS_MSE;
-    return nnet__check_loss(net->loss, out) == NNET_OK ? offset : 0;
+    return nnet__check_loss(net->loss, out) == NNET_OK ? total : 0;
 }
 
 NNETDEF nnet *nnet_create(const nnet_desc *desc) {
@@ -1866,8 +1907,11 @@ static void nnet__dense_forward(nnet *net, nnet_layer *layer, nnet_mat X, nnet_m
     if (!fused_relu) nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
 }
 
-static void nnet__dense_backward(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX) {
-    nnet__gemm_fused(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, 1.0f, layer->weight_grad, NULL, 0, net->threads);
+// beta = 1 adds the gradients to those already there (nnet_backward), beta = 0
+// overwrites them (nnet_train, which saves clearing them before every batch).
+static void nnet__dense_backward(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX, float beta) {
+    nnet__gemm_fused(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, beta, layer->weight_grad, NULL, 0, net->threads);
+    if (beta == 0.0f) memset(layer->bias_grad, 0, (size_t)layer->n_outputs * sizeof(float));
     nnet_column_sums(layer->bias_grad, dZ);
     if (dX.data)
         nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX, NULL, 0, net->threads);
@@ -1982,19 +2026,11 @@ NNETDEF int nnet_loss_value(nnet *net, const int *labels, float l2, double *loss
 
 // Backpropagation. The output layer starts the chain with the fused gradient
 // of its loss (dZ = P - T, scaled), every other layer receives dY = dZ' W'
-// from the layer above, multiplies by its dropout mask and by f'(z).
-NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
-    int l, B, status;
-    nnet_layer *top;
-    if (!net || !X.data) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: %s is NULL", !net ? "net" : "X.data");
-    if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: a network built by nnet_init_static cannot be trained");
-    B = net->batch;
-    if (X.rows != B || X.cols != net->n_inputs)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: X is %dx%d, expected the %dx%d batch of the last forward pass",
-                          X.rows, X.cols, B, net->n_inputs);
-    if ((status = nnet__check_l2(l2, "nnet_backward")) != NNET_OK) return status;
-    if ((status = nnet__batch_targets(net, labels, "nnet_backward")) != NNET_OK) return status;
-    top = &net->layers[net->n_layers - 1];
+// from the layer above, multiplies by its dropout mask and by f'(z). The
+// targets of the batch are already built; beta as in nnet__dense_backward.
+static void nnet__backpropagate(nnet *net, nnet_mat X, float l2, float beta) {
+    int l, B = net->batch;
+    nnet_layer *top = &net->layers[net->n_layers - 1];
     {
         nnet_mat dZ = nnet__rows(top->delta, B), P = nnet_output(net), T = nnet__rows(net->targets, B);
         if (net->loss == NNET_LOSS_CROSS_ENTROPY) nnet_cross_entropy_backward(dZ, P, T);
@@ -2009,7 +2045,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
         nnet_mat dZ = nnet__rows(layer->delta, B);
         nnet_mat input = l ? nnet__rows(net->layers[l - 1].output, B) : X;
         nnet_mat dX = l ? nnet__rows(net->layers[l - 1].delta, B) : nnet_mat_view(0, 0, NULL);
-        nnet__dense_backward(net, layer, dZ, input, dX);
+        nnet__dense_backward(net, layer, dZ, input, dX, beta);
         if (l) {   // dX is dL/dy of the layer below: undo its dropout, then its activation
             nnet_layer *below = &net->layers[l - 1];
             nnet_mat y = input;
@@ -2022,6 +2058,18 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
         // L2: d/dW (l2/2 sum W^2) = l2 W
         if (l2 != 0.0f) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
     }
+}
+
+NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
+    int status;
+    if (!net || !X.data) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: %s is NULL", !net ? "net" : "X.data");
+    if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: a network built by nnet_init_static cannot be trained");
+    if (X.rows != net->batch || X.cols != net->n_inputs)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: X is %dx%d, expected the %dx%d batch of the last forward pass",
+                          X.rows, X.cols, net->batch, net->n_inputs);
+    if ((status = nnet__check_l2(l2, "nnet_backward")) != NNET_OK) return status;
+    if ((status = nnet__batch_targets(net, labels, "nnet_backward")) != NNET_OK) return status;
+    nnet__backpropagate(net, X, l2, 1.0f);
     return NNET_OK;
 }
 
@@ -2275,19 +2323,19 @@ NNETDEF int nnet_schedule_from_name(const char *name) {
 //   Nesterov:  w = w - lr (g + mu v)
 // The step is first checked for finiteness so a diverging step never replaces
 // finite weights.
-static size_t nnet__min_size(size_t a, size_t b) { return a < b ? a : b; }
-
 // One pass of the step over parameters [from, to), VL at a time (masked at
-// the end). With write = 0 it only checks and returns 1 when every updated
-// weight u would be finite: u - u is 0 for a finite u and NaN otherwise, and
-// the sum of those stays 0 exactly when all are finite. The writing pass runs
-// backwards, so it starts on what the checking pass left in the cache.
-static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov, int write) {
+// the end), writing v and the new weights to `out` (with out NULL it writes
+// nothing). Returns 1 when every new weight u is finite: u - u is 0 for a
+// finite u and NaN otherwise, and the sum of those stays 0 exactly when all
+// are finite. `backwards` walks from the end, to start on what a checking
+// pass just left in the cache.
+static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov,
+                          float *out, int backwards) {
     float *w = net->parameters, *g = net->gradients, *v = net->velocity;
     nnet__vec vlr = nnet__vset1(lr), vmu = nnet__vset1(mu), bad = nnet__vzero();
     size_t blocks = (to - from + NNET__VL - 1) / NNET__VL, b;
     for (b = 0; b < blocks; b++) {
-        size_t k = from + (write ? blocks - 1 - b : b) * NNET__VL;
+        size_t k = from + (backwards ? blocks - 1 - b : b) * NNET__VL;
         int n = to - k < NNET__VL ? (int)(to - k) : NNET__VL, full = n == NNET__VL;
         nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, n);
         nnet__vec vk = full ? nnet__vload(v + k) : nnet__vloadn(v + k, n);
@@ -2296,44 +2344,75 @@ static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu,
         vk = nnet__vadd(nnet__vmul(vmu, vk), gk);                          // v = mu v + g
         step = nesterov ? nnet__vadd(gk, nnet__vmul(vmu, vk)) : vk;
         wk = nnet__vsub(wk, nnet__vmul(vlr, step));                        // w = w - lr step
-        if (!write) bad = nnet__vadd(bad, nnet__vsub(wk, wk));
-        else if (full) { nnet__vstore(v + k, vk); nnet__vstore(w + k, wk); }
-        else { nnet__vstoren(v + k, vk, n); nnet__vstoren(w + k, wk, n); }
+        bad = nnet__vadd(bad, nnet__vsub(wk, wk));
+        if (!out) continue;
+        if (full) { nnet__vstore(v + k, vk); nnet__vstore(out + k, wk); }
+        else { nnet__vstoren(v + k, vk, n); nnet__vstoren(out + k, wk, n); }
     }
-    return write || nnet__vsum(bad) == 0.0f;
+    return nnet__vsum(bad) == 0.0f;
 }
 
-NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int nesterov) {
-    int finite = 1, part, parts;
-    size_t n, chunk;
+// The step on thread t of T: in every layer, the band of weight rows that
+// nnet__gemm_fused gives thread t in the layer's products (so those rows stay
+// in that core's cache from the forward pass to the step); the last band
+// takes the layer's biases too. Element-wise, so any split gives the same bits.
+static int nnet__sgd_band(nnet *net, int t, int T, float lr, float mu, int nesterov, float *out, int backwards) {
+    size_t offsets[NNET_MAX_LAYERS], offset = 0;
+    int l, finite = 1;
+    for (l = 0; l < net->n_layers; l++) {
+        offsets[l] = offset;
+        offset += (size_t)net->layers[l].n_outputs * (size_t)(net->layers[l].n_inputs + 1);
+    }
+    for (l = 0; l < net->n_layers; l++) {
+        int layer = backwards ? net->n_layers - 1 - l : l, begin, end;
+        size_t inputs = (size_t)net->layers[layer].n_inputs, outputs = (size_t)net->layers[layer].n_outputs;
+        nnet__share(net->layers[layer].n_outputs, NNET__MR, T, t, &begin, &end);
+        finite &= nnet__sgd_pass(net, offsets[layer] + (size_t)begin * inputs,
+                                 offsets[layer] + (t == T - 1 ? outputs * (inputs + 1) : (size_t)end * inputs),
+                                 lr, mu, nesterov, out, backwards);
+    }
+    return finite;
+}
+
+// The step on every thread (one below 65536 parameters): 1 if all new weights are finite.
+static int nnet__sgd_all(nnet *net, float lr, float mu, int nesterov, float *out, int backwards) {
+    int finite = 1, threads = net->n_parameters < 65536 ? 1 : net->threads;
+#ifdef _OPENMP
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads) reduction(&& : finite)
+        finite = nnet__sgd_band(net, omp_get_thread_num(), omp_get_num_threads(), lr, mu, nesterov, out, backwards);
+        return finite;
+    }
+#endif
+    (void)threads;
+    return nnet__sgd_band(net, 0, 1, lr, mu, nesterov, out, backwards);
+}
+
+static int nnet__check_sgd(nnet *net, float learning_rate, float momentum) {
     if (!net || !net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: net is NULL or was built by nnet_init_static (no gradients)");
     if (!(learning_rate > 0.0f) || !nnet__is_finite(learning_rate) || !(momentum >= 0.0f && momentum < 1.0f))
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: learning rate %g (expected > 0) or momentum %g (expected [0, 1)) out of range",
                           (double)learning_rate, (double)momentum);
-    // Element-wise, so any split over threads gives the same bits.
-    n = net->n_parameters;
-    parts = n < 65536 ? 1 : net->threads;
-    if (parts <= 1) {   // outside OpenMP, whose entry costs about a microsecond
-        if (!nnet__sgd_pass(net, 0, n, learning_rate, momentum, nesterov, 0))
-            return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
-        nnet__sgd_pass(net, 0, n, learning_rate, momentum, nesterov, 1);
-        return NNET_OK;
-    }
-    chunk = (n / (size_t)parts + NNET__VL - 1) / NNET__VL * NNET__VL;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) schedule(static) reduction(&& : finite)
-#endif
-    for (part = 0; part < parts; part++)
-        finite = finite && nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk),
-                                          nnet__min_size(n, (size_t)(part + 1) * chunk),
-                                          learning_rate, momentum, nesterov, 0);
-    if (!finite) return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) schedule(static)
-#endif
-    for (part = 0; part < parts; part++)
-        nnet__sgd_pass(net, nnet__min_size(n, (size_t)part * chunk), nnet__min_size(n, (size_t)(part + 1) * chunk),
-                       learning_rate, momentum, nesterov, 1);
+    return NNET_OK;
+}
+
+// A pass that only checks, then one that writes the weights in place.
+NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int nesterov) {
+    int status = nnet__check_sgd(net, learning_rate, momentum);
+    if (status) return status;
+    if (!nnet__sgd_all(net, learning_rate, momentum, nesterov, NULL, 0))
+        return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
+    nnet__sgd_all(net, learning_rate, momentum, nesterov, net->parameters, 1);
+    return NNET_OK;
+}
+
+// nnet_train's step, in one pass: the new weights go over the gradients,
+// which the step has used up, and the two blocks swap places (nnet_train
+// moves the weights home before it returns). A refused step leaves the
+// weights where they were; the velocity has moved on, but training stops.
+static int nnet__sgd_step_swap(nnet *net, float learning_rate, float momentum, int nesterov) {
+    if (!nnet__sgd_all(net, learning_rate, momentum, nesterov, net->gradients, 0)) return NNET_ERR_DIVERGED;
+    nnet__point_parameters(net, net->gradients, net->parameters);
     return NNET_OK;
 }
 
@@ -2499,9 +2578,8 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             }
             total_loss += loss * rows;
             correct += nnet__correct(net, batch_labels, scratch);
-            nnet_zero_grad(net);
-            nnet_backward(net, X, batch_labels, desc->l2);
-            if (nnet_sgd_step(net, lr, desc->momentum, desc->nesterov) != NNET_OK) {
+            nnet__backpropagate(net, X, desc->l2, 0.0f);   // the targets are built: overwrite the gradients
+            if (nnet__sgd_step_swap(net, lr, desc->momentum, desc->nesterov) != NNET_OK) {
                 status = nnet__fail(NNET_ERR_DIVERGED, "nnet_train: the step of epoch %d, batch %d of %d (learning rate %g) would make a weight NaN or infinite; the network keeps the weights from before that batch",
                                     epoch + 1, b + 1, batches, (double)lr);
                 goto done;
@@ -2534,6 +2612,10 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
     }
     status = NNET_OK;
 done:
+    if (net->parameters > net->gradients) {   // the weights sit in the gradients' block: move them home
+        memcpy(net->gradients, net->parameters, net->n_parameters * sizeof(float));
+        nnet__point_parameters(net, net->gradients, net->parameters);
+    }
     NNET_FREE(order);
     return status;
 }

@@ -175,6 +175,48 @@ static void divergence_stops_with_finite_weights(void) {
     nnet_dataset_free(data);
 }
 
+// nnet_train writes each step's weights over the gradients and swaps the two
+// blocks; it must hand the weights back where they were, for an odd or even
+// number of steps, and a step it refuses (finite loss, overflowing weights)
+// must leave the weights of before that batch.
+static void weights_stay_in_place(void) {
+    nnet_dataset *data = make_blobs(40, 10, 3, 4);
+    int batches;
+    for (batches = 1; batches <= 2; batches++) {
+        nnet *net = blob_net(3, 0.0f);
+        nnet_train_desc t;
+        float *weights, *bias, *before;
+        CHECK(data && net);
+        if (!data || !net) break;
+        weights = net->layers[0].weight.data; bias = net->layers[1].bias;
+        before = (float *)malloc(net->n_parameters * sizeof(float));
+        memcpy(before, net->parameters, net->n_parameters * sizeof(float));
+        memset(&t, 0, sizeof t);
+        t.epochs = 3; t.batch_size = batches == 1 ? 40 : 20; t.learning_rate = 0.1f;   // 3 or 6 steps
+        CHECK_STATUS(nnet_train(net, data, NULL, &t, NULL, NULL), NNET_OK);
+        CHECK(net->parameters == weights && net->layers[0].weight.data == weights && net->layers[1].bias == bias);
+        CHECK(net->gradients == net->parameters + net->n_parameters);
+        CHECK(memcmp(before, net->parameters, net->n_parameters * sizeof(float)) != 0);   // trained, in place
+        // inputs and a learning rate so large that the first step of a new
+        // network overflows while the loss is finite
+        nnet_free(net);
+        net = blob_net(3, 0.0f);
+        CHECK(net != NULL);
+        if (!net) { free(before); break; }
+        weights = net->layers[0].weight.data;
+        memcpy(before, net->parameters, net->n_parameters * sizeof(float));
+        nnet_normalize_divide(data->inputs, 1e-6f);
+        t.learning_rate = 3e38f;
+        CHECK_ERROR(nnet_train(net, data, NULL, &t, NULL, NULL), NNET_ERR_DIVERGED,
+                    "the step of epoch 1, batch 1 of");
+        CHECK(net->parameters == weights && memcmp(before, net->parameters, net->n_parameters * sizeof(float)) == 0);
+        nnet_normalize_divide(data->inputs, 1e6f);
+        free(before);
+        nnet_free(net);
+    }
+    nnet_dataset_free(data);
+}
+
 // ---- Dropout ----------------------------------------------------------------------------
 // Inverted dropout: while training each hidden output is kept with
 // probability 1 - p and scaled by 1/(1-p); inference applies no mask.
@@ -546,6 +588,7 @@ int main(void) {
     RUN(same_seed_same_weights);
     RUN(learns_xor);
     RUN(divergence_stops_with_finite_weights);
+    RUN(weights_stay_in_place);
     RUN(dropout_is_inverted);
     RUN(sgd_step_formulas);
     RUN(progress_callback_and_early_stop);
