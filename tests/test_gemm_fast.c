@@ -115,6 +115,26 @@ static void test_gemm_threads_bit_identical(void) {
     CHECK(same);
 }
 
+/* What the library allocates starts on a 64-byte line, so rows of 16k
+   floats never straddle two lines (a split vector load costs two). */
+static void test_blocks_are_line_aligned(void) {
+    nnet_mat m = nnet_mat_create(3, 5);
+    nnet_dataset *data = nnet_dataset_create(7, 784, 10);
+    nnet_desc d;
+    nnet *net;
+    memset(&d, 0, sizeof d);
+    d.n_inputs = 3; d.n_layers = 2; d.sizes[0] = 5; d.sizes[1] = 2;   /* 32 parameters: not whole lines */
+    net = nnet_create(&d);
+    CHECK(m.data && data && net);
+    if (m.data && data && net) {
+        CHECK((uintptr_t)m.data % 64 == 0);
+        CHECK((uintptr_t)data->inputs.data % 64 == 0 && (void *)data->labels >= (void *)(data->inputs.data + 7 * 784));
+        CHECK((uintptr_t)net->parameters % 64 == 0 && (uintptr_t)net->gradients % 64 == 0 && (uintptr_t)net->velocity % 64 == 0);
+        CHECK(net->gradients >= net->parameters + net->n_parameters && net->velocity >= net->gradients + net->n_parameters);
+    }
+    nnet_mat_free(&m); nnet_dataset_free(data); nnet_free(net);
+}
+
 /* The vectorised step equals the scalar formula exactly, at every tail length. */
 static void test_sgd_step_matches_scalar(void) {
     static const int hidden[] = {1, 5, 16, 33};
@@ -257,6 +277,7 @@ int main(void) {
     RUN(test_gemm_public_entry);
     RUN(test_fused_bias_relu);
     RUN(test_gemm_threads_bit_identical);
+    RUN(test_blocks_are_line_aligned);
     RUN(test_sgd_step_matches_scalar);
     RUN(test_relu_backward_matches_scalar);
     RUN(test_training_bit_identical_across_threads);
