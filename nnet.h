@@ -32,7 +32,9 @@
       NNET_STATIC          all TUs   make every function static (private copy)
       NNET_ASSERT(x)       impl TU   internal invariant check; default assert()
       NNET_MALLOC(size)    impl TU   allocator; define NNET_FREE(p) with it
-      NNET_FREE(p)         impl TU   (all-or-none: defining one alone is an #error)
+      NNET_FREE(p)         impl TU   (all-or-none: defining one alone is an #error).
+                                     Each block asks for 72 bytes more, to start
+                                     the data on a 64-byte cache line
       NNET_MAX_DIM         impl TU   largest dimension accepted from a caller or
                                      a file; default 16777216 (2^24)
       NNET_NO_STDIO        all TUs   drop every function that takes a FILE* or a path
@@ -60,7 +62,8 @@
       layer, N = samples in a dataset, C = classes. A layer's weight is (O, I),
       as in PyTorch's nn.Linear, so the forward pass is Y = f(X W^T + b).
       Ownership. The caller owns what it passes in. Everything a *_create or
-      *_load returns is freed by the matching *_free; freeing NULL is a no-op.
+      *_load returns is freed by the matching *_free (never by free()); freeing
+      NULL is a no-op. What the library allocates starts on a 64-byte line.
       Errors. Fallible functions return an int status: NNET_OK (0) or a negative
       NNET_ERR_* code. Constructors and loaders return NULL on failure. Either
       way nnet_error() then returns a sentence saying what failed and where
@@ -92,7 +95,10 @@
            seven initialisers, dropout, L2, SGD with momentum and schedules,
            register-tiled GEMM with OpenMP threads, metrics and reports, IDX
            and .gz loading, MNIST-style image input, safetensors model files
-           and C export.
+           and C export. nnet_train steps the weights in one pass (the new
+           weights go over the gradients and the two blocks swap) and splits
+           the products and the step across threads by weight rows;
+           allocations are 64-byte aligned.
 */
 #ifndef NNET_H_INCLUDED
 #define NNET_H_INCLUDED
@@ -482,7 +488,12 @@ NNETDEF float nnet_learning_rate(const nnet_train_desc *desc, int epoch);
 // after each epoch. history, if not NULL, has room for desc->epochs entries;
 // epochs_run, if not NULL, receives the number of completed epochs. On a NaN
 // or infinite loss it stops with NNET_ERR_DIVERGED naming the epoch and the
-// batch, and the network keeps the last finite weights.
+// batch, and the network keeps the last finite weights. While it runs, each
+// step writes the new weights over the gradients and swaps the two blocks, so
+// a callback must read the weights through net (net->parameters,
+// net->layers[l].weight), not through a pointer kept from before; when it
+// returns they are back in their first block and net->gradients holds no
+// gradients.
 NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
                        const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run);
 
