@@ -8,7 +8,8 @@ shuffled minibatches, cross-entropy) on Fashion-MNIST with
   numpy     float32, OpenBLAS on 1 thread (OPENBLAS_NUM_THREADS=1)
 at batch 32 and 128, and prints the best epoch's seconds, test accuracy and
 nnet's ratio to each. Then it measures nnet's peak memory with
-/usr/bin/time -v. kann is not installed on this machine and is not measured.
+/usr/bin/time -v. kann is not a Debian package, so it is not run here (docs/benchmarks.md
+has a measurement made by hand).
 
     /usr/bin/python3 bench/compare.py [--epochs E] [--svg docs/benchmarks.svg]
 """
@@ -169,7 +170,7 @@ def main():
               f" weights bit-identical: {same}")
         print(f"{batch:>5} nnet 1 thread / FLOP limit (0.245 s): wall {t1 / (FLOP_PER_EPOCH / 100e9):.2f}x,"
               f" CPU {c1 / (FLOP_PER_EPOCH / 100e9):.2f}x, median {m1 / (FLOP_PER_EPOCH / 100e9):.2f}x")
-    print("kann + OpenBLAS: not installed here (no network), not measured")
+    print("kann + OpenBLAS: not a Debian package, not run here (measured by hand: docs/benchmarks.md)")
     rss = max_rss_mb()
     data_mb = 60000 * 784 * 4 / 2**20
     print(f"\npeak memory, bench --train --batch 32 --threads 1 --epochs 1 (train + test sets loaded):"
