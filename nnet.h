@@ -2517,14 +2517,32 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 
 // Copy the rows order[start .. start+B) of the dataset into contiguous batch
 // buffers, so every product runs on one dense (B, I) matrix.
-static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
-                         const int *order, int start) {
+static void nnet__gather_rows(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
+                              const int *order, int start, int i0, int i1) {
     int i, features = data->inputs.cols;   // not `I`: <complex.h> (pulled in by cblas.h) defines it
-    for (i = 0; i < batch.rows; i++) {
+    for (i = i0; i < i1; i++) {
         int row = order ? order[start + i] : start + i;
         memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)features * sizeof(float));
         batch_labels[i] = data->labels[row];
     }
+}
+
+// On `threads` threads, each copying a share of the rows: the rows wait in
+// memory, and each thread's share is then in its own cache.
+static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
+                         const int *order, int start, int threads) {
+    if (threads > 1 && nnet__count(batch) >= 16384) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+        {
+            int begin, end;
+            nnet__share(batch.rows, 1, omp_get_num_threads(), omp_get_thread_num(), &begin, &end);
+            nnet__gather_rows(batch, batch_labels, data, order, start, begin, end);
+        }
+        return;
+#endif
+    }
+    nnet__gather_rows(batch, batch_labels, data, order, start, 0, batch.rows);
 }
 
 static int nnet__correct(const nnet *net, const int *labels, int *scratch) {
@@ -2549,7 +2567,7 @@ static int nnet__evaluate(nnet *net, const nnet_dataset *data, int chunk, nnet_m
     for (start = 0; start < N; start += chunk) {
         int B = nnet__min(chunk, N - start);
         nnet_mat X = nnet__rows(batch, B);
-        nnet__gather(X, labels, data, NULL, start);
+        nnet__gather(X, labels, data, NULL, start, net->threads);
         if ((status = nnet_forward(net, X, 0, NULL)) != NNET_OK) return status;
         if ((status = nnet__batch_targets(net, labels, "nnet_evaluate")) != NNET_OK) return status;
         total += nnet__data_loss(net) * B;
@@ -2605,7 +2623,7 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             int rows = nnet__min(B, N - b * B);
             nnet_mat X = nnet__rows(batch, rows);
             double loss;
-            nnet__gather(X, batch_labels, train, order, b * B);
+            nnet__gather(X, batch_labels, train, order, b * B, net->threads);
             if (desc->augment) desc->augment(X, &rng, desc->user_data);
             // Arguments and labels were checked up front: these cannot fail.
             nnet_forward(net, X, 1, &rng);
