@@ -205,7 +205,7 @@ static nnet_dataset *blobs(int n, int features, int classes, uint64_t seed) {
     return data;
 }
 
-static nnet *trained(const nnet_dataset *data, int threads, float dropout) {
+static nnet *trained(const nnet_dataset *data, int threads, float dropout, int batch) {
     nnet_desc d;
     nnet_train_desc t;
     nnet *net;
@@ -213,7 +213,7 @@ static nnet *trained(const nnet_dataset *data, int threads, float dropout) {
     d.n_inputs = 37; d.n_layers = 3; d.sizes[0] = 70; d.sizes[1] = 19; d.sizes[2] = 5; d.seed = 9;
     d.dropout[0] = dropout;
     memset(&t, 0, sizeof t);
-    t.epochs = 3; t.batch_size = 23; t.learning_rate = 0.05f; t.momentum = 0.9f; t.l2 = 1e-4f;
+    t.epochs = 3; t.batch_size = batch; t.learning_rate = 0.05f; t.momentum = 0.9f; t.l2 = 1e-4f;
     t.seed = 11; t.threads = threads;
     net = nnet_create(&d);
     if (net && nnet_train(net, data, NULL, &t, NULL, NULL) != NNET_OK) { nnet_free(net); return NULL; }
@@ -226,7 +226,7 @@ static void test_training_bit_identical_across_threads(void) {
     double loss, accuracy;
     CHECK(data != NULL);
     if (!data) return;
-    one = trained(data, 1, 0.2f); two = trained(data, 2, 0.2f); three = trained(data, 3, 0.2f);
+    one = trained(data, 1, 0.2f, 23); two = trained(data, 2, 0.2f, 23); three = trained(data, 3, 0.2f, 23);
     CHECK(one && two && three);
     if (one && two && three) {
         CHECK(memcmp(one->parameters, two->parameters, one->n_parameters * sizeof(float)) == 0);
@@ -235,6 +235,11 @@ static void test_training_bit_identical_across_threads(void) {
         CHECK(accuracy > 0.8);   /* and it did learn */
     }
     nnet_free(one); nnet_free(two); nnet_free(three);
+    /* batches of 460 x 37 floats: big enough for every thread to gather a share */
+    one = trained(data, 1, 0.2f, 460); three = trained(data, 3, 0.2f, 460);
+    CHECK(one && three);
+    if (one && three) CHECK(memcmp(one->parameters, three->parameters, one->n_parameters * sizeof(float)) == 0);
+    nnet_free(one); nnet_free(three);
     nnet_dataset_free(data);
 }
 
