@@ -44,9 +44,10 @@ tests/asan_%: tests/test_%.c nnet.h tests/test.h | deps
 	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. $< -o $@ $(LDLIBS)
 
 # Compile tests (see tests/test_compile.c): two C units; a C++ unit with the
-# implementation linked to a C unit; NNET_STATIC.
+# implementation linked to a C unit; NNET_STATIC; and the fast-path tests
+# built without OpenMP (what `make OPENMP=` builds).
 COMPILE_SRC = tests/test_compile.c tests/compile_second.c
-COMPILE_TESTS = tests/test_compile_cpp tests/test_compile_static
+COMPILE_TESTS = tests/test_compile_cpp tests/test_compile_static tests/test_gemm_fast_serial
 tests/test_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) $(COMPILE_SRC) -o $@ $(LDLIBS)
 tests/asan_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
@@ -57,6 +58,8 @@ tests/test_compile_cpp: $(COMPILE_SRC) nnet.h tests/test.h | deps
 	$(CXX) $(OPENMP) $@-first.o $@-second.o -o $@ $(LDLIBS) && rm -f $@-first.o $@-second.o
 tests/test_compile_static: tests/test_compile.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) -DNNET_STATIC $< -o $@ $(LDLIBS)
+tests/test_gemm_fast_serial: tests/test_gemm_fast.c nnet.h tests/test.h | deps
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 # test_cli runs the example programs.
 tests/test_cli tests/asan_cli: $(EXAMPLES)
 

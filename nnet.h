@@ -2415,15 +2415,14 @@ static int nnet__sgd_band(nnet *net, int t, int T, float lr, float mu, int neste
 
 // The step on every thread (one below 65536 parameters): 1 if all new weights are finite.
 static int nnet__sgd_all(nnet *net, float lr, float mu, int nesterov, float *out, int backwards) {
-    int finite = 1, threads = net->n_parameters < 65536 ? 1 : net->threads;
 #ifdef _OPENMP
-    if (threads > 1) {
-#pragma omp parallel num_threads(threads) reduction(&& : finite)
+    if (net->n_parameters >= 65536 && net->threads > 1) {
+        int finite = 1;
+#pragma omp parallel num_threads(net->threads) reduction(&& : finite)
         finite = nnet__sgd_band(net, omp_get_thread_num(), omp_get_num_threads(), lr, mu, nesterov, out, backwards);
         return finite;
     }
 #endif
-    (void)threads;
     return nnet__sgd_band(net, 0, 1, lr, mu, nesterov, out, backwards);
 }
 
