@@ -1430,7 +1430,7 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
     g.tn = tb ? NNET__DN : NNET__NR;
     tiles_n = (g.N + g.tn - 1) / g.tn;
     // Too little work to pay for waking threads: stay on this one (and out of
-    // OpenMP altogether, whose entry costs about a microsecond).
+    // OpenMP altogether, whose entry costs 2.5-4 us on the benchmark machine).
     if ((double)M * g.N * g.K < 65536.0 || (ta ? M <= g.tm : tiles_n < 2)) threads = 1;
 #ifdef _OPENMP
     if (threads > 1) {
@@ -1788,13 +1788,9 @@ static int nnet__check_loss(nnet_loss loss, nnet_activation out) {
     return NNET_OK;
 }
 
-// Fill in everything a description fixes: sizes, activations, dropout, the
-// loss, and each layer's views of W and b in the parameter block (and of dW,
-// db in the gradient block, when there is one). Shared by nnet_create and
-// nnet_init_static. Returns the parameter count, or 0 if the loss does not
-// fit the output activation.
-// Point every layer's weight, bias and gradient views into the two blocks
-// (gradients may be NULL); returns the parameter count.
+// Point every layer's views of W and b into the parameter block and of dW,
+// db into the gradient block (which may be NULL); returns the parameter count.
+// nnet_train calls it again each time it swaps the two blocks.
 static size_t nnet__point_parameters(nnet *net, float *parameters, float *gradients) {
     size_t offset = 0;
     int l;
@@ -1812,6 +1808,10 @@ static size_t nnet__point_parameters(nnet *net, float *parameters, float *gradie
     return offset;
 }
 
+// Fill in everything a description fixes: sizes, activations, dropout, the
+// loss, and the views into the blocks. Shared by nnet_create and
+// nnet_init_static. Returns the parameter count, or 0 if the loss does not
+// fit the output activation.
 static size_t nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, float *gradients) {
     size_t total;
     int l;
@@ -2396,18 +2396,15 @@ static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu,
 // in that core's cache from the forward pass to the step); the last band
 // takes the layer's biases too. Element-wise, so any split gives the same bits.
 static int nnet__sgd_band(nnet *net, int t, int T, float lr, float mu, int nesterov, float *out, int backwards) {
-    size_t offsets[NNET_MAX_LAYERS], offset = 0;
     int l, finite = 1;
     for (l = 0; l < net->n_layers; l++) {
-        offsets[l] = offset;
-        offset += (size_t)net->layers[l].n_outputs * (size_t)(net->layers[l].n_inputs + 1);
-    }
-    for (l = 0; l < net->n_layers; l++) {
-        int layer = backwards ? net->n_layers - 1 - l : l, begin, end;
-        size_t inputs = (size_t)net->layers[layer].n_inputs, outputs = (size_t)net->layers[layer].n_outputs;
-        nnet__share(net->layers[layer].n_outputs, NNET__MR, T, t, &begin, &end);
-        finite &= nnet__sgd_pass(net, offsets[layer] + (size_t)begin * inputs,
-                                 offsets[layer] + (t == T - 1 ? outputs * (inputs + 1) : (size_t)end * inputs),
+        const nnet_layer *layer = &net->layers[backwards ? net->n_layers - 1 - l : l];
+        size_t from = (size_t)(layer->weight.data - net->parameters), inputs = (size_t)layer->n_inputs;
+        int begin, end;
+        nnet__share(layer->n_outputs, NNET__MR, T, t, &begin, &end);   // as nnet__gemm_fused cuts dW = dZ^T X
+        finite &= nnet__sgd_pass(net, from + (size_t)begin * inputs,
+                                 from + (t == T - 1 ? nnet__count(layer->weight) + (size_t)layer->n_outputs
+                                                    : (size_t)end * inputs),
                                  lr, mu, nesterov, out, backwards);
     }
     return finite;
@@ -2526,8 +2523,9 @@ static void nnet__gather_rows(nnet_mat batch, int *batch_labels, const nnet_data
     }
 }
 
-// On `threads` threads, each copying a share of the rows: the rows wait in
-// memory, and each thread's share is then in its own cache.
+// On `threads` threads, each copying a share of the rows: the copies mostly
+// wait on memory, so they overlap, and each thread's share of the batch is
+// then in its own cache for the forward product.
 static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
                          const int *order, int start, int threads) {
     if (threads > 1 && nnet__count(batch) >= 16384) {
