@@ -1,6 +1,7 @@
 /* bench/bench.c - how fast is nnet.h? (run by `make bench`)
 
-   1. the machine's peak: a loop of independent FMAs, 256- and 512-bit;
+   1. the machine's peak: a loop of independent FMAs, 256- and 512-bit, on
+      one core and on both at once;
    2. GEMM GFLOP/s at an MLP's shapes: the reference triple loop, nnet's fast
       path on 1 and 2 threads and, when built with -DBENCH_CBLAS, OpenBLAS;
    3. seconds per epoch and test accuracy of a 784-128-10 ReLU/softmax net
@@ -30,58 +31,82 @@
 #include <cblas.h>
 #endif
 
-/* ---- 1. Peak: 12 independent FMA chains; the best of 30 runs of a few ms
-   (short runs, so that some of them escape the other processes on a shared
-   machine) ---- */
+/* ---- 1. Peak: 12 independent FMA chains, on one core and on two at once;
+   the best and the median of 30 runs of a few ms (short runs, so that some of
+   them escape the other processes on a shared machine). The two-core figure
+   bounds what any 2-thread run can gain here: on a virtual machine the two
+   cores may share a physical one with each other or with other guests. ---- */
 #define PEAK_ITERS 1000000L
 /* Twelve chains written out, so that they live in registers at -O2. */
 #define PEAK_STEP(fma, m, a) \
     x0 = fma(x0, m, a); x1 = fma(x1, m, a); x2 = fma(x2, m, a); x3 = fma(x3, m, a); \
     x4 = fma(x4, m, a); x5 = fma(x5, m, a); x6 = fma(x6, m, a); x7 = fma(x7, m, a); \
     x8 = fma(x8, m, a); x9 = fma(x9, m, a); x10 = fma(x10, m, a); x11 = fma(x11, m, a)
-static double peak_gflops(int width) {
-    double best = 0.0;
-    int rep;
-    for (rep = 0; rep < 30; rep++) {
-        double start = nnet__seconds(), flops = 0.0, t;
-        volatile float sink = 0.0f;
-        long i;
-        (void)i;
-        if (width == 512) {
+/* One run of the loop on the calling thread; returns the FLOPs it did (0 when
+   this width is not compiled in). */
+static double peak_loop(int width) {
+    double flops = 0.0;
+    volatile float sink = 0.0f;
+    long i;
+    (void)i;
+    if (width == 512) {
 #ifdef __AVX512F__
-            __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
-            __m512 x0 = _mm512_set1_ps(0.0f), x1 = _mm512_set1_ps(1.0f), x2 = _mm512_set1_ps(2.0f),
-                   x3 = _mm512_set1_ps(3.0f), x4 = _mm512_set1_ps(4.0f), x5 = _mm512_set1_ps(5.0f),
-                   x6 = _mm512_set1_ps(6.0f), x7 = _mm512_set1_ps(7.0f), x8 = _mm512_set1_ps(8.0f),
-                   x9 = _mm512_set1_ps(9.0f), x10 = _mm512_set1_ps(10.0f), x11 = _mm512_set1_ps(11.0f);
-            for (i = 0; i < PEAK_ITERS; i++) { PEAK_STEP(_mm512_fmadd_ps, m, a); }
-            x0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(x0, x1), _mm512_add_ps(x2, x3)),
-                               _mm512_add_ps(_mm512_add_ps(x4, x5), _mm512_add_ps(x6, x7)));
-            x0 = _mm512_add_ps(x0, _mm512_add_ps(_mm512_add_ps(x8, x9), _mm512_add_ps(x10, x11)));
-            sink = _mm512_reduce_add_ps(x0);
-            flops = 2.0 * 16 * 12 * PEAK_ITERS;
+        __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
+        __m512 x0 = _mm512_set1_ps(0.0f), x1 = _mm512_set1_ps(1.0f), x2 = _mm512_set1_ps(2.0f),
+               x3 = _mm512_set1_ps(3.0f), x4 = _mm512_set1_ps(4.0f), x5 = _mm512_set1_ps(5.0f),
+               x6 = _mm512_set1_ps(6.0f), x7 = _mm512_set1_ps(7.0f), x8 = _mm512_set1_ps(8.0f),
+               x9 = _mm512_set1_ps(9.0f), x10 = _mm512_set1_ps(10.0f), x11 = _mm512_set1_ps(11.0f);
+        for (i = 0; i < PEAK_ITERS; i++) { PEAK_STEP(_mm512_fmadd_ps, m, a); }
+        x0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(x0, x1), _mm512_add_ps(x2, x3)),
+                           _mm512_add_ps(_mm512_add_ps(x4, x5), _mm512_add_ps(x6, x7)));
+        x0 = _mm512_add_ps(x0, _mm512_add_ps(_mm512_add_ps(x8, x9), _mm512_add_ps(x10, x11)));
+        sink = _mm512_reduce_add_ps(x0);
+        flops = 2.0 * 16 * 12 * PEAK_ITERS;
 #endif
-        } else {
+    } else {
 #if defined(__AVX2__) && defined(__FMA__)
-            __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
-            __m256 x0 = _mm256_set1_ps(0.0f), x1 = _mm256_set1_ps(1.0f), x2 = _mm256_set1_ps(2.0f),
-                   x3 = _mm256_set1_ps(3.0f), x4 = _mm256_set1_ps(4.0f), x5 = _mm256_set1_ps(5.0f),
-                   x6 = _mm256_set1_ps(6.0f), x7 = _mm256_set1_ps(7.0f), x8 = _mm256_set1_ps(8.0f),
-                   x9 = _mm256_set1_ps(9.0f), x10 = _mm256_set1_ps(10.0f), x11 = _mm256_set1_ps(11.0f);
-            float out[8];
-            for (i = 0; i < PEAK_ITERS; i++) { PEAK_STEP(_mm256_fmadd_ps, m, a); }
-            x0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)),
-                               _mm256_add_ps(_mm256_add_ps(x4, x5), _mm256_add_ps(x6, x7)));
-            x0 = _mm256_add_ps(x0, _mm256_add_ps(_mm256_add_ps(x8, x9), _mm256_add_ps(x10, x11)));
-            _mm256_storeu_ps(out, x0);
-            sink = out[0];
-            flops = 2.0 * 8 * 12 * PEAK_ITERS;
+        __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+        __m256 x0 = _mm256_set1_ps(0.0f), x1 = _mm256_set1_ps(1.0f), x2 = _mm256_set1_ps(2.0f),
+               x3 = _mm256_set1_ps(3.0f), x4 = _mm256_set1_ps(4.0f), x5 = _mm256_set1_ps(5.0f),
+               x6 = _mm256_set1_ps(6.0f), x7 = _mm256_set1_ps(7.0f), x8 = _mm256_set1_ps(8.0f),
+               x9 = _mm256_set1_ps(9.0f), x10 = _mm256_set1_ps(10.0f), x11 = _mm256_set1_ps(11.0f);
+        float out[8];
+        for (i = 0; i < PEAK_ITERS; i++) { PEAK_STEP(_mm256_fmadd_ps, m, a); }
+        x0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)),
+                           _mm256_add_ps(_mm256_add_ps(x4, x5), _mm256_add_ps(x6, x7)));
+        x0 = _mm256_add_ps(x0, _mm256_add_ps(_mm256_add_ps(x8, x9), _mm256_add_ps(x10, x11)));
+        _mm256_storeu_ps(out, x0);
+        sink = out[0];
+        flops = 2.0 * 8 * 12 * PEAK_ITERS;
 #endif
-        }
-        (void)sink;
-        t = nnet__seconds() - start;
-        if (flops > 0.0 && flops / t / 1e9 > best) best = flops / t / 1e9;
     }
+    (void)sink;
+    return flops;
+}
+/* GFLOP/s of `threads` copies of the loop run at once (the wall time of the
+   slowest): the best of 30 runs, and their median in *median. */
+static double peak_gflops(int width, int threads, double *median) {
+    double rate[30], flops = 0.0, best = 0.0;
+    int rep, n = 0;
+    for (rep = 0; rep < 30; rep++) {
+        double start = nnet__seconds(), t;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads) reduction(+ : flops)
+#endif
+        flops += peak_loop(width);
+        t = nnet__seconds() - start;
+        if (flops > 0.0) rate[n++] = flops / t / 1e9;
+        flops = 0.0;
+    }
+    for (rep = 1; rep < n; rep++) {   /* insertion sort: 30 numbers */
+        double r = rate[rep];
+        int k = rep;
+        for (; k > 0 && rate[k - 1] > r; k--) rate[k] = rate[k - 1];
+        rate[k] = r;
+    }
+    if (n) best = rate[n - 1];
+    if (median) *median = n ? rate[n / 2] : 0.0;
+    (void)threads;
     return best;
 }
 
@@ -240,12 +265,24 @@ int main(int argc, char **argv) {
     if (!do_gemm && !do_train) do_gemm = do_train = 1;
     if (epochs < 1 || epochs > 64) epochs = 3;
     if (do_gemm) {
-        peak256 = peak_gflops(256);
-        peak512 = peak_gflops(512);
+        int width = NNET__VL == 16 ? 512 : 256;
+        double median1, median2, best2;
+        peak256 = peak_gflops(256, 1, NULL);
+        peak512 = peak_gflops(512, 1, NULL);
         printf("peak (one core, FMA loop): %.1f GFLOP/s with 256-bit AVX2, %.1f GFLOP/s with 512-bit AVX-512\n",
                peak256, peak512);
-        printf("nnet's kernels use %d-bit vectors; percentages below are of that width's peak\n", NNET__VL * 32);
-        gemm_table(NNET__VL == 16 ? peak512 : peak256 > 0 ? peak256 : 1.0);
+        printf("nnet's kernels use %d-bit vectors; percentages below are of that width's peak\n", width);
+#ifdef _OPENMP
+        /* Measured back to back, so that both see the same neighbours. */
+        peak_gflops(width, 1, &median1);
+        best2 = peak_gflops(width, 2, &median2);
+        printf("two cores at once, %d-bit: best %.1f GFLOP/s; median %.1f GFLOP/s against one core's median %.1f,"
+               " (%.2fx):\n  compute-bound work on 2 threads takes at least %.2f of its 1-thread time on this machine now\n",
+               width, best2, median2, median1, median2 / median1, median1 / median2);
+#else
+        (void)median1; (void)median2; (void)best2;
+#endif
+        gemm_table(width == 512 ? peak512 : peak256 > 0 ? peak256 : 1.0);
     }
     if (do_train) {
         static const int batches[2] = {32, 128}, thread_counts[2] = {1, 2};
