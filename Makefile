@@ -132,6 +132,7 @@ bench/bench: bench/bench.c nnet.h | deps bench-deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_BLAS) $(LDLIBS)
 bench: bench/bench
 	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
+	./bench/bench --phases
 	/usr/bin/python3 bench/compare.py
 
 clean:

@@ -4549,7 +4549,7 @@ static int nnet__model_parse(nnet__model_file *f, const unsigned char *bytes, si
         if (crc_text) {
             uint32_t crc = 0, expected = 0;
             int digits = 0, d;
-            for (; crc_text[digits] && digits < 9; digits++) {
+            for (; digits < 9 && crc_text[digits]; digits++) {
                 if ((d = nnet__hex_digit(crc_text[digits])) < 0) break;
                 expected = expected << 4 | (uint32_t)d;
             }

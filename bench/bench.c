@@ -6,14 +6,17 @@
       path on 1 and 2 threads and, when built with -DBENCH_CBLAS, OpenBLAS;
    3. seconds per epoch and test accuracy of a 784-128-10 ReLU/softmax net
       trained with SGD on Fashion-MNIST, at batch 32 and 128, 1 and 2 threads,
-      and whether 1 and 2 threads give bit-identical weights.
+      and whether 1 and 2 threads give bit-identical weights;
+   4. with --phases, the microseconds each step of a training batch takes.
 
    Build:  cc -std=c99 -O2 -march=native -fopenmp -I. bench/bench.c -o bench/bench -lstb -lm
            (add -DBENCH_CBLAS ... -lopenblas for the OpenBLAS column)
-   Run:    bench/bench [--gemm] [--train] [--epochs E] [--batch B] [--threads T]
+   Run:    bench/bench [--gemm] [--train] [--phases] [--epochs E] [--batch B] [--threads T]
                        [--data DIR]      (default /usr/share/datasets/fashion-mnist)
-   With no --gemm/--train both parts run. --batch/--threads pick one training
-   run (for measuring memory with /usr/bin/time -v). */
+   With none of --gemm/--train/--phases, --gemm and --train run. --phases
+   times each step of nnet_train's batch loop on 1 and 2 threads (part 4).
+   --batch/--threads pick one training run (for measuring memory with
+   /usr/bin/time -v). */
 #include <stb/stb_image.h>   /* lets nnet.h inflate the .gz IDX files (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -108,6 +111,38 @@ static double peak_gflops(int width, int threads, double *median) {
     if (median) *median = n ? rate[n / 2] : 0.0;
     (void)threads;
     return best;
+}
+
+/* The time a cache line takes to go from one core to the other and back:
+   two threads hand a flag back and forth 20,000 times. Every parallel
+   region, barrier and row of a matrix that one thread writes and the other
+   reads pays it. Returns 0 without OpenMP or with fewer than two cores. */
+static double line_round_trip_ns(void) {
+    double seconds = 0.0;
+#ifdef _OPENMP
+    static int flag;   /* written with OpenMP atomics only */
+    const long n = 20000;
+    if (omp_get_num_procs() < 2) return 0.0;
+    flag = 0;
+#pragma omp parallel num_threads(2)
+    if (omp_get_num_threads() == 2) {
+        int me = omp_get_thread_num(), seen;
+        long i;
+        double start;
+#pragma omp barrier
+        start = nnet__seconds();
+        for (i = 0; i < n; i++) {
+            do {
+#pragma omp atomic read
+                seen = flag;
+            } while (seen != me);   /* wait for my turn */
+#pragma omp atomic write
+            flag = 1 - me;
+        }
+        if (me == 0) seconds = (nnet__seconds() - start) / (double)n;
+    }
+#endif
+    return seconds * 1e9;
 }
 
 /* ---- 2. GEMM ---- */
@@ -248,25 +283,97 @@ static int train_once(const nnet_dataset *train, const nnet_dataset *test, int b
     return 0;
 }
 
+/* ---- 4. Where a batch's time goes (--phases) ----
+   nnet_train's batch loop written out with a clock around each step, on the
+   same calls in the same order (no augmentation, dropout or L2 here), so
+   that 1 and 2 threads can be compared step by step. The weights it ends
+   with are compared bit for bit with nnet_train's, which checks that the
+   loop below is still the one nnet_train runs. Times are per batch, from the
+   epoch with the least total. */
+enum { GATHER, FORWARD, LOSS, BACKWARD, STEP, PHASES };
+static int phases(const nnet_dataset *train, int batch, int threads, int epochs) {
+    static const char *names[PHASES] = {"gather", "forward", "loss", "backward", "step"};
+    nnet_desc d;
+    nnet_train_desc t;
+    nnet *net, *reference;
+    nnet_mat X;
+    nnet_rng rng;
+    double best[PHASES], best_total = 1e30;
+    int N = train->inputs.rows, batches = (N + batch - 1) / batch, *order, *labels, *scratch, i, e, b, k, same;
+    memset(&d, 0, sizeof d);
+    d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = 128; d.sizes[1] = 10; d.seed = 42;
+    memset(&t, 0, sizeof t);
+    t.epochs = epochs; t.batch_size = batch; t.learning_rate = 0.01f; t.momentum = 0.9f;
+    t.seed = 7; t.threads = threads;
+    net = nnet_create(&d); reference = nnet_create(&d);
+    X = nnet_mat_create(batch, 784);
+    order = (int *)malloc(((size_t)N + 2 * (size_t)batch) * sizeof(int));
+    if (!net || !reference || !X.data || !order || nnet_reserve(net, batch) != NNET_OK) {
+        fprintf(stderr, "bench: out of memory\n"); return 1;
+    }
+    labels = order + N; scratch = labels + batch;
+    for (i = 0; i < N; i++) order[i] = i;
+    nnet_rng_seed(&rng, t.seed);
+    net->threads = threads;
+    memset(net->velocity, 0, net->n_parameters * sizeof(float));
+    for (e = 0; e < epochs; e++) {
+        double spent[PHASES] = {0}, total = 0.0, loss;
+        for (i = N - 1; i > 0; i--) {   /* nnet_train's Fisher-Yates */
+            int j = (int)nnet_rng_below(&rng, (uint32_t)i + 1), swap = order[i];
+            order[i] = order[j]; order[j] = swap;
+        }
+        for (b = 0; b < batches; b++) {
+            nnet_mat rows = nnet__rows(X, nnet__min(batch, N - b * batch));
+            double c0 = nnet__seconds(), c1, c2, c3, c4;
+            nnet__gather(rows, labels, train, order, b * batch, threads);
+            c1 = nnet__seconds();
+            nnet_forward(net, rows, 1, &rng);
+            c2 = nnet__seconds();
+            nnet_loss_value(net, labels, 0.0f, &loss);
+            nnet__correct(net, labels, scratch);
+            c3 = nnet__seconds();
+            nnet__backpropagate(net, rows, 0.0f, 0.0f);
+            c4 = nnet__seconds();
+            nnet__sgd_step_swap(net, t.learning_rate, t.momentum, 0);
+            spent[GATHER] += c1 - c0; spent[FORWARD] += c2 - c1; spent[LOSS] += c3 - c2;
+            spent[BACKWARD] += c4 - c3; spent[STEP] += nnet__seconds() - c4;
+        }
+        for (k = 0; k < PHASES; k++) total += spent[k];
+        if (total < best_total) { best_total = total; memcpy(best, spent, sizeof best); }
+    }
+    if (net->parameters > net->gradients) {   /* as nnet_train ends: the weights go home */
+        memcpy(net->gradients, net->parameters, net->n_parameters * sizeof(float));
+        nnet__point_parameters(net, net->gradients, net->parameters);
+    }
+    if (nnet_train(reference, train, NULL, &t, NULL, NULL) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
+    same = !memcmp(net->parameters, reference->parameters, net->n_parameters * sizeof(float));
+    printf("phases batch=%d threads=%d us_per_batch=%.1f", batch, threads, 1e6 * best_total / batches);
+    for (k = 0; k < PHASES; k++) printf(" %s=%.1f", names[k], 1e6 * best[k] / batches);
+    printf(" weights_identical_to_nnet_train=%s\n", same ? "yes" : "no");
+    nnet_free(net); nnet_free(reference); nnet_mat_free(&X); free(order);
+    return !same;
+}
+
 int main(int argc, char **argv) {
     const char *dir = "/usr/share/datasets/fashion-mnist";
-    int do_gemm = 0, do_train = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
+    int do_gemm = 0, do_train = 0, do_phases = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
     double peak256, peak512;
     setvbuf(stdout, NULL, _IOLBF, 0);   /* line by line, also into a pipe */
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--gemm")) do_gemm = 1;
         else if (!strcmp(argv[i], "--train")) do_train = 1;
+        else if (!strcmp(argv[i], "--phases")) do_phases = 1;
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) only_batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
-        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
+        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
     }
-    if (!do_gemm && !do_train) do_gemm = do_train = 1;
+    if (!do_gemm && !do_train && !do_phases) do_gemm = do_train = 1;
     if (epochs < 1 || epochs > 64) epochs = 3;
     if (do_gemm) {
         int width = NNET__VL == 16 ? 512 : 256;
-        double median1, median2, best2;
+        double median1, median2, best2, round_trip;
         peak256 = peak_gflops(256, 1, NULL);
         peak512 = peak_gflops(512, 1, NULL);
         printf("peak (one core, FMA loop): %.1f GFLOP/s with 256-bit AVX2, %.1f GFLOP/s with 512-bit AVX-512\n",
@@ -282,7 +389,19 @@ int main(int argc, char **argv) {
 #else
         (void)median1; (void)median2; (void)best2;
 #endif
+        if ((round_trip = line_round_trip_ns()) > 0.0)
+            printf("a cache line from one core to the other and back: %.0f ns\n", round_trip);
         gemm_table(width == 512 ? peak512 : peak256 > 0 ? peak256 : 1.0);
+    }
+    if (do_phases) {
+        nnet_dataset *train = NULL, *test = NULL;
+        int batch = only_batch ? only_batch : 32, status = 0;
+        if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
+        printf("\nmicroseconds per batch in each step of nnet_train's loop (best of %d epochs):\n", epochs);
+        for (t = 1; t <= 2 && !status; t++)
+            if (!only_threads || t == only_threads) status = phases(train, batch, t, epochs);
+        nnet_dataset_free(train); nnet_dataset_free(test);
+        if (status) return 1;
     }
     if (do_train) {
         static const int batches[2] = {32, 128}, thread_counts[2] = {1, 2};
