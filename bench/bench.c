@@ -185,6 +185,7 @@ static void gemm_table(double peak) {
     static const struct { const char *what; int M, N, K, ta, tb; float beta; } s[] = {
         {"fwd  X W^T   B=16", 16, 128, 784, 0, 1, 0}, {"dW  dZ^T X   B=16", 128, 784, 16, 1, 0, 1},
         {"fwd  X W^T   B=32", 32, 128, 784, 0, 1, 0}, {"dW  dZ^T X   B=32", 128, 784, 32, 1, 0, 1},
+        {"dW  beta=0   B=32", 128, 784, 32, 1, 0, 0},
         {"fwd  X W^T  B=128", 128, 128, 784, 0, 1, 0}, {"dW  dZ^T X  B=128", 128, 784, 128, 1, 0, 1},
         {"fwd  X W^T  B=256", 256, 128, 784, 0, 1, 0}, {"dW  dZ^T X  B=256", 128, 784, 256, 1, 0, 1},
         {"fwd 128->10  B=32", 32, 10, 128, 0, 1, 0}, {"dW  128->10  B=32", 10, 128, 32, 1, 0, 1},
