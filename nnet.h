@@ -44,6 +44,9 @@
       -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
                                      the products on that many threads; without it
                                      they run on one. Results are bit-identical.
+                                     With no more threads than cores, the others
+                                     stay awake (spinning) for the whole of
+                                     nnet_train, callbacks included.
       stb_image            impl TU   not a macro you define: #include <stb/stb_image.h>
                                      (Debian's libstb-dev) before the
                                      NNET_IMPLEMENTATION include and link -lstb, and
@@ -335,6 +338,7 @@ typedef struct nnet {
     int batch_capacity;                 // rows the workspace holds
     float *workspace;                   // outputs, deltas, masks, logits, targets
     int threads;                        // threads for the matrix products (1 = serial)
+    struct nnet__team *team;            // the threads nnet_train keeps for its run (NULL outside it)
     int borrowed;                       // built by nnet_init_static in caller memory: nnet_free
                                         // frees nothing, there are no gradients, training is refused
 } nnet;
@@ -469,7 +473,7 @@ typedef struct nnet_train_desc {
     float min_learning_rate;   // floor of COSINE; default 0
     uint64_t seed;             // shuffling and dropout masks
     int no_shuffle;            // nonzero: keep the data order
-    int threads;               // threads for the matrix products; 0 or 1 = serial
+    int threads;               // threads for the matrix products; 0 or 1 = serial (see -fopenmp)
     nnet_progress_fn progress; // optional
     void *user_data;           // passed to progress and augment
     // optional: change each gathered training batch X (B, I) in place before
@@ -759,6 +763,9 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>          /* omp_get_thread_num: each thread's band of a product */
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>    /* _mm_pause, while nnet_train's team waits for work */
+#endif
 #endif
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/time.h>     /* gettimeofday for the epoch timings */
@@ -827,6 +834,84 @@ static double nnet__seconds(void) {
 #else
     return (double)clock() / CLOCKS_PER_SEC;
 #endif
+}
+
+// Work shared by threads. A job is a function of (t, T) that does thread t's
+// share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
+// team when there is one (below), else in an OpenMP parallel region of its
+// own, else on this thread alone. Without OpenMP everything is serial.
+typedef void (*nnet__job)(void *job, int t, int T);
+
+// nnet_train's team. Opening an OpenMP parallel region costs 2.5 us on the
+// benchmark machine and a training batch needs four, so nnet_train opens one
+// region for its whole run: thread 0 runs the training loop, the others wait
+// (spinning) for the jobs it hands out. Thread 0 publishes a job by bumping
+// `round`, runs its own share, then waits until each of the others has run
+// its share and bumped `finished`. A round without a job sends them home.
+typedef struct nnet__team {
+    int size;                  // threads in the team, thread 0 included
+    nnet__job job_function;
+    void *job;
+    int round, finished;       // read and written with OpenMP atomics only
+} nnet__team;
+
+#ifdef _OPENMP
+#if defined(__SSE2__) || defined(_M_X64)
+#define nnet__spin_pause() _mm_pause()   // tell the core we are spinning
+#else
+#define nnet__spin_pause() ((void)0)
+#endif
+
+// Thread 0: run `function` on the whole team (NULL: release the team).
+static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
+    int finished;
+    team->job_function = function;
+    team->job = job;
+#pragma omp atomic write
+    team->finished = 0;
+#pragma omp atomic update seq_cst
+    team->round++;
+    if (!function) return;
+    function(job, 0, team->size);
+    do {
+        nnet__spin_pause();
+#pragma omp atomic read seq_cst
+        finished = team->finished;
+    } while (finished < team->size - 1);
+}
+
+// Threads 1 .. size-1: run thread t's share of every job until released.
+static void nnet__team_serve(nnet__team *team, int t) {
+    int seen = 0, round;
+    for (;;) {
+        do {
+            nnet__spin_pause();
+#pragma omp atomic read seq_cst
+            round = team->round;
+        } while (round == seen);
+        seen = round;
+        if (!team->job_function) return;
+        team->job_function(team->job, t, team->size);
+#pragma omp atomic update seq_cst
+        team->finished++;
+    }
+}
+#endif
+
+static void nnet__run_job(nnet__team *team, int threads, nnet__job function, void *job) {
+#ifdef _OPENMP
+    if (team && threads > 1) {
+        nnet__team_run(team, function, job);
+        return;
+    }
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+        function(job, omp_get_thread_num(), omp_get_num_threads());
+        return;
+    }
+#endif
+    (void)team; (void)threads;
+    function(job, 0, 1);
 }
 
 // ---- 1. Errors -------------------------------------------------------------
@@ -1400,14 +1485,28 @@ static void nnet__gemm_block(const nnet__gemm_job *g, int r0, int r1, int j0, in
         for (jt = j0; jt < j1; jt++) nnet__gemm_column(g, jt, i0, nnet__min(r1, i0 + chunk));
 }
 
-// C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads.
+// Thread t's band of a product (a nnet__job).
+static void nnet__gemm_share(void *job, int t, int T) {
+    const nnet__gemm_job *g = (const nnet__gemm_job *)job;
+    int tiles_n = (g->N + g->tn - 1) / g->tn, begin, end;
+    if (g->ta) {
+        nnet__share(g->C.rows, g->tm, T, t, &begin, &end);
+        nnet__gemm_block(g, begin, end, 0, tiles_n);
+    } else {
+        nnet__share(tiles_n, 1, T, t, &begin, &end);
+        nnet__gemm_block(g, 0, g->C.rows, begin, end);
+    }
+}
+
+// C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads (of
+// `team` when not NULL).
 // The tile grid is the same for any thread count, and each thread takes a
 // band of it, so no element is ever summed by two threads. The band is cut
 // across the layer's weight rows: the columns of Z = X W^T, the rows of
 // dW = dZ^T X (op(A) transposed), so one thread keeps the same rows of W in
 // its cache through the forward pass, the backward pass and the SGD step.
 static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
-                             float beta, nnet_mat C, const float *bias, int relu, int threads) {
+                             float beta, nnet_mat C, const float *bias, int relu, int threads, nnet__team *team) {
     int M = C.rows, tiles_n;
     nnet__gemm_job g;
     g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
@@ -1432,24 +1531,7 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
     // Too little work to pay for waking threads: stay on this one (and out of
     // OpenMP altogether, whose entry costs 2.5-4 us on the benchmark machine).
     if ((double)M * g.N * g.K < 65536.0 || (ta ? M <= g.tm : tiles_n < 2)) threads = 1;
-#ifdef _OPENMP
-    if (threads > 1) {
-#pragma omp parallel num_threads(threads)
-        {
-            int T = omp_get_num_threads(), t = omp_get_thread_num(), begin, end;
-            if (ta) {
-                nnet__share(M, g.tm, T, t, &begin, &end);
-                nnet__gemm_block(&g, begin, end, 0, tiles_n);
-            } else {
-                nnet__share(tiles_n, 1, T, t, &begin, &end);
-                nnet__gemm_block(&g, 0, M, begin, end);
-            }
-        }
-        return;
-    }
-#endif
-    (void)threads;
-    nnet__gemm_block(&g, 0, M, 0, tiles_n);
+    nnet__run_job(team, threads, nnet__gemm_share, &g);
 }
 
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
@@ -1459,7 +1541,7 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
 // The fast path of nnet_gemm, on one thread, without bias or activation.
 static void nnet__gemm_fast(nnet_transpose ta, nnet_transpose tb, float alpha,
                             nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
-    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, NULL, 0, 1);
+    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, NULL, 0, 1, NULL);
 }
 
 NNETDEF int nnet_gemm(nnet_transpose ta, nnet_transpose tb, float alpha,
@@ -1820,6 +1902,7 @@ static size_t nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, 
     net->n_layers = desc->n_layers;
     net->leaky_slope = desc->leaky_slope > 0.0f ? desc->leaky_slope : 0.01f;
     net->threads = 1;
+    net->team = NULL;
     for (l = 0; l < desc->n_layers; l++) {
         nnet_layer *layer = &net->layers[l];
         layer->n_inputs = l ? desc->sizes[l - 1] : desc->n_inputs;
@@ -1940,18 +2023,20 @@ static nnet_mat nnet__rows(nnet_mat m, int rows) { m.rows = rows; return m; }
 static void nnet__dense_forward(nnet *net, nnet_layer *layer, nnet_mat X, nnet_mat Z, nnet_mat Y) {
     int fused_relu = layer->activation == NNET_ACT_RELU && Y.data == Z.data;
     nnet__gemm_fused(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z, layer->bias, fused_relu,
-                     net->threads);
+                     net->threads, net->team);
     if (!fused_relu) nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
 }
 
 // beta = 1 adds the gradients to those already there (nnet_backward), beta = 0
 // overwrites them (nnet_train, which saves clearing them before every batch).
 static void nnet__dense_backward(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX, float beta) {
-    nnet__gemm_fused(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, beta, layer->weight_grad, NULL, 0, net->threads);
+    nnet__gemm_fused(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, beta, layer->weight_grad, NULL, 0, net->threads,
+                     net->team);
     if (beta == 0.0f) memset(layer->bias_grad, 0, (size_t)layer->n_outputs * sizeof(float));
     nnet_column_sums(layer->bias_grad, dZ);
     if (dX.data)
-        nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX, NULL, 0, net->threads);
+        nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX, NULL, 0, net->threads,
+                         net->team);
 }
 
 // Inverted dropout: keep each output with probability 1-p and scale the kept
@@ -2410,17 +2495,28 @@ static int nnet__sgd_band(nnet *net, int t, int T, float lr, float mu, int neste
     return finite;
 }
 
+typedef struct nnet__sgd_job {
+    nnet *net;
+    float lr, mu, *out;
+    int nesterov, backwards, finite;
+} nnet__sgd_job;
+
+static void nnet__sgd_share(void *job, int t, int T) {
+    nnet__sgd_job *s = (nnet__sgd_job *)job;
+    if (!nnet__sgd_band(s->net, t, T, s->lr, s->mu, s->nesterov, s->out, s->backwards)) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+        s->finite = 0;
+    }
+}
+
 // The step on every thread (one below 65536 parameters): 1 if all new weights are finite.
 static int nnet__sgd_all(nnet *net, float lr, float mu, int nesterov, float *out, int backwards) {
-#ifdef _OPENMP
-    if (net->n_parameters >= 65536 && net->threads > 1) {
-        int finite = 1;
-#pragma omp parallel num_threads(net->threads) reduction(&& : finite)
-        finite = nnet__sgd_band(net, omp_get_thread_num(), omp_get_num_threads(), lr, mu, nesterov, out, backwards);
-        return finite;
-    }
-#endif
-    return nnet__sgd_band(net, 0, 1, lr, mu, nesterov, out, backwards);
+    nnet__sgd_job s;
+    s.net = net; s.lr = lr; s.mu = mu; s.out = out; s.nesterov = nesterov; s.backwards = backwards; s.finite = 1;
+    nnet__run_job(net->team, net->n_parameters >= 65536 ? net->threads : 1, nnet__sgd_share, &s);
+    return s.finite;
 }
 
 static int nnet__check_sgd(nnet *net, float learning_rate, float momentum) {
@@ -2523,23 +2619,28 @@ static void nnet__gather_rows(nnet_mat batch, int *batch_labels, const nnet_data
     }
 }
 
-// On `threads` threads, each copying a share of the rows: the copies mostly
+typedef struct nnet__gather_job {
+    nnet_mat batch;
+    int *batch_labels, start;
+    const nnet_dataset *data;
+    const int *order;
+} nnet__gather_job;
+
+static void nnet__gather_share(void *job, int t, int T) {
+    const nnet__gather_job *g = (const nnet__gather_job *)job;
+    int begin, end;
+    nnet__share(g->batch.rows, 1, T, t, &begin, &end);
+    nnet__gather_rows(g->batch, g->batch_labels, g->data, g->order, g->start, begin, end);
+}
+
+// On the net's threads, each copying a share of the rows: the copies mostly
 // wait on memory, so they overlap, and each thread's share of the batch is
 // then in its own cache for the forward product.
 static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
-                         const int *order, int start, int threads) {
-    if (threads > 1 && nnet__count(batch) >= 16384) {
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-        {
-            int begin, end;
-            nnet__share(batch.rows, 1, omp_get_num_threads(), omp_get_thread_num(), &begin, &end);
-            nnet__gather_rows(batch, batch_labels, data, order, start, begin, end);
-        }
-        return;
-#endif
-    }
-    nnet__gather_rows(batch, batch_labels, data, order, start, 0, batch.rows);
+                         const int *order, int start, const nnet *net) {
+    nnet__gather_job g;
+    g.batch = batch; g.batch_labels = batch_labels; g.start = start; g.data = data; g.order = order;
+    nnet__run_job(net->team, nnet__count(batch) >= 16384 ? net->threads : 1, nnet__gather_share, &g);
 }
 
 static int nnet__correct(const nnet *net, const int *labels, int *scratch) {
@@ -2564,7 +2665,7 @@ static int nnet__evaluate(nnet *net, const nnet_dataset *data, int chunk, nnet_m
     for (start = 0; start < N; start += chunk) {
         int B = nnet__min(chunk, N - start);
         nnet_mat X = nnet__rows(batch, B);
-        nnet__gather(X, labels, data, NULL, start, net->threads);
+        nnet__gather(X, labels, data, NULL, start, net);
         if ((status = nnet_forward(net, X, 0, NULL)) != NNET_OK) return status;
         if ((status = nnet__batch_targets(net, labels, "nnet_evaluate")) != NNET_OK) return status;
         total += nnet__data_loss(net) * B;
@@ -2575,32 +2676,28 @@ static int nnet__evaluate(nnet *net, const nnet_dataset *data, int chunk, nnet_m
     return NNET_OK;
 }
 
-NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
-                       const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
-    int N, B, batches, epoch, status, i;
-    int *order, *batch_labels, *scratch;
-    nnet_mat batch;
-    nnet_rng rng;
-    size_t floats;
-    if (epochs_run) *epochs_run = 0;
-    if ((status = nnet__check_train(net, train, validation, desc)) != NNET_OK) return status;
-    N = train->inputs.rows;
-    B = desc->batch_size ? nnet__min(desc->batch_size, N) : nnet__min(32, N);
-    batches = (N + B - 1) / B;
-    if ((status = nnet_reserve(net, B)) != NNET_OK) return status;
-    // Everything the loop needs, allocated once: one batch of inputs (first,
-    // on a cache line), then the shuffled order and the batch's labels.
-    floats = (size_t)B * (size_t)net->n_inputs;
-    batch = nnet_mat_view(B, net->n_inputs, (float *)nnet__alloc(floats * sizeof(float) + ((size_t)N + 2 * (size_t)B) * sizeof(int), "nnet_train"));
-    if (!batch.data) return NNET_ERR_MEMORY;
-    order = (int *)(void *)(batch.data + floats);
-    batch_labels = order + N;
-    scratch = batch_labels + B;
-    for (i = 0; i < N; i++) order[i] = i;
-    nnet_rng_seed(&rng, desc->seed);
-    net->threads = desc->threads > 1 ? desc->threads : 1;
-    memset(net->velocity, 0, net->n_parameters * sizeof(float));
+// What one run of nnet_train works with, for nnet__train_epochs.
+typedef struct nnet__training {
+    nnet *net;
+    const nnet_dataset *train, *validation;
+    const nnet_train_desc *desc;
+    nnet_epoch_stats *history;
+    int *epochs_run;
+    nnet_mat batch;                      // (B, I): one batch of inputs
+    int *order, *batch_labels, *scratch; // (N), (B), (B)
+} nnet__training;
 
+// The epochs themselves (run is a nnet__training), on thread 0 of the team
+// when there is one.
+static int nnet__train_epochs(void *training) {
+    nnet__training *run = (nnet__training *)training;
+    nnet *net = run->net;
+    const nnet_dataset *train = run->train;
+    const nnet_train_desc *desc = run->desc;
+    int N = train->inputs.rows, B = run->batch.rows, batches = (N + B - 1) / B, epoch, status, i;
+    int *order = run->order, *batch_labels = run->batch_labels;
+    nnet_rng rng;
+    nnet_rng_seed(&rng, desc->seed);
     for (epoch = 0; epoch < desc->epochs; epoch++) {
         nnet_epoch_stats stats;
         nnet_progress progress;
@@ -2618,32 +2715,28 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
         progress.batches = batches; progress.learning_rate = lr;
         for (b = 0; b < batches; b++) {
             int rows = nnet__min(B, N - b * B);
-            nnet_mat X = nnet__rows(batch, rows);
+            nnet_mat X = nnet__rows(run->batch, rows);
             double loss;
-            nnet__gather(X, batch_labels, train, order, b * B, net->threads);
+            nnet__gather(X, batch_labels, train, order, b * B, net);
             if (desc->augment) desc->augment(X, &rng, desc->user_data);
             // Arguments and labels were checked up front: these cannot fail.
             nnet_forward(net, X, 1, &rng);
             nnet_loss_value(net, batch_labels, desc->l2, &loss);
-            if (!nnet__is_finite(loss)) {
-                status = nnet__fail(NNET_ERR_DIVERGED, "nnet_train: loss is %g at epoch %d, batch %d of %d (learning rate %g); the network keeps the weights from before that batch",
-                                    loss, epoch + 1, b + 1, batches, (double)lr);
-                goto done;
-            }
+            if (!nnet__is_finite(loss))
+                return nnet__fail(NNET_ERR_DIVERGED, "nnet_train: loss is %g at epoch %d, batch %d of %d (learning rate %g); the network keeps the weights from before that batch",
+                                  loss, epoch + 1, b + 1, batches, (double)lr);
             total_loss += loss * rows;
-            correct += nnet__correct(net, batch_labels, scratch);
+            correct += nnet__correct(net, batch_labels, run->scratch);
             nnet__backpropagate(net, X, desc->l2, 0.0f);   // the targets are built: overwrite the gradients
-            if (nnet__sgd_step_swap(net, lr, desc->momentum, desc->nesterov) != NNET_OK) {
-                status = nnet__fail(NNET_ERR_DIVERGED, "nnet_train: the step of epoch %d, batch %d of %d (learning rate %g) would make a weight NaN or infinite; the network keeps the weights from before that batch",
-                                    epoch + 1, b + 1, batches, (double)lr);
-                goto done;
-            }
+            if (nnet__sgd_step_swap(net, lr, desc->momentum, desc->nesterov) != NNET_OK)
+                return nnet__fail(NNET_ERR_DIVERGED, "nnet_train: the step of epoch %d, batch %d of %d (learning rate %g) would make a weight NaN or infinite; the network keeps the weights from before that batch",
+                                  epoch + 1, b + 1, batches, (double)lr);
             if (desc->progress) {
                 progress.batch = b + 1;
                 progress.loss = total_loss / ((double)b * B + rows);
                 progress.accuracy = (double)correct / ((double)b * B + rows);
                 progress.seconds = nnet__seconds() - started;
-                if (desc->progress(&progress, desc->user_data)) { status = NNET_OK; goto done; }
+                if (desc->progress(&progress, desc->user_data)) return NNET_OK;
             }
         }
         stats.epoch = epoch + 1;
@@ -2651,26 +2744,81 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
         stats.train_accuracy = (double)correct / N;
         stats.learning_rate = lr;
         stats.validation_loss = stats.validation_accuracy = NAN;
-        if (validation &&
-            (status = nnet__evaluate(net, validation, B, batch, batch_labels, scratch,
+        if (run->validation &&
+            (status = nnet__evaluate(net, run->validation, B, run->batch, batch_labels, run->scratch,
                                      &stats.validation_loss, &stats.validation_accuracy)) != NNET_OK)
-            goto done;
+            return status;
         stats.seconds = nnet__seconds() - started;
-        if (history) history[epoch] = stats;
-        if (epochs_run) *epochs_run = epoch + 1;
+        if (run->history) run->history[epoch] = stats;
+        if (run->epochs_run) *run->epochs_run = epoch + 1;
         if (desc->progress) {
             progress.seconds = stats.seconds;
             progress.end_of_epoch = &stats;
             if (desc->progress(&progress, desc->user_data)) break;
         }
     }
-    status = NNET_OK;
-done:
+    return NNET_OK;
+}
+
+// body(arg) on this thread, with a team of net->threads for the whole call
+// when OpenMP is on and there are that many cores (more threads than cores
+// would spin while the thread they wait for has no core: then every product
+// opens its own region instead).
+static int nnet__on_team(nnet *net, int (*body)(void *), void *arg) {
+    int status = NNET_OK;
+#ifdef _OPENMP
+    if (net->threads > 1 && net->threads <= omp_get_num_procs()) {
+        nnet__team team;
+        memset(&team, 0, sizeof team);
+#pragma omp parallel num_threads(net->threads)
+        {
+            if (omp_get_thread_num() == 0) {
+                team.size = omp_get_num_threads();
+                net->team = &team;
+                status = body(arg);
+                net->team = NULL;
+                nnet__team_run(&team, NULL, NULL);   // release the others
+            } else {
+                nnet__team_serve(&team, omp_get_thread_num());
+            }
+        }
+        return status;
+    }
+#endif
+    (void)net;
+    status = body(arg);
+    return status;
+}
+
+NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
+                       const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
+    int N, B, status, i;
+    nnet__training run;
+    size_t floats;
+    if (epochs_run) *epochs_run = 0;
+    if ((status = nnet__check_train(net, train, validation, desc)) != NNET_OK) return status;
+    N = train->inputs.rows;
+    B = desc->batch_size ? nnet__min(desc->batch_size, N) : nnet__min(32, N);
+    if ((status = nnet_reserve(net, B)) != NNET_OK) return status;
+    // Everything the loop needs, allocated once: one batch of inputs (first,
+    // on a cache line), then the shuffled order and the batch's labels.
+    floats = (size_t)B * (size_t)net->n_inputs;
+    run.batch = nnet_mat_view(B, net->n_inputs, (float *)nnet__alloc(floats * sizeof(float) + ((size_t)N + 2 * (size_t)B) * sizeof(int), "nnet_train"));
+    if (!run.batch.data) return NNET_ERR_MEMORY;
+    run.order = (int *)(void *)(run.batch.data + floats);
+    run.batch_labels = run.order + N;
+    run.scratch = run.batch_labels + B;
+    for (i = 0; i < N; i++) run.order[i] = i;
+    run.net = net; run.train = train; run.validation = validation; run.desc = desc;
+    run.history = history; run.epochs_run = epochs_run;
+    net->threads = desc->threads > 1 ? desc->threads : 1;
+    memset(net->velocity, 0, net->n_parameters * sizeof(float));
+    status = nnet__on_team(net, nnet__train_epochs, &run);
     if (net->parameters > net->gradients) {   // the weights sit in the gradients' block: move them home
         memcpy(net->gradients, net->parameters, net->n_parameters * sizeof(float));
         nnet__point_parameters(net, net->gradients, net->parameters);
     }
-    nnet__free(batch.data);
+    nnet__free(run.batch.data);
     return status;
 }
 

@@ -155,7 +155,7 @@ enum { REFERENCE, FAST, CBLAS };
 static void gemm_with(int how, int threads, nnet_transpose ta, nnet_transpose tb, float beta,
                       nnet_mat A, nnet_mat B, nnet_mat C) {
     if (how == REFERENCE) nnet_gemm_reference(ta, tb, 1.0f, A, B, beta, C);
-    else if (how == FAST) nnet__gemm_fused(ta, tb, 1.0f, A, B, beta, C, NULL, 0, threads);
+    else if (how == FAST) nnet__gemm_fused(ta, tb, 1.0f, A, B, beta, C, NULL, 0, threads, NULL);
 #ifdef BENCH_CBLAS
     else cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                      C.rows, C.cols, ta ? A.rows : A.cols, 1.0f, A.data, A.cols, B.data, B.cols,
@@ -292,66 +292,87 @@ static int train_once(const nnet_dataset *train, const nnet_dataset *test, int b
    loop below is still the one nnet_train runs. Times are per batch, from the
    epoch with the least total. */
 enum { GATHER, FORWARD, LOSS, BACKWARD, STEP, PHASES };
+typedef struct {
+    nnet *net;
+    const nnet_dataset *train;
+    nnet_mat X;
+    int *order, *labels, *scratch, epochs;
+    float learning_rate, momentum;
+    uint64_t seed;
+    double best[PHASES], best_total;
+} timed_run;
+
+/* The epochs, on thread 0 of nnet_train's team (through nnet__on_team). */
+static int timed_epochs(void *arg) {
+    timed_run *r = (timed_run *)arg;
+    nnet *net = r->net;
+    nnet_rng rng;
+    int N = r->train->inputs.rows, batch = r->X.rows, batches = (N + batch - 1) / batch, i, e, b, k;
+    nnet_rng_seed(&rng, r->seed);
+    r->best_total = 1e30;
+    for (e = 0; e < r->epochs; e++) {
+        double spent[PHASES] = {0}, total = 0.0, loss;
+        for (i = N - 1; i > 0; i--) {   /* nnet_train's Fisher-Yates */
+            int j = (int)nnet_rng_below(&rng, (uint32_t)i + 1), swap = r->order[i];
+            r->order[i] = r->order[j]; r->order[j] = swap;
+        }
+        for (b = 0; b < batches; b++) {
+            nnet_mat rows = nnet__rows(r->X, nnet__min(batch, N - b * batch));
+            double c0 = nnet__seconds(), c1, c2, c3, c4;
+            nnet__gather(rows, r->labels, r->train, r->order, b * batch, net);
+            c1 = nnet__seconds();
+            nnet_forward(net, rows, 1, &rng);
+            c2 = nnet__seconds();
+            nnet_loss_value(net, r->labels, 0.0f, &loss);
+            nnet__correct(net, r->labels, r->scratch);
+            c3 = nnet__seconds();
+            nnet__backpropagate(net, rows, 0.0f, 0.0f);
+            c4 = nnet__seconds();
+            nnet__sgd_step_swap(net, r->learning_rate, r->momentum, 0);
+            spent[GATHER] += c1 - c0; spent[FORWARD] += c2 - c1; spent[LOSS] += c3 - c2;
+            spent[BACKWARD] += c4 - c3; spent[STEP] += nnet__seconds() - c4;
+        }
+        for (k = 0; k < PHASES; k++) total += spent[k];
+        if (total < r->best_total) { r->best_total = total; memcpy(r->best, spent, sizeof spent); }
+    }
+    return NNET_OK;
+}
+
 static int phases(const nnet_dataset *train, int batch, int threads, int epochs) {
     static const char *names[PHASES] = {"gather", "forward", "loss", "backward", "step"};
     nnet_desc d;
     nnet_train_desc t;
-    nnet *net, *reference;
-    nnet_mat X;
-    nnet_rng rng;
-    double best[PHASES], best_total = 1e30;
-    int N = train->inputs.rows, batches = (N + batch - 1) / batch, *order, *labels, *scratch, i, e, b, k, same;
+    nnet *reference;
+    timed_run r;
+    int N = train->inputs.rows, batches = (N + batch - 1) / batch, i, k, same;
     memset(&d, 0, sizeof d);
     d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = 128; d.sizes[1] = 10; d.seed = 42;
     memset(&t, 0, sizeof t);
     t.epochs = epochs; t.batch_size = batch; t.learning_rate = 0.01f; t.momentum = 0.9f;
     t.seed = 7; t.threads = threads;
-    net = nnet_create(&d); reference = nnet_create(&d);
-    X = nnet_mat_create(batch, 784);
-    order = (int *)malloc(((size_t)N + 2 * (size_t)batch) * sizeof(int));
-    if (!net || !reference || !X.data || !order || nnet_reserve(net, batch) != NNET_OK) {
+    memset(&r, 0, sizeof r);
+    r.net = nnet_create(&d); reference = nnet_create(&d);
+    r.X = nnet_mat_create(batch, 784);
+    r.order = (int *)malloc(((size_t)N + 2 * (size_t)batch) * sizeof(int));
+    if (!r.net || !reference || !r.X.data || !r.order || nnet_reserve(r.net, batch) != NNET_OK) {
         fprintf(stderr, "bench: out of memory\n"); return 1;
     }
-    labels = order + N; scratch = labels + batch;
-    for (i = 0; i < N; i++) order[i] = i;
-    nnet_rng_seed(&rng, t.seed);
-    net->threads = threads;
-    memset(net->velocity, 0, net->n_parameters * sizeof(float));
-    for (e = 0; e < epochs; e++) {
-        double spent[PHASES] = {0}, total = 0.0, loss;
-        for (i = N - 1; i > 0; i--) {   /* nnet_train's Fisher-Yates */
-            int j = (int)nnet_rng_below(&rng, (uint32_t)i + 1), swap = order[i];
-            order[i] = order[j]; order[j] = swap;
-        }
-        for (b = 0; b < batches; b++) {
-            nnet_mat rows = nnet__rows(X, nnet__min(batch, N - b * batch));
-            double c0 = nnet__seconds(), c1, c2, c3, c4;
-            nnet__gather(rows, labels, train, order, b * batch, threads);
-            c1 = nnet__seconds();
-            nnet_forward(net, rows, 1, &rng);
-            c2 = nnet__seconds();
-            nnet_loss_value(net, labels, 0.0f, &loss);
-            nnet__correct(net, labels, scratch);
-            c3 = nnet__seconds();
-            nnet__backpropagate(net, rows, 0.0f, 0.0f);
-            c4 = nnet__seconds();
-            nnet__sgd_step_swap(net, t.learning_rate, t.momentum, 0);
-            spent[GATHER] += c1 - c0; spent[FORWARD] += c2 - c1; spent[LOSS] += c3 - c2;
-            spent[BACKWARD] += c4 - c3; spent[STEP] += nnet__seconds() - c4;
-        }
-        for (k = 0; k < PHASES; k++) total += spent[k];
-        if (total < best_total) { best_total = total; memcpy(best, spent, sizeof best); }
-    }
-    if (net->parameters > net->gradients) {   /* as nnet_train ends: the weights go home */
-        memcpy(net->gradients, net->parameters, net->n_parameters * sizeof(float));
-        nnet__point_parameters(net, net->gradients, net->parameters);
+    r.labels = r.order + N; r.scratch = r.labels + batch;
+    for (i = 0; i < N; i++) r.order[i] = i;
+    r.train = train; r.epochs = epochs; r.learning_rate = t.learning_rate; r.momentum = t.momentum; r.seed = t.seed;
+    r.net->threads = threads;
+    memset(r.net->velocity, 0, r.net->n_parameters * sizeof(float));
+    nnet__on_team(r.net, timed_epochs, &r);
+    if (r.net->parameters > r.net->gradients) {   /* as nnet_train ends: the weights go home */
+        memcpy(r.net->gradients, r.net->parameters, r.net->n_parameters * sizeof(float));
+        nnet__point_parameters(r.net, r.net->gradients, r.net->parameters);
     }
     if (nnet_train(reference, train, NULL, &t, NULL, NULL) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
-    same = !memcmp(net->parameters, reference->parameters, net->n_parameters * sizeof(float));
-    printf("phases batch=%d threads=%d us_per_batch=%.1f", batch, threads, 1e6 * best_total / batches);
-    for (k = 0; k < PHASES; k++) printf(" %s=%.1f", names[k], 1e6 * best[k] / batches);
+    same = !memcmp(r.net->parameters, reference->parameters, r.net->n_parameters * sizeof(float));
+    printf("phases batch=%d threads=%d us_per_batch=%.1f", batch, threads, 1e6 * r.best_total / batches);
+    for (k = 0; k < PHASES; k++) printf(" %s=%.1f", names[k], 1e6 * r.best[k] / batches);
     printf(" weights_identical_to_nnet_train=%s\n", same ? "yes" : "no");
-    nnet_free(net); nnet_free(reference); nnet_mat_free(&X); free(order);
+    nnet_free(r.net); nnet_free(reference); nnet_mat_free(&r.X); free(r.order);
     return !same;
 }
 

@@ -26,7 +26,7 @@ static double gemm_error(nnet_transpose ta, nnet_transpose tb, int M, int N, int
     fill(A, rng); fill(B, rng); fill(C, rng);
     memcpy(R.data, C.data, (size_t)M * N * sizeof(float));
     if (beta == 0.0f) for (k = 0; k < (size_t)M * N; k++) C.data[k] = NAN;   /* beta = 0 must not read C */
-    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, bias, relu, threads);
+    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, bias, relu, threads, NULL);
     nnet_gemm_reference(ta, tb, alpha, A, B, beta, R);
     for (k = 0; k < (size_t)M * N; k++) {
         double expected = R.data[k], err;
@@ -64,7 +64,7 @@ static void test_gemm_matches_reference(void) {
         float a[1] = {7}, c[6] = {1, 2, 3, 4, 5, 6};
         int k, ok = 1;
         nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, nnet_mat_view(2, 0, a), nnet_mat_view(0, 3, a), 0.5f,
-                         nnet_mat_view(2, 3, c), NULL, 0, 2);
+                         nnet_mat_view(2, 3, c), NULL, 0, 2, NULL);
         for (k = 0; k < 6; k++) ok &= c[k] == 0.5f * (float)(k + 1);
         CHECK(ok);
     }
@@ -105,9 +105,9 @@ static void test_gemm_threads_bit_identical(void) {
         nnet_mat B = tb ? nnet_mat_create(N, K) : nnet_mat_create(K, N);
         nnet_mat C1 = nnet_mat_create(M, N), Cn = nnet_mat_create(M, N);
         fill(A, &rng); fill(B, &rng);
-        nnet__gemm_fused(ta, tb, 1.0f, A, B, 0.0f, C1, NULL, 0, 1);
+        nnet__gemm_fused(ta, tb, 1.0f, A, B, 0.0f, C1, NULL, 0, 1, NULL);
         for (threads = 2; threads <= 3; threads++) {
-            nnet__gemm_fused(ta, tb, 1.0f, A, B, 0.0f, Cn, NULL, 0, threads);
+            nnet__gemm_fused(ta, tb, 1.0f, A, B, 0.0f, Cn, NULL, 0, threads, NULL);
             same &= memcmp(C1.data, Cn.data, (size_t)M * N * sizeof(float)) == 0;
         }
         nnet_mat_free(&A); nnet_mat_free(&B); nnet_mat_free(&C1); nnet_mat_free(&Cn);
@@ -205,12 +205,12 @@ static nnet_dataset *blobs(int n, int features, int classes, uint64_t seed) {
     return data;
 }
 
-static nnet *trained(const nnet_dataset *data, int threads, float dropout, int batch) {
+static nnet *trained_wide(const nnet_dataset *data, int threads, float dropout, int batch, int hidden) {
     nnet_desc d;
     nnet_train_desc t;
     nnet *net;
     memset(&d, 0, sizeof d);
-    d.n_inputs = 37; d.n_layers = 3; d.sizes[0] = 70; d.sizes[1] = 19; d.sizes[2] = 5; d.seed = 9;
+    d.n_inputs = 37; d.n_layers = 3; d.sizes[0] = hidden; d.sizes[1] = 19; d.sizes[2] = 5; d.seed = 9;
     d.dropout[0] = dropout;
     memset(&t, 0, sizeof t);
     t.epochs = 3; t.batch_size = batch; t.learning_rate = 0.05f; t.momentum = 0.9f; t.l2 = 1e-4f;
@@ -218,6 +218,9 @@ static nnet *trained(const nnet_dataset *data, int threads, float dropout, int b
     net = nnet_create(&d);
     if (net && nnet_train(net, data, NULL, &t, NULL, NULL) != NNET_OK) { nnet_free(net); return NULL; }
     return net;
+}
+static nnet *trained(const nnet_dataset *data, int threads, float dropout, int batch) {
+    return trained_wide(data, threads, dropout, batch, 70);
 }
 
 static void test_training_bit_identical_across_threads(void) {
@@ -240,6 +243,44 @@ static void test_training_bit_identical_across_threads(void) {
     CHECK(one && three);
     if (one && three) CHECK(memcmp(one->parameters, three->parameters, one->n_parameters * sizeof(float)) == 0);
     nnet_free(one); nnet_free(three);
+    nnet_dataset_free(data);
+}
+
+/* nnet_train keeps a team of threads for its run when there are enough cores
+   (2 threads here): with 1800 hidden units (100,000 parameters) and batches
+   of 460, every job of a batch runs on it: the gather, the products, the SGD
+   step. Then a step refused on the team, and a run stopped by its callback,
+   must both release the team and return. */
+static int stop_at_once(const nnet_progress *p, void *user) { (void)p; (void)user; return 1; }
+static void test_training_on_the_team(void) {
+    nnet_dataset *data = blobs(600, 37, 5, 5);
+    nnet *one, *two;
+    nnet_train_desc t;
+    float *before;
+    CHECK(data != NULL);
+    if (!data) return;
+    one = trained_wide(data, 1, 0.2f, 460, 1800); two = trained_wide(data, 2, 0.2f, 460, 1800);
+    CHECK(one && two);
+    CHECK(one && two && one->n_parameters >= 65536);
+    if (one && two) CHECK(memcmp(one->parameters, two->parameters, one->n_parameters * sizeof(float)) == 0);
+    nnet_free(one);
+    if (!two) { nnet_dataset_free(data); return; }
+    before = (float *)malloc(two->n_parameters * sizeof(float));
+    CHECK(before != NULL);
+    if (before) {
+        memcpy(before, two->parameters, two->n_parameters * sizeof(float));
+        memset(&t, 0, sizeof t);
+        t.epochs = 2; t.batch_size = 460; t.threads = 2; t.learning_rate = 3e38f;
+        nnet_normalize_divide(data->inputs, 1e-6f);   /* the first step overflows, the loss stays finite */
+        CHECK_ERROR(nnet_train(two, data, NULL, &t, NULL, NULL), NNET_ERR_DIVERGED, "the step of epoch 1, batch 1 of 2");
+        CHECK(memcmp(before, two->parameters, two->n_parameters * sizeof(float)) == 0);
+        nnet_normalize_divide(data->inputs, 1e6f);
+        t.learning_rate = 0.01f; t.progress = stop_at_once;
+        CHECK_STATUS(nnet_train(two, data, NULL, &t, NULL, NULL), NNET_OK);
+        CHECK(memcmp(before, two->parameters, two->n_parameters * sizeof(float)) != 0);   /* one step, in place */
+        free(before);
+    }
+    nnet_free(two);
     nnet_dataset_free(data);
 }
 
@@ -286,6 +327,7 @@ int main(void) {
     RUN(test_sgd_step_matches_scalar);
     RUN(test_relu_backward_matches_scalar);
     RUN(test_training_bit_identical_across_threads);
+    RUN(test_training_on_the_team);
     RUN(test_gradient_check_fast_path);
     return test_summary(TEST_NAME);
 }
