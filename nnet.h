@@ -1528,8 +1528,9 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
     g.tm = tb ? NNET__DM : NNET__MR;
     g.tn = tb ? NNET__DN : NNET__NR;
     tiles_n = (g.N + g.tn - 1) / g.tn;
-    // Too little work to pay for waking threads: stay on this one (and out of
-    // OpenMP altogether, whose entry costs 2.5-4 us on the benchmark machine).
+    // Too little work to pay for handing it out (an OpenMP region costs
+    // 2.5-4 us on the benchmark machine, a job on nnet_train's team less):
+    // stay on this thread.
     if ((double)M * g.N * g.K < 65536.0 || (ta ? M <= g.tm : tiles_n < 2)) threads = 1;
     nnet__run_job(team, threads, nnet__gemm_share, &g);
 }
