@@ -836,84 +836,6 @@ static double nnet__seconds(void) {
 #endif
 }
 
-// Work shared by threads. A job is a function of (t, T) that does thread t's
-// share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
-// team when there is one (below), else in an OpenMP parallel region of its
-// own, else on this thread alone. Without OpenMP everything is serial.
-typedef void (*nnet__job)(void *job, int t, int T);
-
-// nnet_train's team. Opening an OpenMP parallel region costs 2.5 us on the
-// benchmark machine and a training batch needs four, so nnet_train opens one
-// region for its whole run: thread 0 runs the training loop, the others wait
-// (spinning) for the jobs it hands out. Thread 0 publishes a job by bumping
-// `round`, runs its own share, then waits until each of the others has run
-// its share and bumped `finished`. A round without a job sends them home.
-typedef struct nnet__team {
-    int size;                  // threads in the team, thread 0 included
-    nnet__job job_function;
-    void *job;
-    int round, finished;       // read and written with OpenMP atomics only
-} nnet__team;
-
-#ifdef _OPENMP
-#if defined(__SSE2__) || defined(_M_X64)
-#define nnet__spin_pause() _mm_pause()   // tell the core we are spinning
-#else
-#define nnet__spin_pause() ((void)0)
-#endif
-
-// Thread 0: run `function` on the whole team (NULL: release the team).
-static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
-    int finished;
-    team->job_function = function;
-    team->job = job;
-#pragma omp atomic write
-    team->finished = 0;
-#pragma omp atomic update seq_cst
-    team->round++;
-    if (!function) return;
-    function(job, 0, team->size);
-    do {
-        nnet__spin_pause();
-#pragma omp atomic read seq_cst
-        finished = team->finished;
-    } while (finished < team->size - 1);
-}
-
-// Threads 1 .. size-1: run thread t's share of every job until released.
-static void nnet__team_serve(nnet__team *team, int t) {
-    int seen = 0, round;
-    for (;;) {
-        do {
-            nnet__spin_pause();
-#pragma omp atomic read seq_cst
-            round = team->round;
-        } while (round == seen);
-        seen = round;
-        if (!team->job_function) return;
-        team->job_function(team->job, t, team->size);
-#pragma omp atomic update seq_cst
-        team->finished++;
-    }
-}
-#endif
-
-static void nnet__run_job(nnet__team *team, int threads, nnet__job function, void *job) {
-#ifdef _OPENMP
-    if (team && threads > 1) {
-        nnet__team_run(team, function, job);
-        return;
-    }
-    if (threads > 1) {
-#pragma omp parallel num_threads(threads)
-        function(job, omp_get_thread_num(), omp_get_num_threads());
-        return;
-    }
-#endif
-    (void)team; (void)threads;
-    function(job, 0, 1);
-}
-
 // ---- 1. Errors -------------------------------------------------------------
 static NNET__THREAD_LOCAL char nnet__message[512];
 
@@ -1460,6 +1382,84 @@ static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
         else
             nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, 1, g->B.data + j, ldb, c, ldc, b, &g->e);
     }
+}
+
+// Work shared by threads. A job is a function of (t, T) that does thread t's
+// share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
+// team when there is one (below), else in an OpenMP parallel region of its
+// own, else on this thread alone. Without OpenMP everything is serial.
+typedef void (*nnet__job)(void *job, int t, int T);
+
+// nnet_train's team. Opening an OpenMP parallel region costs 2.5 us on the
+// benchmark machine and a training batch needs four, so nnet_train opens one
+// region for its whole run: thread 0 runs the training loop, the others wait
+// (spinning) for the jobs it hands out. Thread 0 publishes a job by bumping
+// `round`, runs its own share, then waits until each of the others has run
+// its share and bumped `finished`. A round without a job sends them home.
+typedef struct nnet__team {
+    int size;                  // threads in the team, thread 0 included
+    nnet__job job_function;
+    void *job;
+    int round, finished;       // read and written with OpenMP atomics only
+} nnet__team;
+
+#ifdef _OPENMP
+#if defined(__SSE2__) || defined(_M_X64)
+#define nnet__spin_pause() _mm_pause()   // tell the core we are spinning
+#else
+#define nnet__spin_pause() ((void)0)
+#endif
+
+// Thread 0: run `function` on the whole team (NULL: release the team).
+static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
+    int finished;
+    team->job_function = function;
+    team->job = job;
+#pragma omp atomic write
+    team->finished = 0;
+#pragma omp atomic update seq_cst
+    team->round++;
+    if (!function) return;
+    function(job, 0, team->size);
+    do {
+        nnet__spin_pause();
+#pragma omp atomic read seq_cst
+        finished = team->finished;
+    } while (finished < team->size - 1);
+}
+
+// Threads 1 .. size-1: run thread t's share of every job until released.
+static void nnet__team_serve(nnet__team *team, int t) {
+    int seen = 0, round;
+    for (;;) {
+        do {
+            nnet__spin_pause();
+#pragma omp atomic read seq_cst
+            round = team->round;
+        } while (round == seen);
+        seen = round;
+        if (!team->job_function) return;
+        team->job_function(team->job, t, team->size);
+#pragma omp atomic update seq_cst
+        team->finished++;
+    }
+}
+#endif
+
+static void nnet__run_job(nnet__team *team, int threads, nnet__job function, void *job) {
+#ifdef _OPENMP
+    if (team && threads > 1) {
+        nnet__team_run(team, function, job);
+        return;
+    }
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+        function(job, omp_get_thread_num(), omp_get_num_threads());
+        return;
+    }
+#endif
+    (void)team; (void)threads;
+    function(job, 0, 1);
 }
 
 // Thread t of T takes [begin, end) of count rows (or columns), cut at
@@ -2548,6 +2548,15 @@ static int nnet__sgd_step_swap(nnet *net, float learning_rate, float momentum, i
     return NNET_OK;
 }
 
+// After the last swapped step: if the weights sit in the gradients' block,
+// move them home, so net->parameters is the block nnet_create allocated.
+static void nnet__weights_home(nnet *net) {
+    if (net->parameters > net->gradients) {
+        memcpy(net->gradients, net->parameters, net->n_parameters * sizeof(float));
+        nnet__point_parameters(net, net->gradients, net->parameters);
+    }
+}
+
 NNETDEF float nnet_learning_rate(const nnet_train_desc *d, int epoch) {
     double lr = d->learning_rate, gamma = d->schedule_gamma;
     switch (d->schedule) {
@@ -2766,9 +2775,9 @@ static int nnet__train_epochs(void *training) {
 // would spin while the thread they wait for has no core: then every product
 // opens its own region instead).
 static int nnet__on_team(nnet *net, int (*body)(void *), void *arg) {
-    int status = NNET_OK;
 #ifdef _OPENMP
     if (net->threads > 1 && net->threads <= omp_get_num_procs()) {
+        int status = NNET_OK;
         nnet__team team;
         memset(&team, 0, sizeof team);
 #pragma omp parallel num_threads(net->threads)
@@ -2787,8 +2796,7 @@ static int nnet__on_team(nnet *net, int (*body)(void *), void *arg) {
     }
 #endif
     (void)net;
-    status = body(arg);
-    return status;
+    return body(arg);
 }
 
 NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
@@ -2815,10 +2823,7 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
     net->threads = desc->threads > 1 ? desc->threads : 1;
     memset(net->velocity, 0, net->n_parameters * sizeof(float));
     status = nnet__on_team(net, nnet__train_epochs, &run);
-    if (net->parameters > net->gradients) {   // the weights sit in the gradients' block: move them home
-        memcpy(net->gradients, net->parameters, net->n_parameters * sizeof(float));
-        nnet__point_parameters(net, net->gradients, net->parameters);
-    }
+    nnet__weights_home(net);
     nnet__free(run.batch.data);
     return status;
 }

@@ -363,10 +363,7 @@ static int phases(const nnet_dataset *train, int batch, int threads, int epochs)
     r.net->threads = threads;
     memset(r.net->velocity, 0, r.net->n_parameters * sizeof(float));
     nnet__on_team(r.net, timed_epochs, &r);
-    if (r.net->parameters > r.net->gradients) {   /* as nnet_train ends: the weights go home */
-        memcpy(r.net->gradients, r.net->parameters, r.net->n_parameters * sizeof(float));
-        nnet__point_parameters(r.net, r.net->gradients, r.net->parameters);
-    }
+    nnet__weights_home(r.net);   /* as nnet_train ends */
     if (nnet_train(reference, train, NULL, &t, NULL, NULL) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
     same = !memcmp(r.net->parameters, reference->parameters, r.net->n_parameters * sizeof(float));
     printf("phases batch=%d threads=%d us_per_batch=%.1f", batch, threads, 1e6 * r.best_total / batches);
