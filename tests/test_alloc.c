@@ -1,23 +1,37 @@
 /* tests/test_alloc.c - the NNET_MALLOC / NNET_FREE / NNET_ASSERT overrides:
    every allocation goes through the caller's allocator, every block comes
    back, and an allocator that fails at any point gives NNET_ERR_MEMORY (or
-   NULL) with a message, never a crash or a leak. */
+   NULL) with a message, never a crash or a leak. It also measures the most
+   memory the MNIST loader holds at once. */
+#include <stb/stb_image.h>   /* the MNIST sample is .gz */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 static long test_allocations, test_frees, test_fail_after = -1;
+static size_t test_live_bytes, test_peak_bytes;
 static int test_asserts;
 
-/* Counts every call; fails (returns NULL) once test_fail_after reaches 0. */
+/* Counts every call and the bytes held (in a 16-byte header before each
+   block); fails (returns NULL) once test_fail_after reaches 0. */
 static void *test_malloc(size_t size) {
+    unsigned char *p;
     if (test_fail_after == 0) return NULL;
     if (test_fail_after > 0) test_fail_after--;
+    if (!(p = (unsigned char *)malloc(size + 16))) return NULL;
     test_allocations++;
-    return malloc(size);
+    memcpy(p, &size, sizeof size);
+    test_live_bytes += size;
+    if (test_live_bytes > test_peak_bytes) test_peak_bytes = test_live_bytes;
+    return p + 16;
 }
 static void test_free(void *p) {
-    if (p) test_frees++;
-    free(p);
+    size_t size;
+    if (!p) return;
+    test_frees++;
+    memcpy(&size, (unsigned char *)p - 16, sizeof size);
+    test_live_bytes -= size;
+    free((unsigned char *)p - 16);
 }
 
 #define NNET_MALLOC(size) test_malloc(size)
@@ -80,8 +94,59 @@ static void test_every_allocation_failing(void) {
     printf("  failed each of the %ld allocations in turn: NNET_ERR_MEMORY every time, nothing leaked\n", total);
 }
 
+static long file_size(const char *path) {
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+    if (f) fclose(f);
+    return n;
+}
+
+/* nnet_dataset_load_mnist inflates the images into the end of the dataset's
+   floats and converts them there, so at no time does it hold the 6.3 MB of
+   pixels as bytes beside their 25 MB of floats: its peak is the dataset plus
+   the compressed file (and a little). Loading the pixels as an nnet_idx
+   first would add the 6.3 MB. */
+static void test_mnist_loading_peak(void) {
+    nnet_dataset *train = NULL;
+    size_t dataset, compressed = (size_t)file_size("data/mnist-sample/train-images-idx3-ubyte.gz");
+    test_fail_after = -1;
+    test_live_bytes = test_peak_bytes = 0;
+    CHECK_STATUS(nnet_dataset_load_mnist("data/mnist-sample", &train, NULL), NNET_OK);
+    if (!train) return;
+    dataset = 8000 * 784 * sizeof(float) + 8000 * sizeof(int);
+    printf("  peak %zu bytes: the dataset %zu + the .gz file %zu + %zu\n", test_peak_bytes, dataset, compressed,
+           test_peak_bytes - dataset - compressed);
+    CHECK(test_peak_bytes <= dataset + compressed + 65536);
+    CHECK(test_peak_bytes < dataset + 8000 * 784);
+    nnet_dataset_free(train);
+    CHECK(test_live_bytes == 0);
+}
+
+/* The loader under failing allocations: NNET_ERR_MEMORY, nothing leaked. */
+static void test_mnist_loading_failing(void) {
+    nnet_dataset *train = NULL, *test = NULL;
+    long total, k;
+    test_allocations = test_frees = 0;
+    test_fail_after = -1;
+    CHECK_STATUS(nnet_dataset_load_mnist("data/mnist-sample", &train, &test), NNET_OK);
+    nnet_dataset_free(train); nnet_dataset_free(test);
+    total = test_allocations;
+    for (k = 0; k < total; k++) {
+        test_allocations = test_frees = 0;
+        test_fail_after = k;
+        CHECK(nnet_dataset_load_mnist("data/mnist-sample", &train, &test) == NNET_ERR_MEMORY);
+        CHECK(train == NULL && test == NULL);
+        CHECK(test_allocations == test_frees);
+    }
+    test_fail_after = -1;
+    printf("  failed each of the loader's %ld allocations in turn\n", total);
+}
+
 int main(void) {
     RUN(test_allocator_used_and_balanced);
     RUN(test_every_allocation_failing);
+    RUN(test_mnist_loading_peak);
+    RUN(test_mnist_loading_failing);
     return test_summary("test_alloc");
 }

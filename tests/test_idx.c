@@ -12,6 +12,8 @@
 #define DIR "tests/data/idx/"
 
 char *mkdtemp(char *template_);   /* POSIX; not declared under -std=c99 */
+int mkstemp(char *template_);
+FILE *fdopen(int fd, const char *mode);
 
 /* The last failure's message mentions `needle` (for loaders that return NULL). */
 #define CHECK_MESSAGE(needle) do { if (!strstr(nnet_error(), (needle))) { test_current_failures++; \
@@ -271,6 +273,52 @@ static void test_dataset_small(void) {
     }
 }
 
+/* nnet_dataset_load_idx builds, bit for bit, the dataset that
+   nnet_dataset_from_idx builds from the same two files loaded by nnet_idx_load. */
+static void same_as_general_path(const char *images, const char *labels) {
+    nnet_idx *x = nnet_idx_load(images), *y = nnet_idx_load(labels);
+    nnet_dataset *a = nnet_dataset_load_idx(images, labels), *b = nnet_dataset_from_idx(x, y, 0);
+    CHECK(a && b);
+    if (a && b) {
+        int same = a->inputs.rows == b->inputs.rows && a->inputs.cols == b->inputs.cols && a->n_classes == b->n_classes;
+        CHECK(same && !memcmp(a->inputs.data, b->inputs.data, nnet__count(a->inputs) * sizeof(float)) &&
+              !memcmp(a->labels, b->labels, (size_t)a->inputs.rows * sizeof(int)));
+    }
+    nnet_dataset_free(a); nnet_dataset_free(b);
+    nnet_idx_free(x); nnet_idx_free(y);
+}
+
+/* u8 images of rank 3 are read or inflated into the dataset's own block and
+   converted there (see nnet__images_in_place); any other file goes the
+   general way, even one the same size as such images. */
+static void test_images_in_place(void) {
+    static const unsigned char i8_rank3[28] = {0, 0, 9, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2,
+                                               0, 1, 127, 128, 255, 2, 3, 4, 5, 6, 7, 200};
+    char path[] = "/tmp/nnet_i8_XXXXXX";
+    nnet_dataset *d;
+    int fd;
+    FILE *f;
+    same_as_general_path("data/mnist-sample/t10k-images-idx3-ubyte.gz", "data/mnist-sample/t10k-labels-idx1-ubyte.gz");
+    same_as_general_path(DIR "images.idx", DIR "labels.idx");
+    same_as_general_path(DIR "images.idx.gz", DIR "labels.idx");
+    same_as_general_path(DIR "i16.idx", DIR "labels_two.idx");
+    /* i8 of rank 3: the size of u8 images, so the bytes land in the block
+       before the header sends them the general way; the values stay signed */
+    fd = mkstemp(path);
+    f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    CHECK(f && fwrite(i8_rank3, 1, sizeof i8_rank3, f) == sizeof i8_rank3);
+    if (f) fclose(f);
+    same_as_general_path(path, DIR "labels.idx");
+    d = nnet_dataset_load_idx(path, DIR "labels.idx");
+    CHECK(d && NNET_AT(d->inputs, 0, 3) == -128.0f && NNET_AT(d->inputs, 1, 0) == -1.0f);
+    nnet_dataset_free(d);
+    unlink(path);
+    /* sizes that do not fit give the general path's messages */
+    dataset_fails("trunc_data.idx", "labels.idx", "only 9 bytes follow the header: the file is truncated");
+    dataset_fails("extra_data.idx", "labels.idx", "2 extra bytes");
+    dataset_fails("gz_bad_crc.gz", "labels.idx", "the trailer says");
+}
+
 static void check_mnist_sample(nnet_dataset *train, nnet_dataset *test) {
     static const int first_train[10] = {3, 4, 2, 0, 6, 5, 1, 8, 0, 0};
     static const int first_test[10] = {7, 2, 7, 3, 7, 5, 3, 6, 5, 1};
@@ -524,6 +572,7 @@ int main(void) {
     RUN(test_file_errors);
     RUN(test_dataset_errors);
     RUN(test_dataset_small);
+    RUN(test_images_in_place);
     RUN(test_mnist_sample);
     RUN(test_mnist_spellings);
     RUN(test_shuffle);

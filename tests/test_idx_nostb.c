@@ -24,7 +24,7 @@ static void test_gzip_needs_stb(void) {
     CHECK(strstr(nnet_error(), "is gzip-compressed (starts 1f 8b) and this program was built without stb_image") != NULL);
     CHECK(strstr(nnet_error(), "#include <stb/stb_image.h> before the NNET_IMPLEMENTATION include and link with -lstb") != NULL);
     CHECK_ERROR(nnet_dataset_load_mnist("data/mnist-sample", &train, NULL), NNET_ERR_UNSUPPORTED,
-                "'data/mnist-sample/train-images-idx3-ubyte.gz' is gzip-compressed");
+                "'data/mnist-sample/train-labels-idx1-ubyte.gz' is gzip-compressed");
     CHECK(train == NULL);
 }
 
