@@ -1256,10 +1256,13 @@ static void nnet__output_vec(float *c, nnet__vec acc, const float *bias, int n, 
 }
 
 // Outer-product kernel: the mr x nr tile (mr <= MR, nr <= NR) of C at C,
-// op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j].
+// op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j]. The sums
+// start at 0, or with from_c at the tile's values in C: a product cut
+// along k (nnet__gemm_column) continues each sum where it stopped, so every
+// element still gets its FMAs in the order k = 0..K-1.
 static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak,
                                const float *B, size_t ldb, float *C, size_t ldc,
-                               const float *bias, const nnet__epilogue *e) {
+                               const float *bias, const nnet__epilogue *e, int from_c) {
     nnet__vec acc[NNET__MR][NNET__NV];
     const float *a[NNET__MR];
     int r, v, k;
@@ -1267,7 +1270,10 @@ static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as,
     for (r = 0; r < NNET__MR; r++) {
         a[r] = A + (size_t)(r < mr ? r : mr - 1) * as;   // rows past the edge repeat the last one
         NNET__UNROLL
-        for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vzero();
+        for (v = 0; v < NNET__NV; v++)
+            acc[r][v] = from_c && r < mr ? nnet__vloadn(C + (size_t)r * ldc + v * NNET__VL,
+                                                        nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)))
+                                         : nnet__vzero();
     }
     if (nr == NNET__NR) {
         for (k = 0; k < K; k++) {
@@ -1369,12 +1375,47 @@ typedef struct nnet__gemm_job {
     nnet_mat A, B, C;
     const float *bias;
     nnet__epilogue e;
+    int pack;                  // copy op(B)'s panels (outer kernel; see below)
 } nnet__gemm_job;
+
+// Packing. When op(B) is larger than L2 (NNET__PACK_BYTES), a column tile's
+// panel of it (K rows of NR floats, one row of B apart) is read from memory
+// for every row tile, and with a row length of a power of two (2048 floats:
+// 8 KB) its rows also fall into the same few cache sets and evict each
+// other. So the panel is copied, NNET__KC rows at a time, into a contiguous
+// block on the stack that stays in L1 while every row tile of the chunk uses
+// it; each tile's sums go to C between blocks and carry on from there, which
+// keeps the order of every sum (nnet__kernel_outer's from_c). It needs
+// beta = 0, as the training products have: C holds partial sums meanwhile.
+#define NNET__PACK_BYTES (1u << 20)
+#define NNET__KC 256
+
+static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, int i1) {
+    float panel[NNET__KC * NNET__NR];
+    size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
+    size_t as = g->ta ? 1 : lda, ak = g->ta ? lda : 1;   // op(A)(i, k) = A[i as + k ak]
+    nnet__epilogue partial;   // between blocks: the plain sums
+    int k0, k, i;
+    partial.alpha = 1.0f; partial.beta = 0.0f; partial.bias = NULL; partial.relu = 0;
+    for (k0 = 0; k0 < g->K; k0 += NNET__KC) {
+        int kc = nnet__min(NNET__KC, g->K - k0), last = k0 + kc == g->K;
+        for (k = 0; k < kc; k++)
+            memcpy(panel + (size_t)k * NNET__NR, g->B.data + (size_t)(k0 + k) * ldb + j, (size_t)nr * sizeof(float));
+        for (i = i0; i < i1; i += g->tm)
+            nnet__kernel_outer(kc, nnet__min(g->tm, i1 - i), nr, g->A.data + (size_t)i * as + (size_t)k0 * ak, as, ak,
+                               panel, NNET__NR, g->C.data + (size_t)i * ldc + j, ldc,
+                               last && g->bias ? g->bias + j : NULL, last ? &g->e : &partial, k0 > 0);
+    }
+}
 
 static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
     size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
     int j = jt * g->tn, nr = nnet__min(g->tn, g->N - j), i;
     const float *b = g->bias ? g->bias + j : NULL;
+    if (g->pack) {
+        nnet__gemm_packed(g, j, nr, i0, i1);
+        return;
+    }
     for (i = i0; i < i1; i += g->tm) {
         int mr = nnet__min(g->tm, i1 - i);
         float *c = g->C.data + (size_t)i * ldc + j;
@@ -1382,9 +1423,10 @@ static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
             nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
                              c, ldc, b, &g->e);
         else if (g->ta)   // op(A)(i, k) = A[k][i]
-            nnet__kernel_outer(g->K, mr, nr, g->A.data + i, 1, lda, g->B.data + j, ldb, c, ldc, b, &g->e);
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + i, 1, lda, g->B.data + j, ldb, c, ldc, b, &g->e, 0);
         else
-            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, 1, g->B.data + j, ldb, c, ldc, b, &g->e);
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, 1, g->B.data + j, ldb, c, ldc, b, &g->e,
+                               0);
     }
 }
 
@@ -1531,6 +1573,7 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
     }
     g.tm = tb ? NNET__DM : NNET__MR;
     g.tn = tb ? NNET__DN : NNET__NR;
+    g.pack = !tb && beta == 0.0f && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
     tiles_n = (g.N + g.tn - 1) / g.tn;
     // Too little work to pay for handing it out (an OpenMP region costs
     // 2.5-4 us on the benchmark machine, a job on nnet_train's team less):

@@ -115,6 +115,47 @@ static void test_gemm_threads_bit_identical(void) {
     CHECK(same);
 }
 
+/* When op(B) is larger than NNET__PACK_BYTES (and beta = 0), its column
+   panels are copied NNET__KC rows at a time (nnet__gemm_packed). Shapes with
+   edge tiles and K past one block or under it: right against the
+   reference with bias and ReLU on 1 and 2 threads, and bit for bit the same
+   as the two halves of B's columns multiplied apart, each small enough not
+   to be packed: every sum keeps its order across the blocks. */
+static void test_gemm_packed(void) {
+    static const struct { int M, N, K, ta; } s[] = {{37, 1030, 300, 0}, {19, 700, 520, 1}, {9, 8200, 40, 0}};
+    nnet_rng rng;
+    int t;
+    nnet_rng_seed(&rng, 5);
+    for (t = 0; t < 3; t++) {
+        int M = s[t].M, N = s[t].N, K = s[t].K, half = N / 2, i, k;
+        nnet_transpose ta = (nnet_transpose)s[t].ta;
+        nnet_mat A = ta ? nnet_mat_create(K, M) : nnet_mat_create(M, K), B = nnet_mat_create(K, N);
+        nnet_mat C = nnet_mat_create(M, N), BL = nnet_mat_create(K, half), BR = nnet_mat_create(K, N - half);
+        nnet_mat CL = nnet_mat_create(M, half), CR = nnet_mat_create(M, N - half);
+        float *bias = (float *)malloc((size_t)N * sizeof(float));
+        int same = 1;
+        CHECK((double)K * N * sizeof(float) > NNET__PACK_BYTES && (double)K * (N - half) * sizeof(float) <= NNET__PACK_BYTES);
+        for (k = 0; k < N; k++) bias[k] = 0.5f - nnet_rng_uniform(&rng);
+        CHECK(gemm_error(ta, NNET_NO_TRANS, M, N, K, 1.0f, 0.0f, 1, bias, 1, &rng) < 1e-6);
+        CHECK(gemm_error(ta, NNET_NO_TRANS, M, N, K, -0.5f, 0.0f, 2, NULL, 0, &rng) < 1e-6);
+        fill(A, &rng); fill(B, &rng);
+        for (k = 0; k < K; k++) {
+            memcpy(BL.data + (size_t)k * half, B.data + (size_t)k * N, (size_t)half * sizeof(float));
+            memcpy(BR.data + (size_t)k * (N - half), B.data + (size_t)k * N + half, (size_t)(N - half) * sizeof(float));
+        }
+        nnet__gemm_fused(ta, NNET_NO_TRANS, 1.0f, A, B, 0.0f, C, bias, 1, 1, NULL);
+        nnet__gemm_fused(ta, NNET_NO_TRANS, 1.0f, A, BL, 0.0f, CL, bias, 1, 1, NULL);
+        nnet__gemm_fused(ta, NNET_NO_TRANS, 1.0f, A, BR, 0.0f, CR, bias + half, 1, 1, NULL);
+        for (i = 0; i < M; i++) {
+            same &= !memcmp(C.data + (size_t)i * N, CL.data + (size_t)i * half, (size_t)half * sizeof(float));
+            same &= !memcmp(C.data + (size_t)i * N + half, CR.data + (size_t)i * (N - half), (size_t)(N - half) * sizeof(float));
+        }
+        CHECK(same);
+        nnet_mat_free(&A); nnet_mat_free(&B); nnet_mat_free(&C); nnet_mat_free(&BL); nnet_mat_free(&BR);
+        nnet_mat_free(&CL); nnet_mat_free(&CR); free(bias);
+    }
+}
+
 /* What the library allocates starts on a 64-byte line, so rows of 16k
    floats never straddle two lines (a split vector load costs two). */
 static void test_blocks_are_line_aligned(void) {
@@ -323,6 +364,7 @@ int main(void) {
     RUN(test_gemm_public_entry);
     RUN(test_fused_bias_relu);
     RUN(test_gemm_threads_bit_identical);
+    RUN(test_gemm_packed);
     RUN(test_blocks_are_line_aligned);
     RUN(test_sgd_step_matches_scalar);
     RUN(test_relu_backward_matches_scalar);
