@@ -2669,14 +2669,13 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 }
 
 // Copy the rows order[start .. start+B) of the dataset into contiguous batch
-// buffers, so every product runs on one dense (B, I) matrix.
-// Rows [i0, i1) of the batch that starts at `start` (of order, or of the
-// data itself when order is NULL). Then the start of the same rows of the
-// next batch is prefetched, a line in each page they touch: what a copy of
-// rows scattered over the dataset waits on is each page's address
+// buffers, so every product runs on one dense (B, I) matrix: here rows
+// [i0, i1) of it (order NULL: the dataset's own order). Then the same rows
+// of the next batch are prefetched, a line in each page they touch: what a
+// copy of rows scattered over the dataset waits on is each page's address
 // translation and first miss (the hardware prefetcher streams the rest of a
 // row), and this batch's products hide them. On the benchmark machine the
-// copy of a batch of 32 went from 15.5 to 9.2 us on one thread.
+// copy of a batch of 32 went from 15-18 to 9-10 us on one thread.
 static void nnet__gather_rows(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
                               const int *order, int start, int i0, int i1) {
     int i, features = data->inputs.cols;   // not `I`: <complex.h> (pulled in by cblas.h) defines it
