@@ -1405,6 +1405,7 @@ typedef struct nnet__gemm_job {
     nnet_mat A, B, C;
     const float *bias;
     nnet__epilogue e;
+    size_t as, ak;             // outer kernel: op(A)(i, k) = A[i as + k ak]
     int pack;                  // copy op(B)'s panels (outer kernel; see below)
 } nnet__gemm_job;
 
@@ -1422,8 +1423,7 @@ typedef struct nnet__gemm_job {
 
 static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, int i1) {
     float panel[NNET__KC * NNET__NR];
-    size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
-    size_t as = g->ta ? 1 : lda, ak = g->ta ? lda : 1;   // op(A)(i, k) = A[i as + k ak]
+    size_t ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
     nnet__epilogue partial;   // between blocks: the plain sums
     int k0, k, i;
     partial.alpha = 1.0f; partial.beta = 0.0f; partial.bias = NULL; partial.relu = 0;
@@ -1432,7 +1432,8 @@ static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, in
         for (k = 0; k < kc; k++)
             memcpy(panel + (size_t)k * NNET__NR, g->B.data + (size_t)(k0 + k) * ldb + j, (size_t)nr * sizeof(float));
         for (i = i0; i < i1; i += g->tm)
-            nnet__kernel_outer(kc, nnet__min(g->tm, i1 - i), nr, g->A.data + (size_t)i * as + (size_t)k0 * ak, as, ak,
+            nnet__kernel_outer(kc, nnet__min(g->tm, i1 - i), nr, g->A.data + (size_t)i * g->as + (size_t)k0 * g->ak,
+                               g->as, g->ak,
                                panel, NNET__NR, g->C.data + (size_t)i * ldc + j, ldc,
                                last && g->bias ? g->bias + j : NULL, last ? &g->e : &partial, k0 > 0);
     }
@@ -1452,11 +1453,9 @@ static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
         if (g->tb)
             nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
                              c, ldc, b, &g->e);
-        else if (g->ta)   // op(A)(i, k) = A[k][i]
-            nnet__kernel_outer(g->K, mr, nr, g->A.data + i, 1, lda, g->B.data + j, ldb, c, ldc, b, &g->e, 0);
         else
-            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, 1, g->B.data + j, ldb, c, ldc, b, &g->e,
-                               0);
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * g->as, g->as, g->ak, g->B.data + j, ldb, c, ldc, b,
+                               &g->e, 0);
     }
 }
 
@@ -1603,6 +1602,8 @@ static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, 
     }
     g.tm = tb ? NNET__DM : NNET__MR;
     g.tn = tb ? NNET__DN : NNET__NR;
+    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
+    g.ak = ta ? (size_t)A.cols : 1;
     g.pack = !tb && beta == 0.0f && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
     tiles_n = (g.N + g.tn - 1) / g.tn;
     // Too little work to pay for handing it out (an OpenMP region costs
