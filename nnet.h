@@ -3587,17 +3587,24 @@ static void nnet__pixels_to_floats(float *to, const unsigned char *from, size_t 
     for (k = 0; k < count; k++) to[k] = (float)from[k] * (1.0f / 255.0f);
 }
 
+// The labels (checked by nnet__idx_check_pair) and their number of classes.
+static void nnet__labels_from_idx(nnet_dataset *data, const nnet_idx *labels, int classes) {
+    int i;
+    for (i = 0; i < data->inputs.rows; i++) data->labels[i] = (int)nnet_idx_value(labels, (size_t)i);
+    data->n_classes = classes;
+}
+
 static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes, const char *who,
                                   const char *images_name, const char *labels_name, nnet_dataset **out) {
     nnet_dataset *data;
     size_t k, features;
-    int i, classes, status = nnet__idx_check_pair(images, labels, n_classes, who, images_name, labels_name, &classes);
+    int classes, status = nnet__idx_check_pair(images, labels, n_classes, who, images_name, labels_name, &classes);
     *out = NULL;
     if (status != NNET_OK) return status;
     features = images->count / (size_t)images->dims[0];
     data = nnet_dataset_create(images->dims[0], (int)features, classes);
     if (!data) return NNET_ERR_MEMORY;
-    for (i = 0; i < images->dims[0]; i++) data->labels[i] = (int)nnet_idx_value(labels, (size_t)i);
+    nnet__labels_from_idx(data, labels, classes);
     if (images->type == NNET_IDX_U8) {
         nnet__pixels_to_floats(data->inputs.data, (const unsigned char *)images->data, images->count);
         *out = data;
@@ -3728,8 +3735,7 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     images.type = NNET_IDX_U8; images.rank = 3; images.count = pixels; images.data = tail + 16;
     for (i = 0; i < 3; i++) images.dims[i] = (int)dims[i];
     if ((status = nnet__idx_check_pair(&images, labels, 0, who, path, labels_path, &classes)) != NNET_OK) goto done;
-    for (i = 0; i < N; i++) data->labels[i] = (int)nnet_idx_value(labels, (size_t)i);
-    data->n_classes = classes;
+    nnet__labels_from_idx(data, labels, classes);
     nnet__pixels_to_floats(data->inputs.data, tail + 16, pixels);
     *out = data; data = NULL;
     goto done;
