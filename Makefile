@@ -2,7 +2,9 @@
 # `make demo` and `make test` do all set-up on a fresh Debian machine.
 
 CC      ?= cc
-OPT     ?= -O2 -march=native
+# -O3: gcc vectorises Part I's plain loops (bias, activations, losses) only
+# from -O3 on (clang from -O2); the products are Part III's either way.
+OPT     ?= -O3 -march=native
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS  ?= $(OPT)
 # Threads for nnet_train_desc.threads; `make OPENMP=` builds serial code
@@ -20,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo bench bench-deps examples fuzz clean deps install uninstall
+.PHONY: all test sanitize demo bench bench-deps test-deps examples fuzz clean deps install uninstall
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -33,6 +35,20 @@ $(STB):
 	else \
 	    echo "error: $(STB) is missing: install Debian's libstb-dev (sudo apt-get install libstb-dev)"; exit 1; \
 	fi
+
+# $(call apt,PACKAGES,WHO): install the Debian packages missing, with
+# apt-get when run as root, or say exactly which are missing.
+apt = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+    if [ -z "$$missing" ]; then :; \
+    elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+        echo "installing $$missing with apt-get ($(2))"; \
+        (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null; \
+    else echo "error: $(2) needs Debian's $$(echo $$missing) (sudo apt-get install $$(echo $$missing))"; exit 1; fi
+
+# make test also builds with clang's ThreadSanitizer and with gcc -m32 (run
+# under qemu-i386: some kernels, this VM's among them, run no 32-bit programs).
+TEST_PACKAGES = clang libclang-rt-14-dev gcc-multilib qemu-user
+test-deps: ; @$(call apt,$(TEST_PACKAGES),make test)
 
 examples: $(EXAMPLES)
 examples/%: examples/%.c nnet.h examples/plot.h examples/flags.h | deps
@@ -60,13 +76,37 @@ tests/test_compile_static: tests/test_compile.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) -DNNET_STATIC $< -o $@ $(LDLIBS)
 tests/test_gemm_fast_serial: tests/test_gemm_fast.c nnet.h tests/test.h | deps
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+# The reading build (tests/test_reading.c): Part I alone, every function
+# entry recorded, linked beside the fast build of tests/reading_fast.c.
+READING_SRC = tests/test_reading.c tests/reading_fast.c tests/reading_case.h nnet.h tests/test.h
+tests/test_reading: $(READING_SRC) | deps
+	$(CC) $(WARN) -O0 -g -finstrument-functions -I. -c tests/test_reading.c -o $@.o
+	$(CC) $(ALL_CFLAGS) -c tests/reading_fast.c -o $@-fast.o
+	$(CC) $(OPENMP) -rdynamic $@.o $@-fast.o -o $@ $(LDLIBS) && rm -f $@.o $@-fast.o
+tests/asan_reading: $(READING_SRC) | deps
+	$(CC) $(WARN) $(SANITIZE) -finstrument-functions -I. -c tests/test_reading.c -o $@.o
+	$(CC) $(WARN) $(SANITIZE) $(OPENMP) -I. -c tests/reading_fast.c -o $@-fast.o
+	$(CC) $(SANITIZE) $(OPENMP) -rdynamic $@.o $@-fast.o -o $@ $(LDLIBS) && rm -f $@.o $@-fast.o
+# Inference from four threads at once, plain, under ASan and under TSan.
+tests/test_threads tests/asan_threads: LDLIBS += -pthread
+tests/tsan_threads: tests/test_threads.c nnet.h tests/test.h | deps test-deps
+	clang -std=c99 -Wall -Wextra -Werror -g -O1 $(OPT) -fsanitize=thread -pthread -I. $< -o $@ -lm
+# The core tests with a 32-bit size_t (gcc -m32): the size arithmetic, on
+# the AVX2 kernels (what qemu-i386 runs; SSE floats, not the x87's wider ones).
+M32_TESTS = $(patsubst %,tests/m32_%,gradients training resume optim model layers)
+tests/m32_%: tests/test_%.c nnet.h tests/test.h | test-deps
+	$(CC) -m32 -mfpmath=sse -march=x86-64-v3 -O2 $(WARN) -I. $< -o $@.bin -lm
+	printf '#!/bin/sh\nexec qemu-i386 %s.bin "$$@"\n' $@ > $@ && chmod +x $@
+EXTRA_TESTS = tests/tsan_threads $(M32_TESTS)
+# test_gemm_portable is test_gemm_fast on the portable kernels.
+tests/test_gemm_portable tests/asan_gemm_portable: tests/test_gemm_fast.c
 # test_cli runs the example programs.
 tests/test_cli tests/asan_cli: $(EXAMPLES)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
-test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
+test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXTRA_TESTS)
 	@python3 docs/api.py --check
-	@sh tests/run.sh $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%)
+	@sh tests/run.sh $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%)
 
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
@@ -120,21 +160,16 @@ uninstall:
 # GEMM and training speed; compare.py runs PyTorch and numpy on the same data
 # back to back. `make bench BENCH_BLAS=` leaves OpenBLAS out.
 BENCH_BLAS ?= -DBENCH_CBLAS -lopenblas
-BENCH_PACKAGES = libopenblas-dev python3-numpy python3-torch dataset-fashion-mnist
-bench-deps:
-	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -z "$$missing" ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing $$missing with apt-get"; \
-	    (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null; \
-	else echo "error: make bench needs Debian's $$missing (sudo apt-get install $$missing)"; exit 1; fi
+BENCH_PACKAGES = libopenblas-dev libopenblas0-pthread python3-numpy python3-torch dataset-fashion-mnist
+bench-deps: ; @$(call apt,$(BENCH_PACKAGES),make bench)
 bench/bench: bench/bench.c nnet.h | deps bench-deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_BLAS) $(LDLIBS)
 bench: bench/bench
 	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
 	./bench/bench --phases
+	./bench/bench --adam
 	/usr/bin/python3 bench/compare.py
 
 clean:
-	rm -f $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
+	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
 	rm -rf build

@@ -1,4 +1,4 @@
-/* nnet.h - v0.1 - multilayer perceptrons in one C file - public domain or MIT
+/* nnet.h - v0.2 - multilayer perceptrons in one C file - public domain or MIT
 
    Do this:
       #define NNET_IMPLEMENTATION
@@ -17,7 +17,7 @@
       nnet *net = nnet_create(&d);             // Kaiming init, seed 0
       if (!net) { fprintf(stderr, "%s\n", nnet_error()); return 1; }
 
-      nnet_train_desc t = {0};
+      nnet_train_desc t = {0};                 // SGD; NNET_ADAM, NNET_ADAMW too
       t.epochs = 10; t.batch_size = 32; t.learning_rate = 0.05f;
       t.momentum = 0.9f; t.schedule = NNET_SCHEDULE_COSINE;
       if (nnet_train(net, train, test, &t, NULL, NULL) != NNET_OK)
@@ -27,9 +27,21 @@
       nnet_predict_classes(net, test->inputs, predicted);
       nnet_free(net);
 
+   HOW THE FILE READS
+      Part I, the network: errors, random numbers, matrices with the plain
+      matrix product, activations, losses, initialisers, the dense layer
+      (forward beside backward), the network, optimisers, the training loop.
+      Part II, data and files: datasets, inference and metrics, IDX and gzip,
+      images, model files and checkpoints. Part III, the fast path: SIMD
+      kernels, tiling and packing, the thread team. Part I reaches Part III
+      only through the seam listed at the top of Part III; build with
+      -DNNET_REFERENCE and Part III is left out, so what runs is Part I's
+      plain loops (docs/guide.md shows how to step through them in gdb).
+
    COMPILE-TIME OPTIONS (define before including; "all TUs" means every file
    that includes nnet.h must agree, "impl TU" only the NNET_IMPLEMENTATION one)
       NNET_STATIC          all TUs   make every function static (private copy)
+      NNET_MAX_LAYERS      all TUs   most layers a network has; default 16
       NNET_ASSERT(x)       impl TU   internal invariant check; default assert()
       NNET_MALLOC(size)    impl TU   allocator; define NNET_FREE(p) with it
       NNET_FREE(p)         impl TU   (all-or-none: defining one alone is an #error).
@@ -38,7 +50,10 @@
       NNET_MAX_DIM         impl TU   largest dimension accepted from a caller or
                                      a file; default 16777216 (2^24)
       NNET_NO_STDIO        all TUs   drop every function that takes a FILE* or a path
-      NNET_NO_SIMD         impl TU   portable C kernels even where AVX2/AVX-512 is on
+      NNET_REFERENCE       impl TU   the reading build: Part I's plain loops
+                                     only (no SIMD, no tiling, no threads)
+      NNET_NO_SIMD         impl TU   Part III's tiled kernels in portable C even
+                                     where AVX2/AVX-512 is on
       NNET_USE_CBLAS       impl TU   matrix products through cblas_sgemm (link a
                                      CBLAS, e.g. -lopenblas), for comparison
       -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
@@ -64,6 +79,10 @@
       comments B = batch size (rows), I = inputs of a layer, O = outputs of a
       layer, N = samples in a dataset, C = classes. A layer's weight is (O, I),
       as in PyTorch's nn.Linear, so the forward pass is Y = f(X W^T + b).
+      Targets. A dataset holds integer class labels (classification) or a
+      float target matrix (N, O) (regression, several labels per sample);
+      the losses, nnet_backward and nnet_train work on target matrices, which
+      nnet_labels_to_targets builds from labels.
       Ownership. The caller owns what it passes in. Everything a *_create or
       *_load returns is freed by the matching *_free (never by free()); freeing
       NULL is a no-op. What the library allocates starts on a 64-byte line.
@@ -73,35 +92,45 @@
       (per thread). The library never prints, exits or aborts on bad input;
       NNET_ASSERT guards only internal invariants.
       Randomness. Everything random (initial weights, shuffling, dropout) comes
-      from an nnet_rng seeded by the caller: one seed, bit-identical results.
+      from an nnet_rng seeded by the caller: one seed, bit-identical results
+      for any thread count on one machine and build (other compilers and CPUs
+      may round differently).
+      Threads. Inference (nnet_predict*, nnet_evaluate) only reads the network,
+      so any number of threads may run it on one network at once. Training
+      changes the network: one thread at a time.
 
    FILE FORMATS
-      IDX (MNIST, Fashion-MNIST; section 11). Bytes 0-1 are zero, byte 2 is
+      IDX (MNIST, Fashion-MNIST; section 12). Bytes 0-1 are zero, byte 2 is
       the element type (08 u8, 09 i8, 0B i16, 0C i32, 0D f32, 0E f64), byte 3
       the rank r (1..8); then r big-endian u32 dimensions, each at most
       NNET_MAX_DIM, then the elements, big-endian, row-major. The file must
       be exactly as long as the header says. A file starting 1f 8b is gzip
       (RFC 1952, one member, every optional header field allowed; CRC-32 and
       ISIZE checked; at most 1 GiB inflated), read when stb_image is included.
-      Model files (section 13; byte by byte in docs/model-format.md). The
+      Model files (section 14; byte by byte in docs/model-format.md). The
       safetensors layout: a u64 little-endian header length n, n bytes of JSON
       (padded with spaces to a multiple of 8), then float32 little-endian data.
       Tensors "layers.N.weight" [O, I] and "layers.N.bias" [O]; "__metadata__"
-      holds format "nnet", format_version "1", the sizes, activations, dropout
-      rates, loss, leaky slope and the CRC-32 of the data section. Python reads
-      it with json + numpy or the safetensors package; PyTorch takes the weights.
+      holds format "nnet", format_version "2", the sizes, activations, dropout
+      rates, loss, leaky slope, Huber delta and the CRC-32 of the data section.
+      A checkpoint adds the optimiser state as "layers.N.weight.<state>" tensors
+      and the training position (epoch, optimiser steps, random state) in the
+      metadata. Version 1 files still load. Python reads it with json + numpy
+      or the safetensors package; PyTorch takes the weights.
 
    LICENSE: see the end of the file.
 
    RECENT CHANGES
+      0.2  targets of any kind (regression, several labels; MAE and Huber
+           losses, regression metrics); Adam and AdamW, gradient clipping and
+           warm-up; nnet_train resumes where it stopped, checkpoints, early
+           stopping; thread-safe inference on a const network; the file in
+           three parts with a reading build (NNET_REFERENCE).
       0.1  first release: dense layers, six activations, three losses,
            seven initialisers, dropout, L2, SGD with momentum and schedules,
            register-tiled GEMM with OpenMP threads, metrics and reports, IDX
            and .gz loading, MNIST-style image input, safetensors model files
-           and C export. nnet_train steps the weights in one pass (the new
-           weights go over the gradients and the two blocks swap) and splits
-           the products and the step across threads by weight rows;
-           allocations are 64-byte aligned.
+           and C export.
 */
 #ifndef NNET_H_INCLUDED
 #define NNET_H_INCLUDED
@@ -113,8 +142,8 @@
 #endif
 
 #define NNET_VERSION_MAJOR 0
-#define NNET_VERSION_MINOR 1
-#define NNET_VERSION_STRING "0.1"
+#define NNET_VERSION_MINOR 2
+#define NNET_VERSION_STRING "0.2"
 
 #if defined(NNET_STATIC) && (defined(__GNUC__) || defined(__clang__))
 #define NNETDEF static __attribute__((unused))  /* a private copy need not call everything */
@@ -124,9 +153,17 @@
 #define NNETDEF extern
 #endif
 
+#ifndef NNET_MAX_LAYERS
+#define NNET_MAX_LAYERS 16
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ========================================================================== */
+/*                            PART I  THE NETWORK                             */
+/* ========================================================================== */
 
 // ---- 1. Errors -------------------------------------------------------------
 // Every status code with its short meaning, kept in one list so the enum and
@@ -186,12 +223,14 @@ NNETDEF void nnet_mat_free(nnet_mat *m);
 
 // C = alpha * op(A) op(B) + beta * C, where op(X) is X or X^T.
 // op(A) is (M, K), op(B) is (K, N), C is (M, N). The three training products
-// are Y = X W^T, dW = dZ^T X and dX = dZ W. Returns NNET_ERR_ARGUMENT when the
-// shapes do not chain or a pointer is NULL. C must not overlap A or B.
+// are Z = X W^T, dW += dZ^T X and dX = dZ W. Returns NNET_ERR_ARGUMENT when the
+// shapes do not chain or a pointer is NULL. C must not overlap A or B. Runs
+// Part III's fast product (on nnet_train's threads while it trains), or
+// nnet_gemm_reference in the reading build.
 NNETDEF int nnet_gemm(nnet_transpose trans_a, nnet_transpose trans_b, float alpha,
                       nnet_mat A, nnet_mat B, float beta, nnet_mat C);
-// The same product computed by the plain triple loop: the reference the fast
-// path is tested against. Slow; for tests and teaching.
+// The same product computed by the plain triple loop: the version to read,
+// and the reference the fast path is tested against.
 NNETDEF int nnet_gemm_reference(nnet_transpose trans_a, nnet_transpose trans_b, float alpha,
                                 nnet_mat A, nnet_mat B, float beta, nnet_mat C);
 // Y[i, j] += b[j] for every row i. Y is (B, O), b is (O).
@@ -211,7 +250,7 @@ NNETDEF void nnet_argmax_rows(int *index, nnet_mat X);
 // into dL/dz in place (dy *= f'(z)), computing f'(z) from the output y, so a
 // layer keeps only y. For softmax the backward is the full Jacobian product.
 typedef enum nnet_activation {
-    NNET_ACT_DEFAULT = 0,   // ReLU for hidden layers, softmax for the output layer
+    NNET_ACT_DEFAULT = 0,   // ReLU for hidden layers; for the output layer, what the loss needs (nnet_desc)
     NNET_ACT_IDENTITY,      // y = z
     NNET_ACT_SIGMOID,       // y = 1 / (1 + e^-z)
     NNET_ACT_TANH,          // y = tanh z
@@ -231,17 +270,22 @@ NNETDEF void nnet_activation_forward(nnet_activation act, float slope, nnet_mat 
 NNETDEF void nnet_activation_backward(nnet_activation act, float slope, nnet_mat dY, nnet_mat Y);
 
 // ---- 5. Losses -------------------------------------------------------------
-// Losses are averaged over the batch. T holds the targets, (B, O): one-hot
-// rows for cross-entropy, 0/1 for binary cross-entropy, anything for MSE.
+// Losses are averaged: over the batch for cross-entropy, over all B x O
+// elements for the others (as PyTorch's default "mean" reduction). T holds
+// the targets, (B, O): one-hot rows for cross-entropy, 0/1 for binary
+// cross-entropy, any real numbers for the regression losses.
 typedef enum nnet_loss {
-    NNET_LOSS_DEFAULT = 0,        // from the output activation: softmax -> CE, sigmoid -> BCE, else MSE
-    NNET_LOSS_CROSS_ENTROPY,      // softmax output:  L = -1/B sum_i sum_j t_ij log p_ij
-    NNET_LOSS_BINARY_CROSS_ENTROPY, // sigmoid output: L = -1/(B O) sum t log p + (1-t) log(1-p)
-    NNET_LOSS_MSE,                // any output:     L = 1/(B O) sum (y - t)^2
+    NNET_LOSS_DEFAULT = 0,          // from the output activation: softmax -> CE, sigmoid -> BCE, else MSE
+    NNET_LOSS_CROSS_ENTROPY,        // softmax output:  L = -1/B sum_i sum_j t_ij log p_ij
+    NNET_LOSS_BINARY_CROSS_ENTROPY, // sigmoid outputs: L = -1/(B O) sum t log p + (1-t) log(1-p)
+    NNET_LOSS_MSE,                  // any output:      L = 1/(B O) sum (y - t)^2
+    NNET_LOSS_MAE,                  // any output:      L = 1/(B O) sum |y - t|
+    NNET_LOSS_HUBER,                // any output:      L = 1/(B O) sum h(y - t), h(e) = e^2/2 if |e| <= delta,
+                                    //                  else delta (|e| - delta/2)
     NNET_LOSS_COUNT_
 } nnet_loss;
 
-NNETDEF const char *nnet_loss_name(nnet_loss loss);  // "ce", "bce", "mse"
+NNETDEF const char *nnet_loss_name(nnet_loss loss);  // "ce", "bce", "mse", "mae", "huber"
 NNETDEF int nnet_loss_from_name(const char *name);   // -1 if unknown
 
 // Cross-entropy of softmax(Z) against T, from the logits Z so that no log of
@@ -258,6 +302,15 @@ NNETDEF void nnet_binary_cross_entropy_backward(nnet_mat dZ, nnet_mat P, nnet_ma
 NNETDEF double nnet_mse_forward(nnet_mat Y, nnet_mat T);
 // dY = 2 (Y - T) / (B O); the output activation's backward then gives dZ.
 NNETDEF void nnet_mse_backward(nnet_mat dY, nnet_mat Y, nnet_mat T);
+// Mean absolute error of Y against T.
+NNETDEF double nnet_mae_forward(nnet_mat Y, nnet_mat T);
+// dY = sign(Y - T) / (B O), with sign(0) = 0 as PyTorch's L1Loss.
+NNETDEF void nnet_mae_backward(nnet_mat dY, nnet_mat Y, nnet_mat T);
+// Huber loss of Y against T with threshold delta > 0: quadratic for errors
+// up to delta, linear beyond, so outliers pull with a bounded force.
+NNETDEF double nnet_huber_forward(nnet_mat Y, nnet_mat T, float delta);
+// dY = clamp(Y - T, -delta, delta) / (B O).
+NNETDEF void nnet_huber_backward(nnet_mat dY, nnet_mat Y, nnet_mat T, float delta);
 
 // ---- 6. Initialisers -------------------------------------------------------
 // How a layer's weights W (O, I) are drawn; fan_in = I, fan_out = O.
@@ -286,8 +339,15 @@ NNETDEF float nnet_kaiming_gain(nnet_activation act, float slope);
 NNETDEF int nnet_init_weights(nnet_mat W, float *b, nnet_init init, float scale,
                               nnet_activation act, float slope, nnet_rng *rng);
 
-// ---- 7. Networks -----------------------------------------------------------
-#define NNET_MAX_LAYERS 16
+// ---- 7. The dense layer and the network ------------------------------------
+// The dense layer, forward:  Z = X W^T + b, then Y = f(Z).
+// X is (B, I), W (O, I), b (O), Z and Y (B, O); Y may be Z (in place).
+NNETDEF void nnet_dense_forward(nnet_mat Y, nnet_mat Z, nnet_mat X, nnet_mat W, const float *b,
+                                nnet_activation act, float slope);
+// ... and backward, from dZ = dL/dZ (B, O):
+//     dW += dZ^T X   (O, I);   db += the column sums of dZ   (O);   dX = dZ W   (B, I)
+// dX is skipped when dX.data is NULL (the first layer needs none).
+NNETDEF void nnet_dense_backward(nnet_mat dX, nnet_mat dW, float *db, nnet_mat dZ, nnet_mat X, nnet_mat W);
 
 // What to build. Zero-initialise it and set n_inputs, n_layers and sizes;
 // every other zero field means its default.
@@ -295,13 +355,16 @@ typedef struct nnet_desc {
     int n_inputs;                                 // I of the first layer
     int n_layers;                                 // dense layers, 1..NNET_MAX_LAYERS
     int sizes[NNET_MAX_LAYERS];                   // O of each layer; the last is the output size
-    nnet_activation activations[NNET_MAX_LAYERS]; // per layer; default ReLU / softmax (sigmoid for 1 output)
+    nnet_activation activations[NNET_MAX_LAYERS]; // per layer; default ReLU for hidden layers; for the output:
+                                                  // identity under MSE, MAE or Huber, sigmoid under BCE, softmax
+                                                  // under CE, and with the loss default too: softmax (sigmoid for 1 output)
     float dropout[NNET_MAX_LAYERS];               // drop probability on each layer's output, [0, 1); 0 for the output layer
     float leaky_slope;                            // leaky ReLU slope, (0, 1); default 0.01
     nnet_loss loss;                               // default: from the output activation
     nnet_init init;                               // default: see NNET_INIT_DEFAULT
     float init_scale;                             // a of NNET_INIT_UNIFORM; default 0.5
     uint64_t seed;                                // seed of the initial weights
+    float huber_delta;                            // threshold of NNET_LOSS_HUBER; default 1
 } nnet_desc;
 
 // One dense layer: Y = f(X W^T + b), then inverted dropout while training.
@@ -320,27 +383,51 @@ typedef struct nnet_layer {
     nnet_mat delta;            // (B, O)  dL/dy, then dL/dz, during backward
 } nnet_layer;
 
+// The optimisers nnet_optimizer_step applies (section 8).
+typedef enum nnet_optimizer_kind {
+    NNET_SGD = 0,              // stochastic gradient descent, with momentum and Nesterov
+    NNET_ADAM,                 // Adam (Kingma and Ba), L2 through the gradient
+    NNET_ADAMW,                // Adam with decoupled weight decay (Loshchilov and Hutter)
+    NNET_OPTIMIZER_COUNT_
+} nnet_optimizer_kind;
+
+// What an optimiser carries from step to step. It persists across
+// nnet_train calls, and checkpoints save it.
+typedef struct nnet_optimizer {
+    nnet_optimizer_kind kind;  // the optimiser the state belongs to
+    int64_t steps;             // steps taken: Adam's t, the warm-up's clock
+    float *first_moment;       // (n_parameters) SGD's velocity v, or Adam's m
+    float *second_moment;      // (n_parameters) Adam's s; NULL until Adam first runs
+} nnet_optimizer;
+
 // A network. Read its fields; change them only through the functions below.
 typedef struct nnet {
     int n_inputs;                       // I of the first layer
     int n_layers;
     nnet_loss loss;
     float leaky_slope;
+    float huber_delta;
     nnet_layer layers[NNET_MAX_LAYERS];
     size_t n_parameters;                // weights and biases, all layers
     float *parameters;                  // (n_parameters) W_0 b_0 W_1 b_1 ... in one block
-    float *gradients;                   // (n_parameters) same layout
-    float *velocity;                    // (n_parameters) momentum buffer, same layout
+    float *gradients;                   // (n_parameters) same layout; NULL for nnet_init_static networks
+    // Where training stands: nnet_train continues from here, checkpoints save it.
+    int epoch;                          // epochs trained, over every nnet_train call
+    int best_epoch;                     // with early stopping, the epoch whose weights were kept (1-based); else 0
+    nnet_rng rng;                       // the training stream: shuffles, dropout masks, augmentation
+    nnet_optimizer optimizer;
+    // The last training forward pass (nnet_forward).
     nnet_mat logits;                    // (B, O) z of the output layer, for stable losses
-    nnet_mat targets;                   // (B, O) targets built from labels
     int batch;                          // B of the last forward pass
-    int dropout_active;                 // the last forward pass applied dropout masks
-    int batch_capacity;                 // rows the workspace holds
-    float *workspace;                   // outputs, deltas, masks, logits, targets
-    int threads;                        // threads for the matrix products (1 = serial)
-    struct nnet__team *team;            // the threads nnet_train keeps for its run (NULL outside it)
-    int borrowed;                       // built by nnet_init_static in caller memory: nnet_free
-                                        // frees nothing, there are no gradients, training is refused
+    // nnet.h's own bookkeeping: not for reading or writing.
+    struct {
+        int rng_seeded;                 // rng holds a stream (nnet_train seeds it on first use)
+        int mask_rows;                  // B of the last dropout masks drawn (0: none)
+        int dropout_active;             // the last forward pass applied dropout
+        int batch_capacity;             // rows the workspace holds
+        float *workspace;               // outputs, activated, masks, deltas, logits
+        int borrowed;                   // nnet_init_static: caller memory, read-only parameters
+    } internal;
 } nnet;
 
 // Build a network from a description, with initial weights drawn from
@@ -349,43 +436,174 @@ NNETDEF nnet *nnet_create(const nnet_desc *desc);
 NNETDEF void nnet_free(nnet *net);
 // The output size (O of the last layer).
 NNETDEF int nnet_output_size(const nnet *net);
-// The outputs of the last forward pass, (B, O): probabilities for softmax or
+// The outputs of the last nnet_forward, (B, O): probabilities for softmax or
 // sigmoid outputs.
 NNETDEF nnet_mat nnet_output(const nnet *net);
-// Make room for batches of up to `rows` samples. nnet_train and nnet_predict
-// call it; call it yourself before nnet_forward to keep allocation out of
-// your own training loop.
+// Make room for batches of up to `rows` samples. nnet_train calls it; call
+// it yourself before nnet_forward to keep allocation out of your own
+// training loop.
 NNETDEF int nnet_reserve(nnet *net, int rows);
 
-// Forward pass on X (B, I). With training != 0 every layer with dropout draws
-// a new mask from rng; if rng is NULL the masks of the previous training pass
-// are reused (for gradient checks). Inference (training = 0) is deterministic.
+// The training forward pass on X (B, I), keeping every layer's output for
+// nnet_backward. With training != 0 every layer with dropout draws a new mask
+// from rng; with rng NULL the masks of the last pass that drew them (same B)
+// are reused, for gradient checks. training = 0: no dropout.
 NNETDEF int nnet_forward(nnet *net, nnet_mat X, int training, nnet_rng *rng);
-// The loss of the last forward pass against integer labels (B): the data loss
-// plus l2/2 * (sum of all squared weights, biases excluded).
-NNETDEF int nnet_loss_value(nnet *net, const int *labels, float l2, double *loss);
-// Backward pass for the last forward pass on the same X: accumulates
-// (+=) dL/dW and dL/db of the loss above, including l2 * W, into the gradients.
-NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2);
+// The loss of the last forward pass against the targets T (B, O): the data
+// loss plus l2/2 * (sum of all squared weights, biases excluded).
+NNETDEF int nnet_loss_value(nnet *net, nnet_mat T, float l2, double *loss);
+// Backward pass for the last forward pass on the same X and targets T:
+// accumulates (+=) dL/dW and dL/db of the loss above, including l2 * W, into
+// the gradients.
+NNETDEF int nnet_backward(nnet *net, nnet_mat X, nnet_mat T, float l2);
 // Set every gradient to zero.
 NNETDEF void nnet_zero_grad(nnet *net);
-// Turn labels (B) into the network's targets (B, O): one-hot rows, or the
-// label itself (0 or 1) when the network has one output.
+// Turn labels (B) into targets T (B, O): one-hot rows, or the label itself
+// (0 or 1) when the network has one output (T.cols = 1, n_classes = 2).
 NNETDEF int nnet_labels_to_targets(nnet_mat T, const int *labels, int n_classes);
 
-// ---- 8. Datasets -----------------------------------------------------------
-// Samples in memory: inputs (N, I) and one integer label per sample.
-typedef struct nnet_dataset {
-    nnet_mat inputs;     // (N, I) one sample per row
-    int *labels;         // (N) class indices in [0, n_classes)
-    int n_classes;       // C
-} nnet_dataset;
+// ---- 8. Optimisers ---------------------------------------------------------
+typedef enum nnet_schedule {
+    NNET_SCHEDULE_CONSTANT = 0,  // lr
+    NNET_SCHEDULE_STEP,          // lr * gamma^floor(epoch / step), gamma default 0.1
+    NNET_SCHEDULE_EXPONENTIAL,   // lr * gamma^epoch, gamma default 0.95
+    NNET_SCHEDULE_COSINE,        // lr_min + (lr - lr_min) (1 + cos(pi epoch / E)) / 2, E the horizon (see below)
+    NNET_SCHEDULE_COUNT_
+} nnet_schedule;
 
-// Allocate a zeroed dataset of N samples with I features (one allocation).
-// Free with nnet_dataset_free.
+NNETDEF const char *nnet_schedule_name(nnet_schedule s);  // "constant", "step", "exp", "cosine"
+NNETDEF int nnet_schedule_from_name(const char *name);    // -1 if unknown
+NNETDEF const char *nnet_optimizer_name(nnet_optimizer_kind kind);  // "sgd", "adam", "adamw"
+NNETDEF int nnet_optimizer_from_name(const char *name);             // -1 if unknown
+
+// What early stopping watches on the validation set.
+typedef enum nnet_monitor { NNET_MONITOR_LOSS = 0, NNET_MONITOR_ACCURACY } nnet_monitor;
+
+typedef struct nnet_dataset nnet_dataset;   // section 10
+typedef struct nnet_progress nnet_progress;
+
+// Called after every batch and at the end of every epoch; return nonzero to
+// stop training early (nnet_train then returns NNET_OK).
+typedef int (*nnet_progress_fn)(const nnet_progress *progress, void *user_data);
+
+// How to train. Zero-initialise, then set at least epochs and learning_rate;
+// every other zero field means its default.
+typedef struct nnet_train_desc {
+    int epochs;                // epochs to run in this call, >= 1
+    int batch_size;            // default 32; the last, smaller batch is trained too
+    float learning_rate;       // > 0
+    float momentum;            // SGD: [0, 1); 0 = plain SGD
+    int nesterov;              // SGD: nonzero for Nesterov momentum
+    float l2;                  // lambda >= 0: adds lambda W to weight gradients (any optimiser)
+    nnet_schedule schedule;
+    float schedule_gamma;      // decay of STEP (default 0.1) and EXPONENTIAL (default 0.95)
+    int schedule_step;         // epochs per STEP; default max(1, schedule_epochs / 3)
+    float min_learning_rate;   // COSINE's floor, reached at epoch E, just after the last; default 0
+    uint64_t seed;             // seeds the training stream (shuffles, dropout) on the first call
+    int no_shuffle;            // nonzero: keep the data order
+    int threads;               // threads for this call; 0 or 1 = one (see -fopenmp)
+    nnet_progress_fn progress; // optional
+    void *user_data;           // passed to progress and augment
+    // optional: change each gathered training batch X (B, I) in place before
+    // the forward pass (data augmentation, e.g. random shifts); draw from rng.
+    void (*augment)(nnet_mat X, nnet_rng *rng, void *user_data);
+    nnet_optimizer_kind optimizer; // default NNET_SGD
+    float beta1, beta2;        // Adam(W): moment decays, defaults 0.9 and 0.999
+    float eps;                 // Adam(W): added to the bias-corrected sqrt(s); default 1e-8
+    float weight_decay;        // AdamW only: decoupled decay of the weights; default 0.01
+    float clip_norm;           // > 0: scale the gradients so their global L2 norm is at most this
+    int warmup_epochs;         // the rate rises linearly from 0 over this many epochs' steps
+    int schedule_epochs;       // the horizon of STEP and COSINE; default: the epoch this call ends at
+    int patience;              // > 0: stop when the validation figure has not improved for this
+                               // many epochs, and keep the best weights (needs a validation set)
+    nnet_monitor monitor;      // what patience watches; default validation loss
+} nnet_train_desc;
+
+// The global L2 norm of all gradients, sqrt(sum g^2), into *norm (may be
+// NULL); with max_norm > 0 every gradient is scaled by
+// max_norm / (norm + 1e-6) when that is below 1, as
+// torch.nn.utils.clip_grad_norm_ does. nnet_train clips after the L2 term
+// is in the gradients (L2 is part of the loss here; PyTorch's weight_decay
+// comes after its clipping).
+NNETDEF int nnet_clip_gradients(nnet *net, float max_norm, float *norm);
+// One step of desc's optimiser with this learning rate, on the gradients
+// (already averaged over the batch, L2 included), weights and biases alike
+// (AdamW's weight decay only on weights):
+//   SGD    v = mu v + g;  w -= lr v                      (Nesterov: w -= lr (g + mu v))
+//   Adam   m = b1 m + (1-b1) g;  s = b2 s + (1-b2) g^2;  t = t + 1
+//          w -= lr/(1-b1^t) m / (sqrt(s)/sqrt(1-b2^t) + eps)
+//   AdamW  w -= lr wd w, then Adam
+// The state lives in net->optimizer; switching to another optimiser starts
+// a new state. Returns NNET_ERR_DIVERGED if a weight became NaN or infinite
+// (the step is done; nnet_train then restores the weights it saved).
+NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float learning_rate);
+// The learning rate of a 0-based epoch under the description's schedule
+// (horizon: schedule_epochs, else epochs).
+NNETDEF float nnet_learning_rate(const nnet_train_desc *desc, int epoch);
+
+// ---- 9. The training loop --------------------------------------------------
+// Statistics of one epoch. The training figures are running means over the
+// epoch's batches (with dropout active), as most frameworks report them.
+// Accuracy: of the argmax for several classes, of p >= 0.5 for a single
+// sigmoid output or for each label of several sigmoid outputs; NAN for
+// regression losses on float targets.
+typedef struct nnet_epoch_stats {
+    int epoch;                 // 1-based, counted over every nnet_train call
+    double train_loss;         // includes the L2 term
+    double train_accuracy;
+    double validation_loss;    // NAN when there is no validation set
+    double validation_accuracy;
+    double learning_rate;      // the schedule's rate for the epoch (warm-up scales it down per step)
+    double seconds;            // wall time of the epoch, validation included
+} nnet_epoch_stats;
+
+// What a progress callback sees.
+struct nnet_progress {
+    int epoch, epochs;         // 1-based epoch, counted over every nnet_train call, and the epoch this call ends at
+    int batch, batches;        // 1-based batch and batches per epoch
+    double loss;               // running mean loss of this epoch
+    double accuracy;           // running mean accuracy of this epoch
+    double seconds;            // since this epoch started
+    double learning_rate;
+    const nnet_epoch_stats *end_of_epoch; // NULL after a batch; the epoch's stats at its end
+};
+
+// Train on `train` (labels or targets), reporting on `validation` (may be
+// NULL) after each epoch. history, if not NULL, has room for desc->epochs
+// entries; epochs_run, if not NULL, receives the epochs completed in this
+// call. Training continues where the network's last nnet_train stopped: its
+// epoch count (for the schedule), random stream and optimiser state, so two
+// calls of one epoch end with the same bits as one call of two. When it
+// returns the gradients are zero. On a NaN or infinite loss or weight it
+// stops with NNET_ERR_DIVERGED naming the epoch and batch, and restores the
+// weights of the last completed epoch (or from before the call).
+NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
+                       const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run);
+// Forget where training stands: zero epoch count and optimiser state; the
+// next nnet_train seeds its stream from its desc again. The weights stay.
+NNETDEF void nnet_training_reset(nnet *net);
+
+/* ========================================================================== */
+/*                          PART II  DATA AND FILES                           */
+/* ========================================================================== */
+
+// ---- 10. Datasets ----------------------------------------------------------
+// Samples in memory: inputs (N, I) and either one integer label per sample
+// (classification) or a target row per sample (regression, several labels).
+struct nnet_dataset {
+    nnet_mat inputs;     // (N, I) one sample per row
+    int *labels;         // (N) class indices in [0, n_classes), or NULL with targets
+    int n_classes;       // C; 0 with targets
+    nnet_mat targets;    // (N, O) float targets, or data NULL with labels
+};
+
+// Allocate a zeroed dataset of N samples with I features and labels of
+// n_classes classes (one allocation). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes);
+// The same with a float target matrix (N, n_targets) instead of labels.
+NNETDEF nnet_dataset *nnet_dataset_create_targets(int n_samples, int n_features, int n_targets);
 NNETDEF void nnet_dataset_free(nnet_dataset *data);
-// Shuffle the samples (rows and labels together) in place, Fisher-Yates.
+// Shuffle the samples (rows with their labels or targets) in place, Fisher-Yates.
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng);
 // A copy of samples [start, start + count). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count);
@@ -420,95 +638,31 @@ NNETDEF int nnet_standardize_apply(nnet_mat X, const float *mean, const float *s
 //   train_desc.augment = shift;
 NNETDEF int nnet_augment_shift(nnet_mat X, int width, int height, int max_shift, nnet_rng *rng);
 
-// ---- 9. Training -----------------------------------------------------------
-typedef enum nnet_schedule {
-    NNET_SCHEDULE_CONSTANT = 0,  // lr
-    NNET_SCHEDULE_STEP,          // lr * gamma^floor(epoch / step), gamma default 0.1
-    NNET_SCHEDULE_EXPONENTIAL,   // lr * gamma^epoch, gamma default 0.95
-    NNET_SCHEDULE_COSINE,        // lr_min + (lr - lr_min) (1 + cos(pi epoch / epochs)) / 2
-    NNET_SCHEDULE_COUNT_
-} nnet_schedule;
-
-NNETDEF const char *nnet_schedule_name(nnet_schedule s);  // "constant", "step", "exp", "cosine"
-NNETDEF int nnet_schedule_from_name(const char *name);    // -1 if unknown
-
-// Statistics of one epoch. The training figures are running means over the
-// epoch's batches (with dropout active), as most frameworks report them.
-typedef struct nnet_epoch_stats {
-    int epoch;                 // 1-based
-    double train_loss;         // includes the L2 term
-    double train_accuracy;
-    double validation_loss;    // NAN when there is no validation set
-    double validation_accuracy;
-    double learning_rate;
-    double seconds;            // wall time of the epoch, validation included
-} nnet_epoch_stats;
-
-// What a progress callback sees.
-typedef struct nnet_progress {
-    int epoch, epochs;         // 1-based epoch and total
-    int batch, batches;        // 1-based batch and batches per epoch
-    double loss;               // running mean loss of this epoch
-    double accuracy;           // running mean accuracy of this epoch
-    double seconds;            // since this epoch started
-    double learning_rate;
-    const nnet_epoch_stats *end_of_epoch; // NULL after a batch; the epoch's stats at its end
-} nnet_progress;
-
-// Called after every batch and at the end of every epoch; return nonzero to
-// stop training early (nnet_train then returns NNET_OK).
-typedef int (*nnet_progress_fn)(const nnet_progress *progress, void *user_data);
-
-// How to train. Zero-initialise, then set at least epochs and learning_rate.
-typedef struct nnet_train_desc {
-    int epochs;                // passes over the training set, >= 1
-    int batch_size;            // default 32; the last, smaller batch is trained too
-    float learning_rate;       // > 0
-    float momentum;            // [0, 1); 0 = plain SGD
-    int nesterov;              // nonzero: Nesterov momentum
-    float l2;                  // lambda >= 0: adds lambda W to weight gradients
-    nnet_schedule schedule;
-    float schedule_gamma;      // decay of STEP (default 0.1) and EXPONENTIAL (default 0.95)
-    int schedule_step;         // epochs per STEP; default max(1, epochs / 3)
-    float min_learning_rate;   // floor of COSINE; default 0
-    uint64_t seed;             // shuffling and dropout masks
-    int no_shuffle;            // nonzero: keep the data order
-    int threads;               // threads for the matrix products; 0 or 1 = serial (see -fopenmp)
-    nnet_progress_fn progress; // optional
-    void *user_data;           // passed to progress and augment
-    // optional: change each gathered training batch X (B, I) in place before
-    // the forward pass (data augmentation, e.g. random shifts); draw from rng.
-    void (*augment)(nnet_mat X, nnet_rng *rng, void *user_data);
-} nnet_train_desc;
-
-// One SGD step on the accumulated gradients (averaged over the batch by the
-// loss): v = momentum v + g; w -= lr v (Nesterov: w -= lr (g + momentum v)).
-// Returns NNET_ERR_DIVERGED, leaving the weights as they were, if the step
-// would make a weight NaN or infinite.
-NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int nesterov);
-// The learning rate of a 0-based epoch under the description's schedule.
-NNETDEF float nnet_learning_rate(const nnet_train_desc *desc, int epoch);
-// Train on `train` (labels needed), reporting on `validation` (may be NULL)
-// after each epoch. history, if not NULL, has room for desc->epochs entries;
-// epochs_run, if not NULL, receives the number of completed epochs. On a NaN
-// or infinite loss it stops with NNET_ERR_DIVERGED naming the epoch and the
-// batch, and the network keeps the last finite weights. While it runs, each
-// step writes the new weights over the gradients and swaps the two blocks, so
-// a callback must read the weights through net (net->parameters,
-// net->layers[l].weight), not through a pointer kept from before; when it
-// returns they are back in their first block and net->gradients holds no
-// gradients.
-NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
-                       const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run);
-
-// ---- 10. Inference and metrics ---------------------------------------------
-// P (N, O) = the network's outputs for X (N, I), in batches, without dropout.
-NNETDEF int nnet_predict(nnet *net, nnet_mat X, nnet_mat P);
+// ---- 11. Inference and metrics ---------------------------------------------
+// Inference only reads the network (const), so several threads may predict
+// with one network at once. The plain functions allocate their scratch
+// memory per call; the _with variant takes the caller's, for no allocation.
+// P (N, O) = the network's outputs for X (N, I), in chunks of 256 rows, without dropout.
+NNETDEF int nnet_predict(const nnet *net, nnet_mat X, nnet_mat P);
+// Floats of scratch nnet_predict_with needs for chunks of up to `rows` rows;
+// 0 if net is NULL or rows < 1.
+NNETDEF size_t nnet_predict_scratch_floats(const nnet *net, int rows);
+// nnet_predict in chunks of `rows` rows, with scratch of scratch_floats >=
+// nnet_predict_scratch_floats(net, rows) floats.
+NNETDEF int nnet_predict_with(const nnet *net, nnet_mat X, nnet_mat P, int rows, float *scratch, size_t scratch_floats);
 // classes (N) = the predicted class of each row of X (N, I): the argmax, or
 // p >= 0.5 for a single sigmoid output.
-NNETDEF int nnet_predict_classes(nnet *net, nnet_mat X, int *classes);
-// Mean loss (without L2) and accuracy of the network on a dataset.
-NNETDEF int nnet_evaluate(nnet *net, const nnet_dataset *data, double *loss, double *accuracy);
+NNETDEF int nnet_predict_classes(const nnet *net, nnet_mat X, int *classes);
+// Mean loss (without L2) and accuracy (see nnet_epoch_stats; NAN for
+// regression) of the network on a dataset with labels or targets.
+NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy);
+
+// Regression figures of predictions Y against targets T, both (N, O), each
+// averaged over the O outputs as scikit-learn's "uniform_average": mean
+// squared error, mean absolute error and R^2 = 1 - SS_res / SS_tot (NAN for
+// an output whose targets are all equal).
+typedef struct nnet_regression_metrics { double mse, mae, r2; } nnet_regression_metrics;
+NNETDEF int nnet_regression_metrics_compute(nnet_mat Y, nnet_mat T, nnet_regression_metrics *metrics);
 
 // Fraction of predicted[i] == labels[i], for n >= 1.
 NNETDEF double nnet_accuracy(const int *labels, const int *predicted, int n);
@@ -558,7 +712,7 @@ NNETDEF void nnet_report_print(FILE *out, const nnet_report *report);
 NNETDEF void nnet_confusion_print(FILE *out, const nnet_report *report);
 #endif
 
-// ---- 11. IDX files ---------------------------------------------------------
+// ---- 12. IDX files ---------------------------------------------------------
 // IDX is the format of MNIST and Fashion-MNIST (see FILE FORMATS above): two
 // zero bytes, an element type byte, a rank byte, the rank dimensions as
 // big-endian u32, then the elements, big-endian, row-major. dims[0] counts
@@ -620,7 +774,7 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char 
 NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train, nnet_dataset **test);
 #endif
 
-// ---- 12. Image input -------------------------------------------------------
+// ---- 13. Image input -------------------------------------------------------
 // Turn a picture of a handwritten digit (any size, any colours) into the 784
 // floats an MNIST network expects, the way MNIST itself was made:
 //   1. grey levels in [0, 1]; invert when the background is light (MNIST is
@@ -693,55 +847,66 @@ NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, fl
 NNETDEF int nnet_image_load_mnist(const char *path, float *pixels /* (784) */);
 #endif
 
-// ---- 13. Model files -------------------------------------------------------
+// ---- 14. Model files and checkpoints ---------------------------------------
 // A model file is in the safetensors layout (docs/model-format.md): an 8-byte
 // little-endian header length H, H bytes of JSON naming each tensor
 // (layers.N.weight (O, I), layers.N.bias (O), as PyTorch's nn.Linear) with the
 // architecture and a CRC-32 in "__metadata__", then the float32 data,
-// little-endian. Loaders check every length, offset, shape, name, metadata
-// value and the CRC before trusting any of it; a bad file is an error naming
-// the problem, never a crash.
-#define NNET_MODEL_FORMAT_VERSION 1
+// little-endian. A checkpoint adds, for each of those tensors, the optimiser's
+// state of the same shape ("layers.N.weight.momentum_buffer" for SGD,
+// ".exp_avg" and ".exp_avg_sq" for Adam, PyTorch's names), and the training
+// position in the metadata. Loaders read the whole file (at most
+// NNET_MODEL_MAX_FILE bytes) and check every length, offset, shape, name,
+// metadata value and the CRC before building the network; a bad file is an
+// error naming the problem, never a crash.
+#define NNET_MODEL_FORMAT_VERSION 2
 #define NNET_MODEL_MAX_HEADER (100u << 20)  // largest JSON header accepted: 100 MB, as safetensors
+#define NNET_MODEL_MAX_FILE ((size_t)(SIZE_MAX / 2 < 1099511627776ull ? SIZE_MAX / 2 : 1099511627776ull))   // 1 TiB, or half the address space
 
 // Write the model file of `net` into buffer. *size receives the file's byte
 // count; with buffer NULL that is all (a size query), otherwise capacity must
 // be >= *size. NNET_ERR_ARGUMENT on a short buffer or non-finite weights.
 NNETDEF int nnet_save_to_memory(const nnet *net, void *buffer, size_t capacity, size_t *size);
-// Build a network from the bytes of a model file written by nnet_save. NULL
-// (see nnet_error) on any malformed input. Free with nnet_free.
+// The same for a checkpoint: the model plus where training stands (epoch,
+// optimiser state, random stream), so nnet_train on the loaded network goes on
+// as if it had never stopped.
+NNETDEF int nnet_save_checkpoint_to_memory(const nnet *net, void *buffer, size_t capacity, size_t *size);
+// Build a network from the bytes of a model file or a checkpoint (its
+// training state restored). NULL (see nnet_error) on any malformed input.
+// Free with nnet_free.
 NNETDEF nnet *nnet_load_from_memory(const void *bytes, size_t size);
 // Copy the weights of a safetensors file into a network the caller built:
 // nnet's own files, or e.g. PyTorch's nn.Sequential of Linear layers (0.weight,
 // 0.bias, 2.weight, ...). Names are taken in natural order ("10" after "9"),
 // one weight (O, I) and one bias (O) per layer, every shape must match the
-// network's. Activations stay the caller's. On failure net is unchanged.
+// network's; a checkpoint's optimiser tensors are skipped. Activations stay
+// the caller's. On failure net is unchanged.
 NNETDEF int nnet_load_weights_from_memory(nnet *net, const void *bytes, size_t size);
 
-// Floats of workspace nnet_init_static needs for forward passes of up to
-// `batch` rows; 0 if desc or batch is invalid.
-NNETDEF size_t nnet_static_workspace_floats(const nnet_desc *desc, int batch);
 // Build a ready network in caller memory, with no allocation (the headers of
-// nnet_export_c use it). parameters (W_0 b_0 W_1 b_1 ..., n_parameters floats)
-// are used in place and never written; workspace holds workspace_floats >=
-// nnet_static_workspace_floats(desc, batch). Inference only: nnet_forward,
-// nnet_predict* and nnet_evaluate work (in chunks of <= batch rows); training
-// is refused; nnet_free does nothing. Returns NNET_ERR_ARGUMENT on bad input.
-NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters,
-                             float *workspace, size_t workspace_floats, int batch);
+// nnet_export_c use it): parameters (W_0 b_0 W_1 b_1 ..., in desc's shapes)
+// are used in place and never written. Inference only: nnet_predict_with
+// runs it with no allocation, the other inference functions allocate their
+// scratch; training is refused; nnet_free does nothing. NNET_ERR_ARGUMENT on
+// bad input.
+NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters);
 #ifndef NNET_NO_STDIO
 // Save a network to a file, atomically: a temporary file in the same
 // directory is written, flushed to disk, then renamed over `path`, so a failed
 // save never leaves a half-written file where a good one was.
 NNETDEF int nnet_save(const nnet *net, const char *path);
-// Load a network saved by nnet_save. NULL on failure. Free with nnet_free.
+// The same for a checkpoint (nnet_save_checkpoint_to_memory).
+NNETDEF int nnet_save_checkpoint(const nnet *net, const char *path);
+// Load a network saved by nnet_save or nnet_save_checkpoint. NULL on
+// failure. Free with nnet_free.
 NNETDEF nnet *nnet_load(const char *path);
 // nnet_load_weights_from_memory on the contents of a file.
 NNETDEF int nnet_load_weights(nnet *net, const char *path);
 // Write the network as C source: a header defining NAME_desc, the const array
-// NAME_parameters and a static NAME_workspace, from which nnet_init_static
-// builds the network with no file system and no allocation (see the comment
-// at the top of the generated file). name must be a C identifier. Atomic.
+// NAME_parameters and a static NAME_scratch, with which nnet_init_static and
+// nnet_predict_with run it with no file system and no allocation (see the
+// comment at the top of the generated file). name must be a C identifier.
+// Atomic.
 NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #endif
 
@@ -763,12 +928,6 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #include <stdio.h>    /* vsnprintf and sprintf, needed even under NNET_NO_STDIO */
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>          /* omp_get_thread_num: each thread's band of a product */
-#if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>    /* _mm_pause, while nnet_train's team waits for work */
-#endif
-#endif
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/time.h>     /* gettimeofday for the epoch timings */
 #else
@@ -818,10 +977,8 @@ int fsync(int fd);        /* POSIX; glibc hides it under strict -std=c99 */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define NNET__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define nnet__prefetch(p) __builtin_prefetch(p)   // a hint: start loading p's cache line
 #else
 #define NNET__PRINTF(fmt, args)
-#define nnet__prefetch(p) ((void)(p))
 #endif
 
 // Small helpers used everywhere.
@@ -839,6 +996,39 @@ static double nnet__seconds(void) {
     return (double)clock() / CLOCKS_PER_SEC;
 #endif
 }
+
+// The hyperparameters of one optimiser step, worked out once per step by
+// nnet_optimizer_step (section 8).
+typedef struct nnet__step {
+    nnet_optimizer_kind kind;
+    float learning_rate, momentum;     // SGD
+    int nesterov;
+    float beta1, beta2, eps;           // Adam(W)
+    float step_size;                   // Adam: lr / (1 - beta1^t)
+    float correction2;                 // Adam: sqrt(1 - beta2^t)
+    float decay;                       // AdamW: 1 - lr wd, the factor on every weight; 1 otherwise
+} nnet__step;
+
+// The seam. Part I does its heavy loops itself in the reading build
+// (NNET_REFERENCE); otherwise it hands them to Part III, at the end of the
+// file, through these four functions, which compute the same things:
+//   nnet__fast_gemm      nnet_gemm's product: tiled, vectorised, on nnet_train's threads
+//   nnet__fast_gather    a training batch's rows, copied on the threads, the next batch prefetched
+//   nnet__fast_step      the optimiser step: vectorised, on the threads
+//   nnet__train_on_team  nnet_train with desc->threads threads kept for the whole call
+#ifndef NNET_REFERENCE
+#define NNET__RUN_HERE 1   // nnet__train_on_team: not run on a team; nnet_train goes ahead itself
+static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
+                            float beta, nnet_mat C);
+static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start);
+static int nnet__fast_step(nnet *net, const nnet__step *step);
+static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
+                               const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run);
+#endif
+
+/* ========================================================================== */
+/*                            PART I  THE NETWORK                             */
+/* ========================================================================== */
 
 // ---- 1. Errors -------------------------------------------------------------
 static NNET__THREAD_LOCAL char nnet__message[512];
@@ -869,7 +1059,7 @@ NNETDEF const char *nnet_status_name(int status) {
 // Every block the library allocates starts on a 64-byte boundary, a cache
 // line and one AVX-512 vector, so a matrix row whose length is a multiple of
 // 16 floats (784, 128) never straddles two lines: a vector load that does
-// costs two, and the products ran 20% slower on such rows. The pointer
+// costs two loads, and the products read every row many times. The pointer
 // NNET_MALLOC returned sits just before the block, for nnet__free.
 #define NNET__ALIGN 64
 static void *nnet__alloc(size_t bytes, const char *what) {
@@ -901,11 +1091,16 @@ static size_t nnet__bytes(size_t a, size_t b, size_t c) {
 }
 
 // Look a lower-case name up in a table of names; -1 if it is not there.
+// (Compared by hand: gcc -O3, inlining this into a caller whose name is a
+// short array, warns that strcmp with a longer table entry "is nonzero".)
 static int nnet__lookup(const char *name, const char *const *names, int count) {
     int i;
     if (!name) return -1;
-    for (i = 0; i < count; i++)
-        if (names[i] && strcmp(name, names[i]) == 0) return i;
+    for (i = 0; i < count; i++) {
+        const char *a = name, *b = names[i];
+        while (b && *a && *a == *b) { a++; b++; }
+        if (b && *a == *b) return i;
+    }
     return -1;
 }
 
@@ -1052,6 +1247,7 @@ NNETDEF float nnet_rng_normal(nnet_rng *rng) {
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
+
 // ---- 3. Matrices -----------------------------------------------------------
 NNETDEF nnet_mat nnet_mat_view(int rows, int cols, float *data) {
     nnet_mat m;
@@ -1067,6 +1263,10 @@ NNETDEF nnet_mat nnet_mat_create(int rows, int cols) {
         return m;
     }
     bytes = nnet__bytes((size_t)rows, (size_t)cols, sizeof(float));
+    if (!bytes) {
+        nnet__fail(NNET_ERR_MEMORY, "nnet_mat_create: %dx%d floats do not fit in memory", rows, cols);
+        return m;
+    }
     m.data = (float *)nnet__alloc(bytes, "nnet_mat_create");
     if (!m.data) return m;
     memset(m.data, 0, bytes);
@@ -1098,10 +1298,14 @@ static int nnet__gemm_check(const char *who, nnet_transpose ta, nnet_transpose t
     return NNET_OK;
 }
 
-// The reference: one dot product per element, summed in order k = 0..K-1.
-static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
-                             nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
-    int M = C.rows, N = C.cols, K = nnet__op_cols(A, ta), i, j, k;
+// One dot product per element of C, summed in order k = 0..K-1:
+//     C[i][j] = alpha * sum_k op(A)[i][k] op(B)[k][j] + beta * C[i][j]
+// (beta = 0 ignores what C held, even NaN).
+NNETDEF int nnet_gemm_reference(nnet_transpose ta, nnet_transpose tb, float alpha,
+                                nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
+    int status = nnet__gemm_check("nnet_gemm_reference", ta, tb, A, B, C), M = C.rows, N = C.cols, K, i, j, k;
+    if (status) return status;
+    K = nnet__op_cols(A, ta);
     for (i = 0; i < M; i++)
         for (j = 0; j < N; j++) {
             float sum = 0.0f;
@@ -1112,531 +1316,19 @@ static void nnet__gemm_naive(nnet_transpose ta, nnet_transpose tb, float alpha,
             }
             NNET_AT(C, i, j) = alpha * sum + (beta == 0.0f ? 0.0f : beta * NNET_AT(C, i, j));
         }
-}
-
-// The fast path. An MLP's matrices are small (batch 16-256, layers of
-// 10-2048), so the operands stay in L1/L2 and nothing is packed: the kernels
-// read A, B and C where they are. There are two register-tiled kernels,
-// chosen by which way op(B) is contiguous:
-//   outer  op(B) rows contiguous (B not transposed): dW = dZ^T X, dX = dZ W.
-//          An NNET__MR x NNET__NR tile of C lives in registers; each step k
-//          broadcasts MR values of column k of op(A) and loads row k of op(B):
-//          acc[r][:] += a[r] * b[:]   (one FMA per VL lanes)
-//   dot    op(A) rows and op(B) columns both contiguous in k (A B^T):
-//          Z = X W^T. An NNET__DM x NNET__DN block of dot products, each
-//          summed in VL lanes along k, then across the lanes.
-// Both finish with the output pass C = alpha acc + beta C (+ bias, ReLU),
-// so the layer's bias and activation cost no extra sweep over Z.
-// Determinism: every C element goes through the same instructions in the
-// same order wherever it sits (edge tiles repeat the last row and mask the
-// last columns instead of running other code), so splitting tiles across
-// threads never changes a bit. The vector width is fixed at compile time:
-// AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
-#ifdef NNET_USE_CBLAS
-#ifndef FORCE_OPENBLAS_COMPLEX_STRUCT
-#define FORCE_OPENBLAS_COMPLEX_STRUCT   // keep OpenBLAS's cblas.h from including <complex.h> (its I macro)
-#endif
-#include <cblas.h>   // link with -lopenblas (or any CBLAS)
-#endif
-#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
-// g++ 12 warns about _mm512_undefined_ps inside its own AVX-512 headers.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#if !defined(NNET_NO_SIMD) && defined(__AVX512F__)
-#include <immintrin.h>
-typedef __m512 nnet__vec;
-#define NNET__VL 16                    // lanes per vector
-#define NNET__MR 8                     // outer kernel: rows ...
-#define NNET__NV 2                     // ... and vectors (NR = NV * VL columns)
-#define NNET__DM 4                     // dot kernel: rows of op(A) ...
-#define NNET__DN 4                     // ... times columns of op(B)
-#define nnet__vzero() _mm512_setzero_ps()
-#define nnet__vset1(x) _mm512_set1_ps(x)
-#define nnet__vload(p) _mm512_loadu_ps(p)
-#define nnet__vstore(p, v) _mm512_storeu_ps(p, v)
-#define nnet__vmask(n) ((__mmask16)((1u << (n)) - 1u))
-#define nnet__vloadn(p, n) _mm512_maskz_loadu_ps(nnet__vmask(n), p)     // first n lanes, rest 0
-#define nnet__vstoren(p, v, n) _mm512_mask_storeu_ps(p, nnet__vmask(n), v)
-#define nnet__vfma(a, b, c) _mm512_fmadd_ps(a, b, c)                    // a*b + c, one rounding
-#define nnet__vmul(a, b) _mm512_mul_ps(a, b)
-#define nnet__vadd(a, b) _mm512_add_ps(a, b)
-#define nnet__vsub(a, b) _mm512_sub_ps(a, b)
-#define nnet__vrelu(a) _mm512_max_ps(a, _mm512_setzero_ps())          // NaN -> 0, as the scalar relu
-#define nnet__vwhere_pos(y, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), x) // y > 0 ? x : 0
-#define nnet__vsum(v) _mm512_reduce_add_ps(v)
-// out[0..3] = the lane sums of a, b, c, d, each added as ((x0+x2)+(x1+x3)) within
-// 128-bit quarters, then the quarters ((q0+q2)+(q1+q3)): the same for all four.
-static void nnet__vsum4(float *out, __m512 a, __m512 b, __m512 c, __m512 d) {
-    __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
-    __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
-    __m512 s = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xEE));
-    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
-    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
-}
-#elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-typedef __m256 nnet__vec;
-#define NNET__VL 8
-#define NNET__MR 6
-#define NNET__NV 2
-#define NNET__DM 2
-#define NNET__DN 4
-#define nnet__vzero() _mm256_setzero_ps()
-#define nnet__vset1(x) _mm256_set1_ps(x)
-#define nnet__vload(p) _mm256_loadu_ps(p)
-#define nnet__vstore(p, v) _mm256_storeu_ps(p, v)
-#define nnet__vmask(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
-#define nnet__vloadn(p, n) _mm256_maskload_ps(p, nnet__vmask(n))
-#define nnet__vstoren(p, v, n) _mm256_maskstore_ps(p, nnet__vmask(n), v)
-#define nnet__vfma(a, b, c) _mm256_fmadd_ps(a, b, c)
-#define nnet__vmul(a, b) _mm256_mul_ps(a, b)
-#define nnet__vadd(a, b) _mm256_add_ps(a, b)
-#define nnet__vsub(a, b) _mm256_sub_ps(a, b)
-#define nnet__vrelu(a) _mm256_max_ps(a, _mm256_setzero_ps())
-#define nnet__vwhere_pos(y, x) _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ), x)
-static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
-}
-static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   // as the AVX-512 one
-    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
-    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
-    __m256 h = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xEE));
-    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
-}
-#else
-typedef float nnet__vec;   // portable C: one lane, plain multiply-add
-#define NNET__VL 1
-#define NNET__MR 4
-#define NNET__NV 4
-#define NNET__DM 4
-#define NNET__DN 4
-#define nnet__vzero() 0.0f
-#define nnet__vset1(x) (x)
-#define nnet__vload(p) (*(p))
-#define nnet__vstore(p, v) (*(p) = (v))
-#define nnet__vloadn(p, n) ((n) > 0 ? *(p) : 0.0f)
-#define nnet__vstoren(p, v, n) do { if ((n) > 0) *(p) = (v); } while (0)
-#define nnet__vfma(a, b, c) ((a) * (b) + (c))
-#define nnet__vmul(a, b) ((a) * (b))
-#define nnet__vadd(a, b) ((a) + (b))
-#define nnet__vsub(a, b) ((a) - (b))
-#define nnet__vrelu(a) ((a) > 0.0f ? (a) : 0.0f)
-#define nnet__vwhere_pos(y, x) ((y) > 0.0f ? (x) : 0.0f)
-#define nnet__vsum(v) (v)
-#define nnet__vsum4(out, a, b, c, d) ((out)[0] = (a), (out)[1] = (b), (out)[2] = (c), (out)[3] = (d))
-#endif
-#define NNET__NR (NNET__NV * NNET__VL)
-// The kernels' short fixed loops must be unrolled so the accumulators live in
-// registers; -O2 alone does not always do it.
-#if defined(__GNUC__) || defined(__clang__)
-#define NNET__UNROLL _Pragma("GCC unroll 16")
-#else
-#define NNET__UNROLL
-#endif
-
-// What the output pass does after C = alpha acc + beta C.
-typedef struct nnet__epilogue {
-    float alpha, beta;
-    const float *bias;   // (N) added to every row, or NULL
-    int relu;            // nonzero: C = max(C, 0)
-} nnet__epilogue;
-
-// One output vector: v = alpha acc + beta c (+ bias) (ReLU), n lanes stored.
-static void nnet__output_vec(float *c, nnet__vec acc, const float *bias, int n, const nnet__epilogue *e) {
-    nnet__vec v = nnet__vmul(nnet__vset1(e->alpha), acc);
-    int full = n == NNET__VL;
-    if (e->beta != 0.0f)
-        v = nnet__vadd(v, nnet__vmul(nnet__vset1(e->beta), full ? nnet__vload(c) : nnet__vloadn(c, n)));
-    if (e->bias) v = nnet__vadd(v, full ? nnet__vload(bias) : nnet__vloadn(bias, n));
-    if (e->relu) v = nnet__vrelu(v);
-    if (full) nnet__vstore(c, v); else nnet__vstoren(c, v, n);
-}
-
-// Outer-product kernel: the mr x nr tile (mr <= MR, nr <= NR) of C at C,
-// op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j]. The sums
-// start at 0, or with from_c at the tile's values in C: a product cut
-// along k (nnet__gemm_column) continues each sum where it stopped, so every
-// element still gets its FMAs in the order k = 0..K-1.
-static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak,
-                               const float *B, size_t ldb, float *C, size_t ldc,
-                               const float *bias, const nnet__epilogue *e, int from_c) {
-    // The output pass reads a copy of *e: for all the compiler knows, a store
-    // to C could change *e, so it re-read and re-tested alpha, beta, bias and
-    // ReLU at every vector, which at K = 32 cost 5-8%.
-    nnet__epilogue epilogue = *e;
-    nnet__vec acc[NNET__MR][NNET__NV];
-    const float *a[NNET__MR];
-    int r, v, k;
-    NNET__UNROLL
-    for (r = 0; r < NNET__MR; r++) {
-        a[r] = A + (size_t)(r < mr ? r : mr - 1) * as;   // rows past the edge repeat the last one
-        NNET__UNROLL
-        for (v = 0; v < NNET__NV; v++)
-            acc[r][v] = from_c && r < mr ? nnet__vloadn(C + (size_t)r * ldc + v * NNET__VL,
-                                                        nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)))
-                                         : nnet__vzero();
-    }
-    if (nr == NNET__NR) {
-        for (k = 0; k < K; k++) {
-            const float *b = B + (size_t)k * ldb;
-            size_t at = (size_t)k * ak;
-            nnet__vec bv[NNET__NV];
-            NNET__UNROLL
-            for (v = 0; v < NNET__NV; v++) bv[v] = nnet__vload(b + v * NNET__VL);
-            NNET__UNROLL
-            for (r = 0; r < NNET__MR; r++) {
-                nnet__vec ar = nnet__vset1(a[r][at]);
-                NNET__UNROLL
-                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
-            }
-        }
-    } else {   // the last columns: the same FMAs on masked loads (zeros past the edge)
-        for (k = 0; k < K; k++) {
-            const float *b = B + (size_t)k * ldb;
-            size_t at = (size_t)k * ak;
-            nnet__vec bv[NNET__NV];
-            NNET__UNROLL
-            for (v = 0; v < NNET__NV; v++)
-                bv[v] = nnet__vloadn(b + v * NNET__VL, nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)));
-            NNET__UNROLL
-            for (r = 0; r < NNET__MR; r++) {
-                nnet__vec ar = nnet__vset1(a[r][at]);
-                NNET__UNROLL
-                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
-            }
-        }
-    }
-    // A whole tile with C = acc (the training products) or C = acc + C
-    // (nnet_backward's dW) is stored without a test per vector: the weight
-    // gradient at batch 32 then runs at 81-84% of the peak instead of 70-78%.
-    // The same bits as the general pass (1 x is x).
-    if (epilogue.alpha == 1.0f && (epilogue.beta == 0.0f || epilogue.beta == 1.0f) && !bias && !epilogue.relu &&
-        mr == NNET__MR && nr == NNET__NR) {
-        NNET__UNROLL
-        for (r = 0; r < NNET__MR; r++)
-            NNET__UNROLL
-            for (v = 0; v < NNET__NV; v++) {
-                float *c = C + (size_t)r * ldc + v * NNET__VL;
-                nnet__vstore(c, epilogue.beta == 0.0f ? acc[r][v] : nnet__vadd(acc[r][v], nnet__vload(c)));
-            }
-        return;
-    }
-    NNET__UNROLL
-    for (r = 0; r < NNET__MR; r++)   // fixed bounds keep acc in registers
-        NNET__UNROLL
-        for (v = 0; v < NNET__NV; v++)
-            if (r < mr && v * NNET__VL < nr)
-                nnet__output_vec(C + (size_t)r * ldc + v * NNET__VL, acc[r][v], bias ? bias + v * NNET__VL : NULL,
-                                 nnet__min(NNET__VL, nr - v * NNET__VL), &epilogue);
-}
-
-// Dot-product kernel: the mr x nr block (mr <= DM, nr <= DN) of C at C,
-// op(A)(i, k) = A[i lda + k] and op(B)(k, j) = B[j ldb + k]. Lane l of each
-// accumulator sums k = l, l + VL, ... in order; the lanes are added last.
-static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
-                             const float *B, size_t ldb, float *C, size_t ldc,
-                             const float *bias, const nnet__epilogue *e) {
-    nnet__epilogue epilogue = *e;   // as in nnet__kernel_outer
-    nnet__vec acc[NNET__DM][NNET__DN];
-    const float *a[NNET__DM], *b[NNET__DN];
-    int r, c, k;
-    NNET__UNROLL
-    for (r = 0; r < NNET__DM; r++) {
-        a[r] = A + (size_t)(r < mr ? r : mr - 1) * lda;
-        NNET__UNROLL
-        for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vzero();
-    }
-    NNET__UNROLL
-    for (c = 0; c < NNET__DN; c++) b[c] = B + (size_t)(c < nr ? c : nr - 1) * ldb;
-    for (k = 0; k < K; k += NNET__VL) {
-        nnet__vec av[NNET__DM], bv[NNET__DN];
-        int n = nnet__min(NNET__VL, K - k);   // the last step reads n < VL lanes, the rest are 0
-        NNET__UNROLL
-        for (r = 0; r < NNET__DM; r++) av[r] = n == NNET__VL ? nnet__vload(a[r] + k) : nnet__vloadn(a[r] + k, n);
-        NNET__UNROLL
-        for (c = 0; c < NNET__DN; c++) bv[c] = n == NNET__VL ? nnet__vload(b[c] + k) : nnet__vloadn(b[c] + k, n);
-        NNET__UNROLL
-        for (r = 0; r < NNET__DM; r++)
-            NNET__UNROLL
-            for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vfma(av[r], bv[c], acc[r][c]);
-    }
-    NNET__UNROLL
-    for (r = 0; r < NNET__DM; r++) {
-        float sum[4];
-        if (r >= mr) continue;
-        nnet__vsum4(sum, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);   // (DN is 4)
-        // A whole row of the block with Z = sums (+ bias) (ReLU), the forward
-        // pass's, in fixed loops of 4 that the compiler turns into one vector
-        // each: 74-77% -> 78-81% of the peak at 32x128x784. The same bits.
-        if (nr == 4 && epilogue.alpha == 1.0f && epilogue.beta == 0.0f) {
-            float *out = C + (size_t)r * ldc;
-            if (bias) for (c = 0; c < 4; c++) sum[c] += bias[c];
-            if (epilogue.relu) for (c = 0; c < 4; c++) sum[c] = sum[c] > 0.0f ? sum[c] : 0.0f;
-            memcpy(out, sum, sizeof sum);
-            continue;
-        }
-        for (c = 0; c < nr; c++) {
-            float *out = C + (size_t)r * ldc + c, v = epilogue.alpha * sum[c];
-            if (epilogue.beta != 0.0f) v += epilogue.beta * *out;
-            if (bias) v += bias[c];
-            if (epilogue.relu) v = v > 0.0f ? v : 0.0f;
-            *out = v;
-        }
-    }
-}
-
-// C += bias on every row, then C = max(C, 0) if relu: the output pass on its own.
-static void nnet__bias_relu(nnet_mat C, const float *bias, int relu) {
-    size_t i, n = nnet__count(C);
-    for (i = 0; i < n; i++) {
-        float *out = C.data + i;
-        if (bias) *out += bias[i % (size_t)C.cols];
-        if (relu) *out = *out > 0.0f ? *out : 0.0f;
-    }
-}
-
-// One product, cut into tiles: column tile jt of rows [i0, i1) of C.
-typedef struct nnet__gemm_job {
-    nnet_transpose ta, tb;
-    int N, K, tm, tn;          // tm x tn: the kernel's tile
-    nnet_mat A, B, C;
-    const float *bias;
-    nnet__epilogue e;
-    size_t as, ak;             // outer kernel: op(A)(i, k) = A[i as + k ak]
-    int pack;                  // copy op(B)'s panels (outer kernel; see below)
-} nnet__gemm_job;
-
-// Packing. When op(B) is larger than L2 (NNET__PACK_BYTES), a column tile's
-// panel of it (K rows of NR floats, one row of B apart) is read from memory
-// for every row tile, and with a row length of a power of two (2048 floats:
-// 8 KB) its rows also fall into the same few cache sets and evict each
-// other. So the panel is copied, NNET__KC rows at a time, into a contiguous
-// block on the stack that stays in L1 while every row tile of the chunk uses
-// it; each tile's sums go to C between blocks and carry on from there, which
-// keeps the order of every sum (nnet__kernel_outer's from_c). It needs
-// beta = 0, as the training products have: C holds partial sums meanwhile.
-#define NNET__PACK_BYTES (1u << 20)
-#define NNET__KC 256
-
-static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, int i1) {
-    float panel[NNET__KC * NNET__NR];
-    size_t ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
-    nnet__epilogue partial;   // between blocks: the plain sums
-    int k0, k, i;
-    partial.alpha = 1.0f; partial.beta = 0.0f; partial.bias = NULL; partial.relu = 0;
-    for (k0 = 0; k0 < g->K; k0 += NNET__KC) {
-        int kc = nnet__min(NNET__KC, g->K - k0), last = k0 + kc == g->K;
-        for (k = 0; k < kc; k++)
-            memcpy(panel + (size_t)k * NNET__NR, g->B.data + (size_t)(k0 + k) * ldb + j, (size_t)nr * sizeof(float));
-        for (i = i0; i < i1; i += g->tm)
-            nnet__kernel_outer(kc, nnet__min(g->tm, i1 - i), nr, g->A.data + (size_t)i * g->as + (size_t)k0 * g->ak,
-                               g->as, g->ak,
-                               panel, NNET__NR, g->C.data + (size_t)i * ldc + j, ldc,
-                               last && g->bias ? g->bias + j : NULL, last ? &g->e : &partial, k0 > 0);
-    }
-}
-
-static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
-    size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
-    int j = jt * g->tn, nr = nnet__min(g->tn, g->N - j), i;
-    const float *b = g->bias ? g->bias + j : NULL;
-    if (g->pack) {
-        nnet__gemm_packed(g, j, nr, i0, i1);
-        return;
-    }
-    for (i = i0; i < i1; i += g->tm) {
-        int mr = nnet__min(g->tm, i1 - i);
-        float *c = g->C.data + (size_t)i * ldc + j;
-        if (g->tb)
-            nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
-                             c, ldc, b, &g->e);
-        else
-            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * g->as, g->as, g->ak, g->B.data + j, ldb, c, ldc, b,
-                               &g->e, 0);
-    }
-}
-
-// Work shared by threads. A job is a function of (t, T) that does thread t's
-// share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
-// team when there is one (below), else in an OpenMP parallel region of its
-// own, else on this thread alone. Without OpenMP everything is serial.
-typedef void (*nnet__job)(void *job, int t, int T);
-
-// nnet_train's team. Opening an OpenMP parallel region costs 2.5 us on the
-// benchmark machine and a training batch needs four, so nnet_train opens one
-// region for its whole run: thread 0 runs the training loop, the others wait
-// (spinning) for the jobs it hands out. Thread 0 publishes a job by bumping
-// `round`, runs its own share, then waits until each of the others has run
-// its share and bumped `finished`. A round without a job sends them home.
-typedef struct nnet__team {
-    int size;                  // threads in the team, thread 0 included
-    nnet__job job_function;
-    void *job;
-    int round, finished;       // read and written with OpenMP atomics only
-} nnet__team;
-
-#ifdef _OPENMP
-#if defined(__SSE2__) || defined(_M_X64)
-#define nnet__spin_pause() _mm_pause()   // tell the core we are spinning
-#else
-#define nnet__spin_pause() ((void)0)
-#endif
-
-// Thread 0: run `function` on the whole team (NULL: release the team).
-static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
-    int finished;
-    team->job_function = function;
-    team->job = job;
-#pragma omp atomic write
-    team->finished = 0;
-#pragma omp atomic update seq_cst
-    team->round++;
-    if (!function) return;
-    function(job, 0, team->size);
-    do {
-        nnet__spin_pause();
-#pragma omp atomic read seq_cst
-        finished = team->finished;
-    } while (finished < team->size - 1);
-}
-
-// Threads 1 .. size-1: run thread t's share of every job until released.
-static void nnet__team_serve(nnet__team *team, int t) {
-    int seen = 0, round;
-    for (;;) {
-        do {
-            nnet__spin_pause();
-#pragma omp atomic read seq_cst
-            round = team->round;
-        } while (round == seen);
-        seen = round;
-        if (!team->job_function) return;
-        team->job_function(team->job, t, team->size);
-#pragma omp atomic update seq_cst
-        team->finished++;
-    }
-}
-#endif
-
-static void nnet__run_job(nnet__team *team, int threads, nnet__job function, void *job) {
-#ifdef _OPENMP
-    if (team && threads > 1) {
-        nnet__team_run(team, function, job);
-        return;
-    }
-    if (threads > 1) {
-#pragma omp parallel num_threads(threads)
-        function(job, omp_get_thread_num(), omp_get_num_threads());
-        return;
-    }
-#endif
-    (void)team; (void)threads;
-    function(job, 0, 1);
-}
-
-// Thread t of T takes [begin, end) of count rows (or columns), cut at
-// multiples of `unit`: a product's tile rows or columns, or in nnet_train's
-// SGD step, the same weight rows as in the layer's products.
-static void nnet__share(int count, int unit, int T, int t, int *begin, int *end) {
-    int tiles = (count + unit - 1) / unit;
-    *begin = nnet__min(count, (int)((long long)tiles * t / T) * unit);
-    *end = nnet__min(count, (int)((long long)tiles * (t + 1) / T) * unit);
-}
-
-// Rows [r0, r1) and column tiles [j0, j1) of C. Rows of op(A) are taken
-// `chunk` at a time, about 384 KB of them, so that they stay in L2 while every
-// column tile passes over them (one chunk for the shapes of a small MLP).
-static void nnet__gemm_block(const nnet__gemm_job *g, int r0, int r1, int j0, int j1) {
-    int chunk = nnet__max(g->tm, 98304 / nnet__max(g->K, 1) / g->tm * g->tm), i0, jt;
-    // dW = dZ^T X with op(B) (K x N) small enough to stay in L2: row after
-    // row of tiles, so C, and in nnet_train the W and V of the step that
-    // follows, are walked in order. Going down a column of tiles instead
-    // (stride N floats) left the step three times slower on two threads.
-    if (g->ta && (size_t)g->K * (size_t)g->N <= 65536) chunk = g->tm;
-    for (i0 = r0; i0 < r1; i0 += chunk)
-        for (jt = j0; jt < j1; jt++) nnet__gemm_column(g, jt, i0, nnet__min(r1, i0 + chunk));
-}
-
-// Thread t's band of a product (a nnet__job).
-static void nnet__gemm_share(void *job, int t, int T) {
-    const nnet__gemm_job *g = (const nnet__gemm_job *)job;
-    int tiles_n = (g->N + g->tn - 1) / g->tn, begin, end;
-    if (g->ta) {
-        nnet__share(g->C.rows, g->tm, T, t, &begin, &end);
-        nnet__gemm_block(g, begin, end, 0, tiles_n);
-    } else {
-        nnet__share(tiles_n, 1, T, t, &begin, &end);
-        nnet__gemm_block(g, 0, g->C.rows, begin, end);
-    }
-}
-
-// C = alpha op(A) op(B) + beta C (+ bias) (ReLU), on `threads` threads (of
-// `team` when not NULL).
-// The tile grid is the same for any thread count, and each thread takes a
-// band of it, so no element is ever summed by two threads. The band is cut
-// across the layer's weight rows: the columns of Z = X W^T, the rows of
-// dW = dZ^T X (op(A) transposed), so one thread keeps the same rows of W in
-// its cache through the forward pass, the backward pass and the SGD step.
-static void nnet__gemm_fused(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
-                             float beta, nnet_mat C, const float *bias, int relu, int threads, nnet__team *team) {
-    int M = C.rows, tiles_n;
-    nnet__gemm_job g;
-    g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
-    g.A = A; g.B = B; g.C = C; g.bias = bias;
-    g.e.alpha = alpha; g.e.beta = beta; g.e.bias = bias; g.e.relu = relu;
-    if (M == 0 || g.N == 0) return;
-#ifdef NNET_USE_CBLAS
-    // For comparison: the BLAS product, then the bias and ReLU pass.
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, g.N, g.K,
-                alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
-    nnet__bias_relu(C, bias, relu);
-    return;
-#endif
-    if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop, then the output pass
-        nnet__gemm_naive(ta, tb, alpha, A, B, beta, C);
-        nnet__bias_relu(C, bias, relu);
-        return;
-    }
-    g.tm = tb ? NNET__DM : NNET__MR;
-    g.tn = tb ? NNET__DN : NNET__NR;
-    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
-    g.ak = ta ? (size_t)A.cols : 1;
-    g.pack = !tb && beta == 0.0f && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
-    tiles_n = (g.N + g.tn - 1) / g.tn;
-    // Too little work to pay for handing it out (an OpenMP region costs
-    // 2.5-4 us on the benchmark machine, a job on nnet_train's team less):
-    // stay on this thread.
-    if ((double)M * g.N * g.K < 65536.0 || (ta ? M <= g.tm : tiles_n < 2)) threads = 1;
-    nnet__run_job(team, threads, nnet__gemm_share, &g);
-}
-
-#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-// The fast path of nnet_gemm, on one thread, without bias or activation.
-static void nnet__gemm_fast(nnet_transpose ta, nnet_transpose tb, float alpha,
-                            nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
-    nnet__gemm_fused(ta, tb, alpha, A, B, beta, C, NULL, 0, 1, NULL);
+    return NNET_OK;
 }
 
 NNETDEF int nnet_gemm(nnet_transpose ta, nnet_transpose tb, float alpha,
                       nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
+#ifdef NNET_REFERENCE
+    return nnet_gemm_reference(ta, tb, alpha, A, B, beta, C);
+#else
     int status = nnet__gemm_check("nnet_gemm", ta, tb, A, B, C);
     if (status) return status;
-    nnet__gemm_fast(ta, tb, alpha, A, B, beta, C);
+    nnet__fast_gemm(ta, tb, alpha, A, B, beta, C);   // the seam
     return NNET_OK;
-}
-
-NNETDEF int nnet_gemm_reference(nnet_transpose ta, nnet_transpose tb, float alpha,
-                                nnet_mat A, nnet_mat B, float beta, nnet_mat C) {
-    int status = nnet__gemm_check("nnet_gemm_reference", ta, tb, A, B, C);
-    if (status) return status;
-    nnet__gemm_naive(ta, tb, alpha, A, B, beta, C);
-    return NNET_OK;
+#endif
 }
 
 NNETDEF void nnet_add_bias(nnet_mat Y, const float *b) {
@@ -1685,7 +1377,8 @@ NNETDEF const char *nnet_activation_name(nnet_activation act) {
 }
 
 NNETDEF int nnet_activation_from_name(const char *name) {
-    if (name && strcmp(name, "linear") == 0) return NNET_ACT_IDENTITY;
+    static const char *const linear[] = {"linear"};
+    if (nnet__lookup(name, linear, 1) == 0) return NNET_ACT_IDENTITY;
     return nnet__lookup(name, nnet__activation_names, NNET_ACT_COUNT_);
 }
 
@@ -1697,7 +1390,7 @@ static float nnet__sigmoid(float z) {
 }
 
 // softmax of one row, max-subtracted: e^(z_j - m) <= 1 never overflows, and
-// the largest term is exactly 1, so the sum is >= 1.
+// the largest term is exactly 1, so the sum is >= 1. y may be z.
 static void nnet__softmax_row(float *y, const float *z, int n) {
     float m = -INFINITY, sum = 0.0f, inverse;
     int j;
@@ -1738,11 +1431,7 @@ NNETDEF void nnet_activation_backward(nnet_activation act, float slope, nnet_mat
     switch (act) {
     case NNET_ACT_SIGMOID: for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] * (1.0f - Y.data[k]); break;
     case NNET_ACT_TANH:    for (k = 0; k < n; k++) dY.data[k] *= 1.0f - Y.data[k] * Y.data[k]; break;
-    case NNET_ACT_RELU:    // dy = y > 0 ? dy : 0, VL at a time without branches
-        for (k = 0; k + NNET__VL <= n; k += NNET__VL)
-            nnet__vstore(dY.data + k, nnet__vwhere_pos(nnet__vload(Y.data + k), nnet__vload(dY.data + k)));
-        for (; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f;
-        break;
+    case NNET_ACT_RELU:    for (k = 0; k < n; k++) dY.data[k] = Y.data[k] > 0.0f ? dY.data[k] : 0.0f; break;
     case NNET_ACT_LEAKY_RELU:
         for (k = 0; k < n; k++) dY.data[k] *= Y.data[k] > 0.0f ? 1.0f : slope;
         break;
@@ -1760,16 +1449,17 @@ NNETDEF void nnet_activation_backward(nnet_activation act, float slope, nnet_mat
 }
 
 // ---- 5. Losses -------------------------------------------------------------
-static const char *const nnet__loss_names[NNET_LOSS_COUNT_] = {"default", "ce", "bce", "mse"};
+static const char *const nnet__loss_names[NNET_LOSS_COUNT_] = {"default", "ce", "bce", "mse", "mae", "huber"};
 
 NNETDEF const char *nnet_loss_name(nnet_loss loss) {
     return (unsigned)loss < NNET_LOSS_COUNT_ ? nnet__loss_names[loss] : "unknown";
 }
 
 NNETDEF int nnet_loss_from_name(const char *name) {
-    if (name && strcmp(name, "cross_entropy") == 0) return NNET_LOSS_CROSS_ENTROPY;
-    if (name && strcmp(name, "binary_cross_entropy") == 0) return NNET_LOSS_BINARY_CROSS_ENTROPY;
-    return nnet__lookup(name, nnet__loss_names, NNET_LOSS_COUNT_);
+    static const char *const aliases[] = {"cross_entropy", "binary_cross_entropy", "l2", "l1"};
+    static const int losses[] = {NNET_LOSS_CROSS_ENTROPY, NNET_LOSS_BINARY_CROSS_ENTROPY, NNET_LOSS_MSE, NNET_LOSS_MAE};
+    int alias = nnet__lookup(name, aliases, 4);
+    return alias >= 0 ? losses[alias] : nnet__lookup(name, nnet__loss_names, NNET_LOSS_COUNT_);
 }
 
 // L = -1/B sum_i sum_j t_ij log softmax(z_i)_j, with
@@ -1790,7 +1480,7 @@ NNETDEF double nnet_cross_entropy_forward(nnet_mat Z, nnet_mat T) {
     return total / Z.rows;
 }
 
-// D = (Y - T) * scale: every loss gradient below has this form.
+// D = (Y - T) * scale: most loss gradients below have this form.
 static void nnet__scaled_difference(nnet_mat D, nnet_mat Y, nnet_mat T, float scale) {
     size_t n = nnet__count(Y), k;
     NNET_ASSERT(D.rows == Y.rows && D.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
@@ -1835,6 +1525,50 @@ NNETDEF double nnet_mse_forward(nnet_mat Y, nnet_mat T) {
 // dL/dy = 2 (y - t) / (B O)
 NNETDEF void nnet_mse_backward(nnet_mat dY, nnet_mat Y, nnet_mat T) {
     nnet__scaled_difference(dY, Y, T, 2.0f / (float)nnet__count(Y));
+}
+
+// L = 1/(B O) sum |y - t|
+NNETDEF double nnet_mae_forward(nnet_mat Y, nnet_mat T) {
+    size_t n = nnet__count(Y), k;
+    double total = 0.0;
+    NNET_ASSERT(Y.rows == T.rows && Y.cols == T.cols && n > 0);
+    for (k = 0; k < n; k++) total += fabs((double)Y.data[k] - (double)T.data[k]);
+    return total / (double)n;
+}
+
+// dL/dy = sign(y - t) / (B O); |e| has no slope at e = 0, and 0 is taken there.
+NNETDEF void nnet_mae_backward(nnet_mat dY, nnet_mat Y, nnet_mat T) {
+    size_t n = nnet__count(Y), k;
+    float scale = 1.0f / (float)n;
+    NNET_ASSERT(dY.rows == Y.rows && dY.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
+    for (k = 0; k < n; k++) {
+        float e = Y.data[k] - T.data[k];
+        dY.data[k] = e > 0.0f ? scale : e < 0.0f ? -scale : 0.0f;
+    }
+}
+
+// L = 1/(B O) sum h(y - t),  h(e) = e^2 / 2 for |e| <= delta, delta (|e| - delta / 2) beyond:
+// the two pieces meet with the same value and slope at |e| = delta.
+NNETDEF double nnet_huber_forward(nnet_mat Y, nnet_mat T, float delta) {
+    size_t n = nnet__count(Y), k;
+    double total = 0.0, d = delta;
+    NNET_ASSERT(Y.rows == T.rows && Y.cols == T.cols && n > 0 && delta > 0.0f);
+    for (k = 0; k < n; k++) {
+        double e = fabs((double)Y.data[k] - (double)T.data[k]);
+        total += e <= d ? 0.5 * e * e : d * (e - 0.5 * d);
+    }
+    return total / (double)n;
+}
+
+// dL/dy = h'(y - t) / (B O) = clamp(y - t, -delta, delta) / (B O)
+NNETDEF void nnet_huber_backward(nnet_mat dY, nnet_mat Y, nnet_mat T, float delta) {
+    size_t n = nnet__count(Y), k;
+    float scale = 1.0f / (float)n;
+    NNET_ASSERT(dY.rows == Y.rows && dY.cols == Y.cols && T.rows == Y.rows && T.cols == Y.cols);
+    for (k = 0; k < n; k++) {
+        float e = Y.data[k] - T.data[k];
+        dY.data[k] = (e > delta ? delta : e < -delta ? -delta : e) * scale;
+    }
 }
 
 // ---- 6. Initialisers -------------------------------------------------------
@@ -1898,61 +1632,110 @@ NNETDEF int nnet_init_weights(nnet_mat W, float *b, nnet_init init, float scale,
     return NNET_OK;
 }
 
-// ---- 7. Networks -----------------------------------------------------------
+
+// ---- 7. The dense layer and the network ------------------------------------
+// A dense layer turns each input row x (I) into O sums z_o = w_o . x + b_o,
+// one per neuron (row w_o of W), then y = f(z). For a batch, all B x O sums
+// are one matrix product (docs/guide.md#a-layer):
+//     forward:   Z = X W^T + b          Y = f(Z)
+//     backward:  dW += dZ^T X           db += sum over the rows of dZ
+//                dX = dZ W              (docs/guide.md#backpropagation)
+// W_oi multiplied input i into sum o for every sample b, so its gradient is
+// the sum over samples of dZ_bo X_bi: the product dZ^T X. The bias went into
+// every row, so its gradient is the column sum. dX is dL/dY of the layer
+// below, which that layer's activation backward turns into its own dZ.
+NNETDEF void nnet_dense_forward(nnet_mat Y, nnet_mat Z, nnet_mat X, nnet_mat W, const float *b,
+                                nnet_activation act, float slope) {
+    (void)nnet_gemm(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, W, 0.0f, Z);   // Z = X W^T
+    nnet_add_bias(Z, b);                                               // Z += b
+    nnet_activation_forward(act, slope, Y, Z);                         // Y = f(Z)
+}
+
+NNETDEF void nnet_dense_backward(nnet_mat dX, nnet_mat dW, float *db, nnet_mat dZ, nnet_mat X, nnet_mat W) {
+    (void)nnet_gemm(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, 1.0f, dW);          // dW += dZ^T X
+    nnet_column_sums(db, dZ);                                                    // db += sums of dZ
+    if (dX.data) (void)nnet_gemm(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, W, 0.0f, dX);   // dX = dZ W
+}
+
 static nnet_activation nnet__default_activation(const nnet_desc *d, int layer) {
     if (d->activations[layer] != NNET_ACT_DEFAULT) return d->activations[layer];
     if (layer < d->n_layers - 1) return NNET_ACT_RELU;
-    return d->sizes[layer] == 1 ? NNET_ACT_SIGMOID : NNET_ACT_SOFTMAX;
+    switch (d->loss) {   // the output layer: what the loss expects
+    case NNET_LOSS_MSE: case NNET_LOSS_MAE: case NNET_LOSS_HUBER: return NNET_ACT_IDENTITY;
+    case NNET_LOSS_BINARY_CROSS_ENTROPY: return NNET_ACT_SIGMOID;
+    case NNET_LOSS_CROSS_ENTROPY: return NNET_ACT_SOFTMAX;
+    default: return d->sizes[layer] == 1 ? NNET_ACT_SIGMOID : NNET_ACT_SOFTMAX;
+    }
 }
 
-static int nnet__check_desc(const nnet_desc *d) {
+static int nnet__check_desc(const nnet_desc *d, const char *who) {
     int l;
-    if (!d) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: desc is NULL");
+    if (!d) return nnet__fail(NNET_ERR_ARGUMENT, "%s: desc is NULL", who);
     if (d->n_layers < 1 || d->n_layers > NNET_MAX_LAYERS)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: n_layers is %d, expected 1..%d", d->n_layers, NNET_MAX_LAYERS);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: n_layers is %d, expected 1..%d (NNET_MAX_LAYERS)", who, d->n_layers,
+                          NNET_MAX_LAYERS);
     if (d->n_inputs < 1 || d->n_inputs > NNET_MAX_DIM)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: n_inputs is %d, expected 1..%d", d->n_inputs, NNET_MAX_DIM);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: n_inputs is %d, expected 1..%d", who, d->n_inputs, NNET_MAX_DIM);
     for (l = 0; l < d->n_layers; l++) {
         if (d->sizes[l] < 1 || d->sizes[l] > NNET_MAX_DIM)
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: sizes[%d] is %d, expected 1..%d", l, d->sizes[l], NNET_MAX_DIM);
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: sizes[%d] is %d, expected 1..%d", who, l, d->sizes[l], NNET_MAX_DIM);
         if ((unsigned)d->activations[l] >= NNET_ACT_COUNT_)
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: activations[%d] is %d, expected 0..%d",
-                              l, (int)d->activations[l], NNET_ACT_COUNT_ - 1);
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: activations[%d] is %d, expected 0..%d",
+                              who, l, (int)d->activations[l], NNET_ACT_COUNT_ - 1);
         if (!(d->dropout[l] >= 0.0f && d->dropout[l] < 1.0f))
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: dropout[%d] is %g, expected a probability in [0, 1)",
-                              l, (double)d->dropout[l]);
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: dropout[%d] is %g, expected a probability in [0, 1)",
+                              who, l, (double)d->dropout[l]);
         if (nnet__default_activation(d, l) == NNET_ACT_SOFTMAX && l < d->n_layers - 1)
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: softmax on hidden layer %d; softmax is for the output layer", l);
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: softmax on hidden layer %d; softmax is for the output layer", who, l);
     }
     if (d->dropout[d->n_layers - 1] != 0.0f)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: dropout[%d] (the output layer) is %g, expected 0",
-                          d->n_layers - 1, (double)d->dropout[d->n_layers - 1]);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: dropout[%d] (the output layer) is %g, expected 0",
+                          who, d->n_layers - 1, (double)d->dropout[d->n_layers - 1]);
     if (!(d->leaky_slope >= 0.0f && d->leaky_slope < 1.0f))
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: leaky_slope is %g, expected [0, 1) (0 means 0.01)",
-                          (double)d->leaky_slope);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: leaky_slope is %g, expected [0, 1) (0 means 0.01)",
+                          who, (double)d->leaky_slope);
     if ((unsigned)d->loss >= NNET_LOSS_COUNT_ || (unsigned)d->init >= NNET_INIT_COUNT_)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: loss %d or init %d out of range", (int)d->loss, (int)d->init);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: loss %d or init %d out of range", who, (int)d->loss, (int)d->init);
     if (!(d->init_scale >= 0.0f) || !nnet__is_finite(d->init_scale))
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: init_scale is %g, expected >= 0 (0 means 0.5)", (double)d->init_scale);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: init_scale is %g, expected >= 0 (0 means 0.5)", who, (double)d->init_scale);
+    if (!(d->huber_delta >= 0.0f) || !nnet__is_finite(d->huber_delta))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: huber_delta is %g, expected a finite number >= 0 (0 means 1)",
+                          who, (double)d->huber_delta);
     return NNET_OK;
 }
 
 // The loss must match the output activation where the fused gradient
 // assumes it: cross-entropy after softmax, binary cross-entropy after sigmoid.
-static int nnet__check_loss(nnet_loss loss, nnet_activation out) {
+static int nnet__check_loss(nnet_loss loss, nnet_activation out, const char *who) {
     if (loss == NNET_LOSS_CROSS_ENTROPY && out != NNET_ACT_SOFTMAX)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: loss ce needs a softmax output layer, found %s",
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: loss ce needs a softmax output layer, found %s", who,
                           nnet_activation_name(out));
     if (loss == NNET_LOSS_BINARY_CROSS_ENTROPY && out != NNET_ACT_SIGMOID)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: loss bce needs a sigmoid output layer, found %s",
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: loss bce needs a sigmoid output layer, found %s", who,
                           nnet_activation_name(out));
     return NNET_OK;
 }
 
+// Weights and biases of all layers; 0 if that many floats could not be
+// addressed (each layer's count is computed in 64 bits: a size_t may be 32).
+static size_t nnet__parameter_count(const nnet_desc *d, const char *who) {
+    uint64_t total = 0;
+    int l;
+    for (l = 0; l < d->n_layers && total <= (uint64_t)INT32_MAX; l++) {
+        uint64_t in = (uint64_t)(l ? d->sizes[l - 1] : d->n_inputs), out = (uint64_t)d->sizes[l];
+        total += in * out + out;   // each factor <= 2^24: no overflow
+    }
+    if (total > (uint64_t)INT32_MAX || total > (uint64_t)(SIZE_MAX / 4 / sizeof(float))) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: %llu parameters is too many (at most %d)", who, (unsigned long long)total,
+                   INT32_MAX);
+        return 0;
+    }
+    return (size_t)total;
+}
+
 // Point every layer's views of W and b into the parameter block and of dW,
-// db into the gradient block (which may be NULL); returns the parameter count.
-// nnet_train calls it again each time it swaps the two blocks.
-static size_t nnet__point_parameters(nnet *net, float *parameters, float *gradients) {
+// db into the gradient block (which may be NULL).
+static void nnet__point_parameters(nnet *net, float *parameters, float *gradients) {
     size_t offset = 0;
     int l;
     net->parameters = parameters;
@@ -1966,22 +1749,18 @@ static size_t nnet__point_parameters(nnet *net, float *parameters, float *gradie
         layer->bias_grad = gradients ? gradients + offset : NULL;
         offset += (size_t)layer->n_outputs;
     }
-    return offset;
 }
 
-// Fill in everything a description fixes: sizes, activations, dropout, the
-// loss, and the views into the blocks. Shared by nnet_create and
-// nnet_init_static. Returns the parameter count, or 0 if the loss does not
-// fit the output activation.
-static size_t nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, float *gradients) {
-    size_t total;
+// Fill in everything a (checked) description fixes: sizes, activations,
+// dropout, the loss, and the views into the blocks. Shared by nnet_create and
+// nnet_init_static.
+static int nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, float *gradients, const char *who) {
     int l;
     nnet_activation out;
     net->n_inputs = desc->n_inputs;
     net->n_layers = desc->n_layers;
     net->leaky_slope = desc->leaky_slope > 0.0f ? desc->leaky_slope : 0.01f;
-    net->threads = 1;
-    net->team = NULL;
+    net->huber_delta = desc->huber_delta > 0.0f ? desc->huber_delta : 1.0f;
     for (l = 0; l < desc->n_layers; l++) {
         nnet_layer *layer = &net->layers[l];
         layer->n_inputs = l ? desc->sizes[l - 1] : desc->n_inputs;
@@ -1989,68 +1768,86 @@ static size_t nnet__layout(nnet *net, const nnet_desc *desc, float *parameters, 
         layer->activation = nnet__default_activation(desc, l);
         layer->dropout = desc->dropout[l];
     }
-    total = nnet__point_parameters(net, parameters, gradients);
+    nnet__point_parameters(net, parameters, gradients);
     out = net->layers[net->n_layers - 1].activation;
     net->loss = desc->loss != NNET_LOSS_DEFAULT ? desc->loss
               : out == NNET_ACT_SOFTMAX ? NNET_LOSS_CROSS_ENTROPY
               : out == NNET_ACT_SIGMOID ? NNET_LOSS_BINARY_CROSS_ENTROPY : NNET_LOSS_MSE;
-    return nnet__check_loss(net->loss, out) == NNET_OK ? total : 0;
+    return nnet__check_loss(net->loss, out, who);
 }
 
-NNETDEF nnet *nnet_create(const nnet_desc *desc) {
+// nnet_create, with or without drawing the initial weights (a loader
+// overwrites them: nnet__load).
+static nnet *nnet__create(const nnet_desc *desc, int draw_weights, const char *who) {
     nnet *net;
-    size_t total = 0, bytes;
-    int l, status;
+    size_t total, lines, bytes;
+    int l;
     nnet_rng rng;
-    if (nnet__check_desc(desc)) return NULL;
-    for (l = 0; l < desc->n_layers; l++) {
-        size_t in = (size_t)(l ? desc->sizes[l - 1] : desc->n_inputs), out = (size_t)desc->sizes[l];
-        total += in * out + out;   // each factor <= 2^24: no overflow in 64 bits
-    }
-    bytes = nnet__bytes(nnet__whole_lines(total), 3, sizeof(float));   // each block on its own lines
-    if (!bytes || total > (size_t)INT32_MAX)
-        { nnet__fail(NNET_ERR_ARGUMENT, "nnet_create: %zu parameters is too many", total); return NULL; }
-    net = (nnet *)nnet__alloc(sizeof(nnet), "nnet_create");
+    if (nnet__check_desc(desc, who) || !(total = nnet__parameter_count(desc, who))) return NULL;
+    // One block, each part on its own cache lines: the parameters, their
+    // gradients and the optimiser's first moment (SGD's velocity).
+    lines = nnet__whole_lines(total);
+    bytes = nnet__bytes(lines, 3, sizeof(float));
+    net = (nnet *)nnet__alloc(sizeof(nnet), who);
     if (!net) return NULL;
     memset(net, 0, sizeof *net);
-    net->parameters = (float *)nnet__alloc(bytes, "nnet_create (parameters)");
+    net->parameters = (float *)nnet__alloc(bytes, who);
     if (!net->parameters) { nnet__free(net); return NULL; }
     memset(net->parameters, 0, bytes);
-    net->gradients = net->parameters + nnet__whole_lines(total);
-    net->velocity = net->gradients + nnet__whole_lines(total);
     net->n_parameters = total;
-    if (nnet__layout(net, desc, net->parameters, net->gradients) != total) { nnet_free(net); return NULL; }
+    net->optimizer.first_moment = net->parameters + 2 * lines;
+    if (nnet__layout(net, desc, net->parameters, net->parameters + lines, who) != NNET_OK) { nnet_free(net); return NULL; }
+    if (!draw_weights) return net;
     nnet_rng_seed(&rng, desc->seed);
     for (l = 0; l < desc->n_layers; l++) {
         nnet_layer *layer = &net->layers[l];
-        status = nnet_init_weights(layer->weight, layer->bias, desc->init, desc->init_scale,
-                                   layer->activation, net->leaky_slope, &rng);
-        if (status) { nnet_free(net); return NULL; }
+        if (nnet_init_weights(layer->weight, layer->bias, desc->init, desc->init_scale,
+                              layer->activation, net->leaky_slope, &rng) != NNET_OK) {
+            nnet_free(net);
+            return NULL;
+        }
     }
     return net;
 }
 
+NNETDEF nnet *nnet_create(const nnet_desc *desc) { return nnet__create(desc, 1, "nnet_create"); }
+
 NNETDEF void nnet_free(nnet *net) {
-    if (!net || net->borrowed) return;   // nnet_init_static: the caller's memory
-    nnet__free(net->workspace);
+    if (!net || net->internal.borrowed) return;   // nnet_init_static: the caller's memory
+    nnet__free(net->internal.workspace);
+    nnet__free(net->optimizer.second_moment);
     nnet__free(net->parameters);
     nnet__free(net);
 }
 
 NNETDEF int nnet_output_size(const nnet *net) { return net->layers[net->n_layers - 1].n_outputs; }
 
-NNETDEF nnet_mat nnet_output(const nnet *net) {
-    nnet_mat y = net->layers[net->n_layers - 1].output;
-    y.rows = net->batch;
-    return y;
-}
+// A (rows, cols) view of the first `rows` rows of a workspace matrix.
+static nnet_mat nnet__rows(nnet_mat m, int rows) { m.rows = rows; return m; }
 
-// Carve one block into every layer's (B, O) output, activated, mask and
-// delta, plus the output layer's logits and targets: 4 sum(O) + 2 O_last
-// floats per row.
-static void nnet__carve_workspace(nnet *net, float *block, int rows) {
-    size_t offset = 0;
-    int l, outputs = nnet_output_size(net);
+NNETDEF nnet_mat nnet_output(const nnet *net) { return nnet__rows(net->layers[net->n_layers - 1].output, net->batch); }
+
+NNETDEF int nnet_reserve(nnet *net, int rows) {
+    size_t per_row = 0, bytes, offset = 0;
+    int l, outputs;
+    float *block;
+    if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: net is NULL");
+    if (net->internal.borrowed)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: a network built by nnet_init_static is for inference only (nnet_predict_with)");
+    if (rows < 1 || rows > NNET_MAX_DIM)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: %d rows, expected 1..%d", rows, NNET_MAX_DIM);
+    if (rows <= net->internal.batch_capacity) return NNET_OK;
+    // Per row: every layer's output, activated, delta and mask, then the
+    // output layer's logits: 4 sum(O) + O_last floats.
+    outputs = nnet_output_size(net);
+    for (l = 0; l < net->n_layers; l++) per_row += 4 * (size_t)net->layers[l].n_outputs;
+    per_row += (size_t)outputs;
+    bytes = nnet__bytes(per_row, (size_t)rows, sizeof(float));
+    if (!bytes) return nnet__fail(NNET_ERR_MEMORY, "nnet_reserve: workspace for %d rows overflows", rows);
+    block = (float *)nnet__alloc(bytes, "nnet_reserve");
+    if (!block) return NNET_ERR_MEMORY;
+    memset(block, 0, bytes);
+    nnet__free(net->internal.workspace);
     for (l = 0; l < net->n_layers; l++) {
         nnet_layer *layer = &net->layers[l];
         size_t size = (size_t)rows * (size_t)layer->n_outputs;
@@ -2059,63 +1856,12 @@ static void nnet__carve_workspace(nnet *net, float *block, int rows) {
         layer->delta = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
         layer->mask = nnet_mat_view(rows, layer->n_outputs, block + offset); offset += size;
     }
-    net->logits = nnet_mat_view(rows, outputs, block + offset); offset += (size_t)rows * (size_t)outputs;
-    net->targets = nnet_mat_view(rows, outputs, block + offset);
-    net->workspace = block;
-    net->batch_capacity = rows;
+    net->logits = nnet_mat_view(rows, outputs, block + offset);
+    net->internal.workspace = block;
+    net->internal.batch_capacity = rows;
+    net->internal.mask_rows = 0;
     net->batch = 0;
-}
-
-NNETDEF int nnet_reserve(nnet *net, int rows) {
-    size_t per_row = 0, bytes;
-    int l, outputs;
-    float *block;
-    if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: net is NULL");
-    if (rows < 1 || rows > NNET_MAX_DIM)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: %d rows, expected 1..%d", rows, NNET_MAX_DIM);
-    if (rows <= net->batch_capacity) return NNET_OK;
-    if (net->borrowed)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_reserve: %d rows, but this network (nnet_init_static) has room for %d", rows, net->batch_capacity);
-    outputs = nnet_output_size(net);
-    for (l = 0; l < net->n_layers; l++) per_row += 4 * (size_t)net->layers[l].n_outputs;
-    per_row += 2 * (size_t)outputs;
-    bytes = nnet__bytes(per_row, (size_t)rows, sizeof(float));
-    if (!bytes) return nnet__fail(NNET_ERR_MEMORY, "nnet_reserve: workspace for %d rows overflows", rows);
-    block = (float *)nnet__alloc(bytes, "nnet_reserve");
-    if (!block) return NNET_ERR_MEMORY;
-    memset(block, 0, bytes);
-    nnet__free(net->workspace);
-    nnet__carve_workspace(net, block, rows);
     return NNET_OK;
-}
-
-// A (rows, cols) view of the first `rows` rows of a workspace matrix.
-static nnet_mat nnet__rows(nnet_mat m, int rows) { m.rows = rows; return m; }
-
-// Dense layer forward:  Z = X W^T + b  (X is (B, I), W is (O, I), Z is (B, O))
-//                       Y = f(Z), then Y *= mask (inverted dropout, training only)
-// Dense layer backward: dZ = dY * f'(Z)  (after dY *= mask)
-//                       dW += dZ^T X ;  db += column sums of dZ ;  dX = dZ W
-// (docs/guide.md#backpropagation)
-// The bias is added in the product's output pass, and so is a ReLU applied in
-// place (Y is Z), saving two sweeps over Z.
-static void nnet__dense_forward(nnet *net, nnet_layer *layer, nnet_mat X, nnet_mat Z, nnet_mat Y) {
-    int fused_relu = layer->activation == NNET_ACT_RELU && Y.data == Z.data;
-    nnet__gemm_fused(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z, layer->bias, fused_relu,
-                     net->threads, net->team);
-    if (!fused_relu) nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
-}
-
-// beta = 1 adds the gradients to those already there (nnet_backward), beta = 0
-// overwrites them (nnet_train, which saves clearing them before every batch).
-static void nnet__dense_backward(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, nnet_mat dX, float beta) {
-    nnet__gemm_fused(NNET_TRANS, NNET_NO_TRANS, 1.0f, dZ, X, beta, layer->weight_grad, NULL, 0, net->threads,
-                     net->team);
-    if (beta == 0.0f) memset(layer->bias_grad, 0, (size_t)layer->n_outputs * sizeof(float));
-    nnet_column_sums(layer->bias_grad, dZ);
-    if (dX.data)
-        nnet__gemm_fused(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ, layer->weight, 0.0f, dX, NULL, 0, net->threads,
-                         net->team);
 }
 
 // Inverted dropout: keep each output with probability 1-p and scale the kept
@@ -2133,6 +1879,10 @@ static void nnet__multiply(nnet_mat Y, nnet_mat A, nnet_mat mask) {
     for (k = 0; k < n; k++) Y.data[k] = A.data[k] * mask.data[k];
 }
 
+// The forward pass: each layer's output is the next one's input,
+//     A_0 = X,   A_l = f_l(A_{l-1} W_l^T + b_l) (* mask_l while training),   P = A_L
+// Every A_l stays in the workspace for the backward pass; the output layer
+// also keeps its Z (the logits), from which the losses are computed stably.
 NNETDEF int nnet_forward(nnet *net, nnet_mat X, int training, nnet_rng *rng) {
     int l, B = X.rows, status;
     nnet_mat input = X;
@@ -2142,16 +1892,16 @@ NNETDEF int nnet_forward(nnet *net, nnet_mat X, int training, nnet_rng *rng) {
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_forward: X is %dx%d, expected B x %d with B >= 1",
                           X.rows, X.cols, net->n_inputs);
     if ((status = nnet_reserve(net, B)) != NNET_OK) return status;
-    if (training && !rng && net->batch != B)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_forward: rng is NULL (reuse the dropout masks) but the last batch had %d rows, not %d",
-                          net->batch, B);
+    if (training && !rng && net->internal.mask_rows != B)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_forward: rng is NULL, which reuses the dropout masks of the last training pass, but %s",
+                          net->internal.mask_rows ? "that pass had another batch size" : "no training pass has drawn masks yet");
     for (l = 0; l < net->n_layers; l++) {
         nnet_layer *layer = &net->layers[l];
         int dropout = training && layer->dropout > 0.0f;
         nnet_mat Y = nnet__rows(layer->output, B);
-        nnet_mat A = dropout ? nnet__rows(layer->activated, B) : Y;
+        nnet_mat A = dropout ? nnet__rows(layer->activated, B) : Y;   // y = f(z), before dropout
         nnet_mat Z = l == net->n_layers - 1 ? nnet__rows(net->logits, B) : A;
-        nnet__dense_forward(net, layer, input, Z, A);
+        nnet_dense_forward(A, Z, input, layer->weight, layer->bias, layer->activation, net->leaky_slope);
         if (dropout) {
             nnet_mat mask = nnet__rows(layer->mask, B);
             if (rng) nnet__dropout_draw(mask, layer->dropout, rng);
@@ -2159,36 +1909,56 @@ NNETDEF int nnet_forward(nnet *net, nnet_mat X, int training, nnet_rng *rng) {
         }
         input = Y;
     }
+    if (training && rng) net->internal.mask_rows = B;
     net->batch = B;
-    net->dropout_active = training;
+    net->internal.dropout_active = training;
     return NNET_OK;
 }
 
 NNETDEF int nnet_labels_to_targets(nnet_mat T, const int *labels, int n_classes) {
-    int i;
+    int i, classes = T.cols == 1 ? 2 : T.cols;
     if (!T.data || !labels) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_labels_to_targets: NULL %s", !labels ? "labels" : "T");
-    if (T.cols == 1 ? n_classes > 2 : T.cols != n_classes)
+    if (n_classes != classes && !(T.cols == 1 && n_classes == 1))
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_labels_to_targets: %d classes do not fit %d outputs (expected outputs = classes, or 1 output for 2 classes)",
                           n_classes, T.cols);
     memset(T.data, 0, nnet__count(T) * sizeof(float));
     for (i = 0; i < T.rows; i++) {
         int y = labels[i];
-        if (y < 0 || y >= (T.cols == 1 ? 2 : T.cols))
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_labels_to_targets: labels[%d] is %d, expected 0..%d",
-                              i, y, (T.cols == 1 ? 2 : T.cols) - 1);
+        if (y < 0 || y >= classes)
+            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_labels_to_targets: labels[%d] is %d, expected 0..%d", i, y, classes - 1);
         if (T.cols == 1) T.data[i] = (float)y;
         else NNET_AT(T, i, y) = 1.0f;
     }
     return NNET_OK;
 }
 
-// Builds the targets of the last batch from the labels.
-static int nnet__batch_targets(nnet *net, const int *labels, const char *who) {
-    int O = nnet_output_size(net);
-    if (!net->batch) return nnet__fail(NNET_ERR_ARGUMENT, "%s: no forward pass yet", who);
-    return nnet_labels_to_targets(nnet__rows(net->targets, net->batch), labels, O == 1 ? 2 : O);
+static int nnet__check_l2(float l2, const char *who) {
+    if (!(l2 >= 0.0f) || !nnet__is_finite(l2))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: l2 is %g, expected a finite number >= 0", who, (double)l2);
+    return NNET_OK;
 }
 
+// The targets of the last forward pass: (B, O), present.
+static int nnet__check_targets(const nnet *net, nnet_mat T, const char *who) {
+    if (!net->batch) return nnet__fail(NNET_ERR_ARGUMENT, "%s: no forward pass yet", who);
+    if (!T.data || T.rows != net->batch || T.cols != nnet_output_size(net))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: T is %dx%d%s, expected the %dx%d targets of the last forward pass",
+                          who, T.rows, T.cols, T.data ? "" : " with NULL data", net->batch, nnet_output_size(net));
+    return NNET_OK;
+}
+
+// The data loss of outputs P (B, O), whose output layer summed Z, against T.
+static double nnet__data_loss(nnet_loss loss, float delta, nnet_mat Z, nnet_mat P, nnet_mat T) {
+    switch (loss) {
+    case NNET_LOSS_CROSS_ENTROPY: return nnet_cross_entropy_forward(Z, T);
+    case NNET_LOSS_BINARY_CROSS_ENTROPY: return nnet_binary_cross_entropy_forward(Z, T);
+    case NNET_LOSS_MAE: return nnet_mae_forward(P, T);
+    case NNET_LOSS_HUBER: return nnet_huber_forward(P, T, delta);
+    default: return nnet_mse_forward(P, T);
+    }
+}
+
+// L2: lambda/2 sum W^2 over every weight (biases are not penalised).
 static double nnet__l2_penalty(const nnet *net, float l2) {
     double sum = 0.0;
     size_t k, n;
@@ -2201,76 +1971,61 @@ static double nnet__l2_penalty(const nnet *net, float l2) {
     return 0.5 * l2 * sum;
 }
 
-static double nnet__data_loss(const nnet *net) {
-    nnet_mat T = nnet__rows(net->targets, net->batch);
-    switch (net->loss) {
-    case NNET_LOSS_CROSS_ENTROPY: return nnet_cross_entropy_forward(nnet__rows(net->logits, net->batch), T);
-    case NNET_LOSS_BINARY_CROSS_ENTROPY: return nnet_binary_cross_entropy_forward(nnet__rows(net->logits, net->batch), T);
-    default: return nnet_mse_forward(nnet_output(net), T);
-    }
-}
-
-static int nnet__check_l2(float l2, const char *who) {
-    if (!(l2 >= 0.0f) || !nnet__is_finite(l2))
-        return nnet__fail(NNET_ERR_ARGUMENT, "%s: l2 is %g, expected a finite number >= 0", who, (double)l2);
-    return NNET_OK;
-}
-
-NNETDEF int nnet_loss_value(nnet *net, const int *labels, float l2, double *loss) {
+NNETDEF int nnet_loss_value(nnet *net, nnet_mat T, float l2, double *loss) {
     int status;
     if (!net || !loss) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_loss_value: %s is NULL", !net ? "net" : "loss");
     if ((status = nnet__check_l2(l2, "nnet_loss_value")) != NNET_OK) return status;
-    if ((status = nnet__batch_targets(net, labels, "nnet_loss_value")) != NNET_OK) return status;
-    *loss = nnet__data_loss(net) + nnet__l2_penalty(net, l2);
+    if ((status = nnet__check_targets(net, T, "nnet_loss_value")) != NNET_OK) return status;
+    *loss = nnet__data_loss(net->loss, net->huber_delta, nnet__rows(net->logits, net->batch), nnet_output(net), T) +
+            nnet__l2_penalty(net, l2);
     return NNET_OK;
 }
 
-// Backpropagation. The output layer starts the chain with the fused gradient
-// of its loss (dZ = P - T, scaled), every other layer receives dY = dZ' W'
-// from the layer above, multiplies by its dropout mask and by f'(z). The
-// targets of the batch are already built; beta as in nnet__dense_backward.
-static void nnet__backpropagate(nnet *net, nnet_mat X, float l2, float beta) {
-    int l, B = net->batch;
-    nnet_layer *top = &net->layers[net->n_layers - 1];
-    {
-        nnet_mat dZ = nnet__rows(top->delta, B), P = nnet_output(net), T = nnet__rows(net->targets, B);
-        if (net->loss == NNET_LOSS_CROSS_ENTROPY) nnet_cross_entropy_backward(dZ, P, T);
-        else if (net->loss == NNET_LOSS_BINARY_CROSS_ENTROPY) nnet_binary_cross_entropy_backward(dZ, P, T);
-        else {
-            nnet_mse_backward(dZ, P, T);
-            nnet_activation_backward(top->activation, net->leaky_slope, dZ, P);
-        }
-    }
-    for (l = net->n_layers - 1; l >= 0; l--) {
-        nnet_layer *layer = &net->layers[l];
-        nnet_mat dZ = nnet__rows(layer->delta, B);
-        nnet_mat input = l ? nnet__rows(net->layers[l - 1].output, B) : X;
-        nnet_mat dX = l ? nnet__rows(net->layers[l - 1].delta, B) : nnet_mat_view(0, 0, NULL);
-        nnet__dense_backward(net, layer, dZ, input, dX, beta);
-        if (l) {   // dX is dL/dy of the layer below: undo its dropout, then its activation
-            nnet_layer *below = &net->layers[l - 1];
-            nnet_mat y = input;
-            if (net->dropout_active && below->dropout > 0.0f) {
-                nnet__multiply(dX, dX, nnet__rows(below->mask, B));
-                y = nnet__rows(below->activated, B);
-            }
-            nnet_activation_backward(below->activation, net->leaky_slope, dX, y);
-        }
-        // L2: d/dW (l2/2 sum W^2) = l2 W
-        if (l2 != 0.0f) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
-    }
-}
-
-NNETDEF int nnet_backward(nnet *net, nnet_mat X, const int *labels, float l2) {
-    int status;
+// Backpropagation: the chain rule from the loss back to the first layer.
+// The output layer starts it with the gradient of its loss; softmax + CE and
+// sigmoid + BCE fuse into dZ = P - T (scaled), the regression losses give dL/dY,
+// which the output activation's backward turns into dZ. Every layer then
+// passes dX = dZ W down; the layer below multiplies it by its dropout mask
+// and by f'. L2 adds l2 W to each weight gradient: d/dW (l2/2 sum W^2) = l2 W.
+NNETDEF int nnet_backward(nnet *net, nnet_mat X, nnet_mat T, float l2) {
+    int l, B, status;
+    nnet_layer *top;
+    nnet_mat dZ, P;
     if (!net || !X.data) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: %s is NULL", !net ? "net" : "X.data");
     if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: a network built by nnet_init_static cannot be trained");
     if (X.rows != net->batch || X.cols != net->n_inputs)
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_backward: X is %dx%d, expected the %dx%d batch of the last forward pass",
                           X.rows, X.cols, net->batch, net->n_inputs);
     if ((status = nnet__check_l2(l2, "nnet_backward")) != NNET_OK) return status;
-    if ((status = nnet__batch_targets(net, labels, "nnet_backward")) != NNET_OK) return status;
-    nnet__backpropagate(net, X, l2, 1.0f);
+    if ((status = nnet__check_targets(net, T, "nnet_backward")) != NNET_OK) return status;
+    B = net->batch;
+    top = &net->layers[net->n_layers - 1];
+    dZ = nnet__rows(top->delta, B);
+    P = nnet_output(net);
+    switch (net->loss) {
+    case NNET_LOSS_CROSS_ENTROPY: nnet_cross_entropy_backward(dZ, P, T); break;
+    case NNET_LOSS_BINARY_CROSS_ENTROPY: nnet_binary_cross_entropy_backward(dZ, P, T); break;
+    default:
+        if (net->loss == NNET_LOSS_MAE) nnet_mae_backward(dZ, P, T);
+        else if (net->loss == NNET_LOSS_HUBER) nnet_huber_backward(dZ, P, T, net->huber_delta);
+        else nnet_mse_backward(dZ, P, T);
+        nnet_activation_backward(top->activation, net->leaky_slope, dZ, P);   // dL/dY -> dL/dZ
+    }
+    for (l = net->n_layers - 1; l >= 0; l--) {
+        nnet_layer *layer = &net->layers[l], *below = l ? &net->layers[l - 1] : NULL;
+        nnet_mat input = below ? nnet__rows(below->output, B) : X;
+        nnet_mat dX = below ? nnet__rows(below->delta, B) : nnet_mat_view(0, 0, NULL);
+        nnet_dense_backward(dX, layer->weight_grad, layer->bias_grad, nnet__rows(layer->delta, B), input, layer->weight);
+        if (below) {   // dX is dL/dY of the layer below: undo its dropout, then its activation
+            nnet_mat y = input;
+            if (net->internal.dropout_active && below->dropout > 0.0f) {
+                nnet__multiply(dX, dX, nnet__rows(below->mask, B));
+                y = nnet__rows(below->activated, B);
+            }
+            nnet_activation_backward(below->activation, net->leaky_slope, dX, y);
+        }
+        if (l2 != 0.0f) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
+    }
     return NNET_OK;
 }
 
@@ -2278,29 +2033,569 @@ NNETDEF void nnet_zero_grad(nnet *net) {
     if (net && net->gradients) memset(net->gradients, 0, net->n_parameters * sizeof(float));
 }
 
-// ---- 8. Datasets -----------------------------------------------------------
-NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes) {
+// The widest layer's output count.
+static int nnet__widest(const nnet *net) {
+    int l, widest = 1;
+    for (l = 0; l < net->n_layers; l++) widest = nnet__max(widest, net->layers[l].n_outputs);
+    return widest;
+}
+
+// The forward pass for inference: no dropout and nothing kept for a
+// backward pass, so it only reads the network. The layers take turns writing
+// into two scratch buffers (B, widest layer), and the output layer's sums go
+// to a third, (B, O). scratch holds nnet_predict_scratch_floats(net, B).
+// *P receives the outputs and *Z the output layer's sums (the logits), both
+// views into scratch.
+static void nnet__infer(const nnet *net, nnet_mat X, float *scratch, nnet_mat *Z, nnet_mat *P) {
+    int l, B = X.rows;
+    size_t buffer = (size_t)B * (size_t)nnet__widest(net);
+    nnet_mat input = X, sums = X;
+    for (l = 0; l < net->n_layers; l++) {
+        const nnet_layer *layer = &net->layers[l];
+        nnet_mat Y = nnet_mat_view(B, layer->n_outputs, scratch + (size_t)(l % 2) * buffer);
+        sums = l == net->n_layers - 1 ? nnet_mat_view(B, layer->n_outputs, scratch + 2 * buffer) : Y;
+        nnet_dense_forward(Y, sums, input, layer->weight, layer->bias, layer->activation, net->leaky_slope);
+        input = Y;
+    }
+    *Z = sums;
+    *P = input;
+}
+
+
+// ---- 8. Optimisers ---------------------------------------------------------
+static const char *const nnet__schedule_names[NNET_SCHEDULE_COUNT_] = {"constant", "step", "exp", "cosine"};
+static const char *const nnet__optimizer_names[NNET_OPTIMIZER_COUNT_] = {"sgd", "adam", "adamw"};
+
+NNETDEF const char *nnet_schedule_name(nnet_schedule s) {
+    return (unsigned)s < NNET_SCHEDULE_COUNT_ ? nnet__schedule_names[s] : "unknown";
+}
+
+NNETDEF int nnet_schedule_from_name(const char *name) {
+    static const char *const exponential[] = {"exponential"};
+    if (nnet__lookup(name, exponential, 1) == 0) return NNET_SCHEDULE_EXPONENTIAL;
+    return nnet__lookup(name, nnet__schedule_names, NNET_SCHEDULE_COUNT_);
+}
+
+NNETDEF const char *nnet_optimizer_name(nnet_optimizer_kind kind) {
+    return (unsigned)kind < NNET_OPTIMIZER_COUNT_ ? nnet__optimizer_names[kind] : "unknown";
+}
+
+NNETDEF int nnet_optimizer_from_name(const char *name) {
+    return nnet__lookup(name, nnet__optimizer_names, NNET_OPTIMIZER_COUNT_);
+}
+
+// The optimiser settings of a description, checked; who names the caller.
+static int nnet__check_optimizer(const nnet_train_desc *d, const char *who) {
+    if ((unsigned)d->optimizer >= NNET_OPTIMIZER_COUNT_)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: optimizer is %d, expected NNET_SGD, NNET_ADAM or NNET_ADAMW", who, (int)d->optimizer);
+    if (!(d->momentum >= 0.0f && d->momentum < 1.0f))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: momentum is %g, expected [0, 1)", who, (double)d->momentum);
+    if (!(d->beta1 >= 0.0f && d->beta1 < 1.0f) || !(d->beta2 >= 0.0f && d->beta2 < 1.0f))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: beta1 %g and beta2 %g, expected each in [0, 1) (0 means 0.9 and 0.999)",
+                          who, (double)d->beta1, (double)d->beta2);
+    if (!(d->eps >= 0.0f) || !nnet__is_finite(d->eps))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: eps is %g, expected a finite number >= 0 (0 means 1e-8)", who, (double)d->eps);
+    if (!(d->weight_decay >= 0.0f) || !nnet__is_finite(d->weight_decay))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: weight_decay is %g, expected a finite number >= 0", who, (double)d->weight_decay);
+    if (d->weight_decay != 0.0f && d->optimizer != NNET_ADAMW)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: weight_decay is AdamW's decoupled decay, but the optimizer is %s (use l2 for its weight decay)",
+                          who, nnet_optimizer_name(d->optimizer));
+    if (d->nesterov && (d->optimizer != NNET_SGD || d->momentum == 0.0f))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: nesterov needs SGD with momentum > 0 (optimizer %s, momentum %g)",
+                          who, nnet_optimizer_name(d->optimizer), (double)d->momentum);
+    return NNET_OK;
+}
+
+NNETDEF float nnet_learning_rate(const nnet_train_desc *d, int epoch) {
+    double lr = d->learning_rate, gamma = d->schedule_gamma;
+    int horizon = d->schedule_epochs > 0 ? d->schedule_epochs : d->epochs;
+    switch (d->schedule) {
+    case NNET_SCHEDULE_STEP: {
+        int step = d->schedule_step > 0 ? d->schedule_step : nnet__max(1, horizon / 3);
+        return (float)(lr * pow(gamma > 0.0 ? gamma : 0.1, epoch / step));
+    }
+    case NNET_SCHEDULE_EXPONENTIAL: return (float)(lr * pow(gamma > 0.0 ? gamma : 0.95, epoch));
+    case NNET_SCHEDULE_COSINE: {
+        // Half a cosine from lr at epoch 0 towards min_learning_rate at epoch
+        // E = horizon, one past the last epoch, as PyTorch's CosineAnnealingLR
+        // with T_max = E: so the last epoch still learns, at a small rate.
+        double low = d->min_learning_rate, progress = horizon > 0 ? (double)nnet__min(epoch, horizon) / horizon : 0.0;
+        return (float)(low + 0.5 * (lr - low) * (1.0 + cos(3.141592653589793 * progress)));
+    }
+    default: return (float)lr;
+    }
+}
+
+NNETDEF int nnet_clip_gradients(nnet *net, float max_norm, float *norm) {
+    double sum = 0.0, length;
+    size_t k;
+    if (norm) *norm = 0.0f;
+    if (!net || !net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_clip_gradients: net is NULL or has no gradients");
+    if (!(max_norm >= 0.0f) || !nnet__is_finite(max_norm))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_clip_gradients: max_norm is %g, expected a finite number >= 0 (0: only measure)",
+                          (double)max_norm);
+    for (k = 0; k < net->n_parameters; k++) sum += (double)net->gradients[k] * net->gradients[k];
+    length = sqrt(sum);
+    if (norm) *norm = (float)length;
+    if (max_norm > 0.0f && max_norm / (length + 1e-6) < 1.0)
+        nnet_scale(net->gradients, (float)(max_norm / (length + 1e-6)), net->n_parameters);
+    return NNET_OK;
+}
+
+#ifdef NNET_REFERENCE
+// The step on n parameters w with gradients g and state m (and s), in
+// order; is_weight says whether AdamW's decay applies (not to biases).
+// Returns 1 when every new w is finite: w - w is 0 for a finite w, NaN
+// otherwise. Each line is one formula of nnet_optimizer_step's comment.
+static int nnet__step_range(const nnet__step *h, float *w, const float *g, float *m, float *s, size_t n, int is_weight) {
+    size_t k;
+    int finite = 1;
+    for (k = 0; k < n; k++) {
+        float wk = w[k], gk = g[k];
+        if (h->kind == NNET_SGD) {
+            m[k] = h->momentum * m[k] + gk;                                        // v = mu v + g
+            wk -= h->learning_rate * (h->nesterov ? gk + h->momentum * m[k] : m[k]); // w -= lr v
+        } else {
+            if (is_weight) wk *= h->decay;                                         // AdamW: w -= lr wd w
+            m[k] = h->beta1 * m[k] + (1.0f - h->beta1) * gk;                       // m = b1 m + (1-b1) g
+            s[k] = h->beta2 * s[k] + (1.0f - h->beta2) * gk * gk;                  // s = b2 s + (1-b2) g^2
+            wk -= h->step_size * m[k] / (sqrtf(s[k]) / h->correction2 + h->eps);  // w -= lr m^ / (sqrt(s^) + eps)
+        }
+        w[k] = wk;
+        finite &= wk - wk == 0.0f;
+    }
+    return finite;
+}
+#endif
+
+NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float learning_rate) {
+    nnet_optimizer *state;
+    nnet__step h;
+    int status, l, finite = 1;
+    double t;
+    if (!net || !desc) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: %s is NULL", !net ? "net" : "desc");
+    if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: a network built by nnet_init_static cannot be trained");
+    if (!(learning_rate >= 0.0f) || !nnet__is_finite(learning_rate))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: learning rate %g, expected a finite number >= 0", (double)learning_rate);
+    if ((status = nnet__check_optimizer(desc, "nnet_optimizer_step")) != NNET_OK) return status;
+    state = &net->optimizer;
+    // Adam keeps a second moment; it is allocated the first time Adam runs.
+    if (desc->optimizer != NNET_SGD && !state->second_moment) {
+        state->second_moment = (float *)nnet__alloc(net->n_parameters * sizeof(float), "nnet_optimizer_step (Adam's second moment)");
+        if (!state->second_moment) return NNET_ERR_MEMORY;
+        memset(state->second_moment, 0, net->n_parameters * sizeof(float));
+    }
+    if (desc->optimizer != state->kind) {   // another optimiser: its state starts from zero
+        memset(state->first_moment, 0, net->n_parameters * sizeof(float));
+        if (state->second_moment) memset(state->second_moment, 0, net->n_parameters * sizeof(float));
+        state->kind = desc->optimizer;
+        state->steps = 0;
+    }
+    state->steps++;
+    t = (double)state->steps;
+    h.kind = desc->optimizer;
+    h.learning_rate = learning_rate;
+    h.momentum = desc->momentum;
+    h.nesterov = desc->nesterov;
+    h.beta1 = desc->beta1 > 0.0f ? desc->beta1 : 0.9f;
+    h.beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
+    h.eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
+    // Adam's moments start at 0, so early on they are too small by the
+    // factor 1 - beta^t: divide it out (bias correction).
+    h.step_size = (float)(learning_rate / (1.0 - pow(h.beta1, t)));
+    h.correction2 = (float)sqrt(1.0 - pow(h.beta2, t));
+    h.decay = desc->optimizer == NNET_ADAMW
+            ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
+#ifndef NNET_REFERENCE
+    finite = nnet__fast_step(net, &h);   // the seam
+#else
+    for (l = 0; l < net->n_layers; l++) {
+        const nnet_layer *layer = &net->layers[l];
+        size_t w = (size_t)(layer->weight.data - net->parameters), b = (size_t)(layer->bias - net->parameters);
+        finite &= nnet__step_range(&h, net->parameters + w, net->gradients + w, state->first_moment + w,
+                                   state->second_moment ? state->second_moment + w : NULL, nnet__count(layer->weight), 1);
+        finite &= nnet__step_range(&h, net->parameters + b, net->gradients + b, state->first_moment + b,
+                                   state->second_moment ? state->second_moment + b : NULL, (size_t)layer->n_outputs, 0);
+    }
+#endif
+    (void)l;
+    if (!finite) return nnet__fail(NNET_ERR_DIVERGED, "nnet_optimizer_step: the step made a weight NaN or infinite (learning rate %g)",
+                                   (double)learning_rate);
+    return NNET_OK;
+}
+
+
+// ---- 9. The training loop --------------------------------------------------
+// How accuracy is counted for a network and a dataset (nnet_epoch_stats):
+// labels with several outputs, or cross-entropy on targets: the argmax of each
+// row; labels with one output, or binary cross-entropy on targets: p >= 0.5
+// for each output; regression losses on targets: not at all.
+enum { NNET__ACCURACY_NONE, NNET__ACCURACY_ARGMAX, NNET__ACCURACY_THRESHOLD };
+
+static int nnet__accuracy_kind(const nnet *net, const nnet_dataset *data) {
+    if (data->labels) return nnet_output_size(net) == 1 ? NNET__ACCURACY_THRESHOLD : NNET__ACCURACY_ARGMAX;
+    if (net->loss == NNET_LOSS_CROSS_ENTROPY) return NNET__ACCURACY_ARGMAX;
+    return net->loss == NNET_LOSS_BINARY_CROSS_ENTROPY ? NNET__ACCURACY_THRESHOLD : NNET__ACCURACY_NONE;
+}
+
+// What nnet__correct counts per sample: 1 row, or its O outputs.
+static int nnet__accuracy_unit(const nnet *net, int kind) { return kind == NNET__ACCURACY_THRESHOLD ? nnet_output_size(net) : 1; }
+
+// The right predictions of outputs P against targets T, both (B, O).
+static long nnet__correct(nnet_mat P, nnet_mat T, int kind) {
+    long correct = 0;
+    size_t k, n = nnet__count(P);
+    int i, j;
+    if (kind == NNET__ACCURACY_THRESHOLD)
+        for (k = 0; k < n; k++) correct += (P.data[k] >= 0.5f) == (T.data[k] >= 0.5f);
+    else if (kind == NNET__ACCURACY_ARGMAX)
+        for (i = 0; i < P.rows; i++) {
+            const float *p = &NNET_AT(P, i, 0), *t = &NNET_AT(T, i, 0);
+            int predicted = 0, truth = 0;
+            for (j = 1; j < P.cols; j++) {
+                if (p[j] > p[predicted]) predicted = j;
+                if (t[j] > t[truth]) truth = j;
+            }
+            correct += predicted == truth;
+        }
+    return correct;
+}
+
+// Does the dataset fit the network: inputs of its width, and either labels
+// its outputs can hold or finite targets of its output size?
+static int nnet__check_dataset_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
+    int O = nnet_output_size(net), classes = O == 1 ? 2 : O, row;
+    size_t k;
+    if (!s || !s->inputs.data || s->inputs.rows < 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set is NULL or empty", who, name);
+    if (s->inputs.cols != net->n_inputs)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %d features, the network expects %d inputs",
+                          who, name, s->inputs.cols, net->n_inputs);
+    if (!s->labels == !s->targets.data)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %s; expected labels or targets, one of the two",
+                          who, name, s->labels ? "both labels and targets" : "neither labels nor targets");
+    if (s->targets.data) {
+        if (s->targets.rows != s->inputs.rows || s->targets.cols != O)
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has targets %dx%d, expected %dx%d (a row of the network's %d outputs per sample)",
+                              who, name, s->targets.rows, s->targets.cols, s->inputs.rows, O, O);
+        for (k = 0; k < nnet__count(s->targets); k++)
+            if (!nnet__is_finite(s->targets.data[k]))
+                return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set target %d of sample %d is %g, expected a finite number",
+                                  who, name, (int)(k % (size_t)O), (int)(k / (size_t)O), (double)s->targets.data[k]);
+        // Cross-entropy's gradient P - T holds for target rows that are distributions.
+        for (row = 0; net->loss == NNET_LOSS_CROSS_ENTROPY && row < s->inputs.rows; row++) {
+            double sum = 0.0, low = 0.0;
+            int j;
+            for (j = 0; j < O; j++) { sum += NNET_AT(s->targets, row, j); low = fmin(low, NNET_AT(s->targets, row, j)); }
+            if (low < 0.0 || fabs(sum - 1.0) > 1e-3)
+                return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set targets of sample %d sum to %g%s; cross-entropy needs rows of probabilities (>= 0, summing to 1)",
+                                  who, name, row, sum, low < 0.0 ? " with a negative entry" : "");
+        }
+        return NNET_OK;
+    }
+    if (s->n_classes > classes)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %d classes, the network's %d outputs hold %d",
+                          who, name, s->n_classes, O, classes);
+    for (row = 0; row < s->inputs.rows; row++)
+        if (s->labels[row] < 0 || s->labels[row] >= classes)
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set label %d (sample %d) is outside 0..%d",
+                              who, name, s->labels[row], row, classes - 1);
+    return NNET_OK;
+}
+
+static int nnet__check_train(const nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
+                             const nnet_train_desc *d) {
+    int status;
+    if (!net || !train || !d)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: %s is NULL", !net ? "net" : !train ? "train" : "desc");
+    if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: a network built by nnet_init_static cannot be trained");
+    if (d->epochs < 1) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: epochs is %d, expected >= 1", d->epochs);
+    if (d->batch_size < 0 || d->batch_size > NNET_MAX_DIM)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: batch_size is %d, expected 1..%d (0 means 32)", d->batch_size, NNET_MAX_DIM);
+    if (!(d->learning_rate > 0.0f) || !nnet__is_finite(d->learning_rate))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: learning_rate is %g, expected a finite number > 0", (double)d->learning_rate);
+    if ((status = nnet__check_optimizer(d, "nnet_train")) != NNET_OK) return status;
+    if (nnet__check_l2(d->l2, "nnet_train")) return NNET_ERR_ARGUMENT;
+    if ((unsigned)d->schedule >= NNET_SCHEDULE_COUNT_ || d->schedule_step < 0 || !(d->schedule_gamma >= 0.0f) ||
+        !(d->min_learning_rate >= 0.0f) || d->min_learning_rate > d->learning_rate || d->schedule_epochs < 0)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: schedule %d, schedule_step %d, schedule_gamma %g, min_learning_rate %g or schedule_epochs %d out of range",
+                          (int)d->schedule, d->schedule_step, (double)d->schedule_gamma, (double)d->min_learning_rate,
+                          d->schedule_epochs);
+    if (d->threads < 0 || d->threads > 1024)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: threads is %d, expected 0..1024", d->threads);
+    if (!(d->clip_norm >= 0.0f) || !nnet__is_finite(d->clip_norm))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: clip_norm is %g, expected a finite number >= 0 (0: no clipping)", (double)d->clip_norm);
+    if (d->warmup_epochs < 0 || d->patience < 0)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: warmup_epochs %d and patience %d, expected each >= 0", d->warmup_epochs, d->patience);
+    if (d->patience > 0 && !validation)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: patience %d needs a validation set to watch", d->patience);
+    if ((unsigned)d->monitor > NNET_MONITOR_ACCURACY)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: monitor is %d, expected NNET_MONITOR_LOSS or NNET_MONITOR_ACCURACY", (int)d->monitor);
+    if ((status = nnet__check_dataset_for(net, train, "nnet_train", "train")) != NNET_OK) return status;
+    if (validation && (status = nnet__check_dataset_for(net, validation, "nnet_train", "validation")) != NNET_OK) return status;
+    if (d->patience > 0 && d->monitor == NNET_MONITOR_ACCURACY && nnet__accuracy_kind(net, validation) == NNET__ACCURACY_NONE)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: monitor is accuracy, but a %s loss on float targets has none (watch the loss)",
+                          nnet_loss_name(net->loss));
+    return NNET_OK;
+}
+
+// Copy rows [i0, i1) of a batch: sample order[start + i] (order NULL: start +
+// i) of the dataset, its inputs into row i of X and its targets into row i of
+// T (from its label, or its row of targets). Every product then runs on one
+// dense (B, I) matrix.
+static void nnet__gather_rows(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start, int i0, int i1) {
+    int i;
+    for (i = i0; i < i1; i++) {
+        int row = order ? order[start + i] : start + i;
+        memcpy(&NNET_AT(X, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)X.cols * sizeof(float));
+        if (data->labels)
+            nnet_labels_to_targets(nnet_mat_view(1, T.cols, &NNET_AT(T, i, 0)), &data->labels[row], T.cols == 1 ? 2 : T.cols);
+        else
+            memcpy(&NNET_AT(T, i, 0), &NNET_AT(data->targets, row, 0), (size_t)T.cols * sizeof(float));
+    }
+}
+
+// Mean loss (without L2) and accuracy of a checked dataset, in chunks of
+// X.rows rows gathered into X and T, with inference scratch for that many.
+static void nnet__evaluate(const nnet *net, const nnet_dataset *data, nnet_mat X, nnet_mat T, float *scratch,
+                           double *loss, double *accuracy) {
+    double total = 0.0;
+    long correct = 0;
+    int start, N = data->inputs.rows, kind = nnet__accuracy_kind(net, data);
+    for (start = 0; start < N; start += X.rows) {
+        int B = nnet__min(X.rows, N - start);
+        nnet_mat x = nnet__rows(X, B), t = nnet__rows(T, B), Z, P;
+        nnet__gather_rows(x, t, data, NULL, start, 0, B);
+        nnet__infer(net, x, scratch, &Z, &P);
+        total += nnet__data_loss(net->loss, net->huber_delta, Z, P, t) * B;
+        correct += nnet__correct(P, t, kind);
+    }
+    *loss = total / N;
+    *accuracy = kind == NNET__ACCURACY_NONE ? NAN : (double)correct / ((double)N * nnet__accuracy_unit(net, kind));
+}
+
+// Training went wrong: put back the weights saved at the end of the last
+// completed epoch, and clear the optimiser's state, which may hold NaN.
+static int nnet__diverged(nnet *net, const float *saved, int epochs_before) {
+    char reason[sizeof nnet__message];
+    memcpy(reason, nnet__message, sizeof reason);
+    memcpy(net->parameters, saved, net->n_parameters * sizeof(float));
+    memset(net->optimizer.first_moment, 0, net->n_parameters * sizeof(float));
+    if (net->optimizer.second_moment) memset(net->optimizer.second_moment, 0, net->n_parameters * sizeof(float));
+    net->optimizer.steps = 0;
+    if (net->epoch > 0)
+        return nnet__fail(NNET_ERR_DIVERGED, "%s; the network keeps the weights of epoch %d, and its optimiser starts again",
+                          reason, net->epoch);
+    return nnet__fail(NNET_ERR_DIVERGED, "%s; the network keeps the weights it had before %s, and its optimiser starts again",
+                      reason, epochs_before ? "this call" : "training");
+}
+
+// The whole loop. Per batch: gather the samples, forward, loss, backward,
+// step, and the gradients back to zero; per epoch: shuffle first, then the
+// statistics, the validation set and early stopping. The batch loop sits in
+// this function itself, so that in the reading build the layer's
+// multiply-add is four calls below it: nnet_train -> nnet_forward ->
+// nnet_dense_forward -> nnet_gemm -> nnet_gemm_reference.
+NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
+                       const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
+    nnet_train_desc plan;
+    int N, B, O, batches, epoch, b, i, status, kind, first_epoch, best_epoch = 0, since_best = 0, stop = 0;
+    size_t lines_x, lines_t, lines_p, scratch, bytes;
+    float *block, *saved, *best, *scratch_floats;
+    int *order;
+    double best_value = 0.0;
+    nnet_mat Xb, Tb;
+    if (epochs_run) *epochs_run = 0;
+    if ((status = nnet__check_train(net, train, validation, desc)) != NNET_OK) return status;
+#ifndef NNET_REFERENCE
+    // With threads, Part III keeps a team for the whole call and runs this
+    // function again on it (the seam); it returns NNET__RUN_HERE on the team.
+    if ((status = nnet__train_on_team(net, train, validation, desc, history, epochs_run)) != NNET__RUN_HERE) return status;
+#endif
+    N = train->inputs.rows;
+    O = nnet_output_size(net);
+    B = desc->batch_size ? nnet__min(desc->batch_size, N) : nnet__min(32, N);
+    batches = (N + B - 1) / B;
+    first_epoch = net->epoch;
+    plan = *desc;   // the schedule's horizon: by default the epoch this call ends at
+    if (plan.schedule_epochs <= 0) plan.schedule_epochs = net->epoch + desc->epochs;
+    if ((status = nnet_reserve(net, B)) != NNET_OK) return status;
+    // Everything the loop needs, allocated once, each part on its own cache
+    // lines: a batch of inputs X (B, I) and targets T (B, O), the weights of
+    // the last completed epoch (put back if training diverges), the best
+    // weights (early stopping), inference scratch (validation), the order (N).
+    lines_x = nnet__whole_lines(nnet__bytes((size_t)B, (size_t)net->n_inputs, 1));
+    lines_t = nnet__whole_lines((size_t)B * (size_t)O);
+    lines_p = nnet__whole_lines(net->n_parameters);
+    scratch = nnet__whole_lines(nnet_predict_scratch_floats(net, B));
+    bytes = lines_x && scratch ? nnet__bytes(lines_x + lines_t + (desc->patience ? 2 : 1) * lines_p + scratch, sizeof(float), 1) : 0;
+    if (!bytes || bytes > SIZE_MAX - (size_t)N * sizeof(int))
+        return nnet__fail(NNET_ERR_MEMORY, "nnet_train: the buffers for batches of %d rows do not fit in memory", B);
+    block = (float *)nnet__alloc(bytes + (size_t)N * sizeof(int), "nnet_train");
+    if (!block) return NNET_ERR_MEMORY;
+    Xb = nnet_mat_view(B, net->n_inputs, block);
+    Tb = nnet_mat_view(B, O, block + lines_x);
+    saved = block + lines_x + lines_t;
+    scratch_floats = saved + lines_p;
+    best = desc->patience ? scratch_floats + scratch : NULL;
+    order = (int *)(void *)(block + bytes / sizeof(float));
+    memcpy(saved, net->parameters, net->n_parameters * sizeof(float));
+    if (!net->internal.rng_seeded) {
+        nnet_rng_seed(&net->rng, desc->seed);
+        net->internal.rng_seeded = 1;
+    }
+    kind = nnet__accuracy_kind(net, train);
+    net->best_epoch = 0;
+    nnet_zero_grad(net);
+    for (epoch = 0; epoch < desc->epochs && !stop; epoch++) {
+        nnet_epoch_stats stats;
+        nnet_progress progress;
+        double started = nnet__seconds(), total_loss = 0.0;
+        long correct = 0;
+        float lr = nnet_learning_rate(&plan, net->epoch);
+        for (i = 0; i < N; i++) order[i] = i;
+        if (!desc->no_shuffle)   // Fisher-Yates: position i takes a uniform pick among 0..i
+            for (i = N - 1; i > 0; i--) {
+                int j = (int)nnet_rng_below(&net->rng, (uint32_t)i + 1u), t = order[i];
+                order[i] = order[j]; order[j] = t;
+            }
+        memset(&progress, 0, sizeof progress);
+        progress.epoch = net->epoch + 1; progress.epochs = first_epoch + desc->epochs; progress.batches = batches;
+        for (b = 0; b < batches; b++) {
+            int rows = nnet__min(B, N - b * B);
+            nnet_mat X = nnet__rows(Xb, rows), T = nnet__rows(Tb, rows);
+            double loss = 0.0;   // set by nnet_loss_value; gcc cannot see that at -O2 with NNET_STATIC
+            float step_lr = lr;
+            if (desc->warmup_epochs > 0) {   // linear warm-up over the first warmup_epochs epochs' steps
+                int64_t steps = desc->optimizer == net->optimizer.kind ? net->optimizer.steps : 0;   // a new optimiser starts at 0
+                step_lr = (float)(lr * fmin(1.0, (double)(steps + 1) / ((double)desc->warmup_epochs * batches)));
+            }
+#ifdef NNET_REFERENCE
+            nnet__gather_rows(X, T, train, order, b * B, 0, rows);
+#else
+            nnet__fast_gather(X, T, train, order, b * B);   // the seam
+#endif
+            if (desc->augment) desc->augment(X, &net->rng, desc->user_data);
+            // The arguments were checked up front: only divergence can fail.
+            nnet_forward(net, X, 1, &net->rng);          // P = f(... f(X W_1^T + b_1) ...)
+            nnet_loss_value(net, T, desc->l2, &loss);    // L(P, T)
+            if (!nnet__is_finite(loss)) {
+                nnet__fail(NNET_ERR_DIVERGED, "nnet_train: loss is %g at epoch %d, batch %d of %d (learning rate %g)",
+                           loss, net->epoch + 1, b + 1, batches, (double)step_lr);
+                status = nnet__diverged(net, saved, first_epoch);
+                break;
+            }
+            total_loss += loss * rows;
+            correct += nnet__correct(nnet_output(net), T, kind);
+            nnet_backward(net, X, T, desc->l2);           // g += dL/dw
+            if (desc->clip_norm > 0.0f) nnet_clip_gradients(net, desc->clip_norm, NULL);
+            if ((status = nnet_optimizer_step(net, &plan, step_lr)) != NNET_OK) {   // w -= lr (...)
+                if (status != NNET_ERR_DIVERGED) break;   // out of memory for Adam's second moment
+                nnet__fail(NNET_ERR_DIVERGED, "nnet_train: the step of epoch %d, batch %d of %d (learning rate %g) made a weight NaN or infinite",
+                           net->epoch + 1, b + 1, batches, (double)step_lr);
+                status = nnet__diverged(net, saved, first_epoch);
+                break;
+            }
+            nnet_zero_grad(net);   // used up: the next backward pass adds into zeros
+            if (desc->progress) {
+                progress.batch = b + 1;
+                progress.loss = total_loss / ((double)b * B + rows);
+                progress.accuracy = kind == NNET__ACCURACY_NONE ? NAN
+                                  : (double)correct / (((double)b * B + rows) * nnet__accuracy_unit(net, kind));
+                progress.seconds = nnet__seconds() - started;
+                progress.learning_rate = step_lr;
+                if (desc->progress(&progress, desc->user_data)) { stop = 1; break; }
+            }
+        }
+        if (status != NNET_OK || stop) break;   // a stopped epoch is not counted
+        net->epoch++;
+        memcpy(saved, net->parameters, net->n_parameters * sizeof(float));
+        stats.epoch = net->epoch;
+        stats.train_loss = total_loss / N;
+        stats.train_accuracy = kind == NNET__ACCURACY_NONE ? NAN : (double)correct / ((double)N * nnet__accuracy_unit(net, kind));
+        stats.learning_rate = progress.learning_rate = lr;
+        stats.validation_loss = stats.validation_accuracy = NAN;
+        if (validation) nnet__evaluate(net, validation, Xb, Tb, scratch_floats, &stats.validation_loss, &stats.validation_accuracy);
+        stats.seconds = nnet__seconds() - started;
+        if (history) history[epoch] = stats;
+        if (epochs_run) *epochs_run = epoch + 1;
+        if (best) {   // early stopping: keep the best weights, stop after `patience` epochs without a better one
+            double value = desc->monitor == NNET_MONITOR_ACCURACY ? -stats.validation_accuracy : stats.validation_loss;
+            if (!best_epoch || value < best_value) {
+                best_value = value;
+                best_epoch = net->epoch;
+                since_best = 0;
+                memcpy(best, net->parameters, net->n_parameters * sizeof(float));
+            } else if (++since_best >= desc->patience) {
+                stop = 1;
+            }
+        }
+        if (desc->progress) {
+            progress.seconds = stats.seconds;
+            progress.end_of_epoch = &stats;
+            if (desc->progress(&progress, desc->user_data)) stop = 1;
+        }
+    }
+    if (status == NNET_OK && best_epoch) {
+        memcpy(net->parameters, best, net->n_parameters * sizeof(float));
+        net->best_epoch = best_epoch;
+    }
+    nnet_zero_grad(net);
+    nnet__free(block);
+    return status;
+}
+
+NNETDEF void nnet_training_reset(nnet *net) {
+    if (!net || !net->gradients) return;
+    memset(net->optimizer.first_moment, 0, net->n_parameters * sizeof(float));
+    if (net->optimizer.second_moment) memset(net->optimizer.second_moment, 0, net->n_parameters * sizeof(float));
+    net->optimizer.kind = NNET_SGD;
+    net->optimizer.steps = 0;
+    net->epoch = net->best_epoch = 0;
+    net->internal.rng_seeded = 0;
+}
+
+/* ========================================================================== */
+/*                          PART II  DATA AND FILES                           */
+/* ========================================================================== */
+
+// ---- 10. Datasets ----------------------------------------------------------
+// One allocation: the struct (it fits in a line: nnet__dataset_header_fits),
+// the inputs from the next cache line on, then the labels or the targets.
+static nnet_dataset *nnet__dataset_create(int n_samples, int n_features, int n_targets, int n_classes, const char *who) {
     nnet_dataset *data;
-    size_t inputs, labels;
-    if (n_samples < 1 || n_features < 1 || n_samples > NNET_MAX_DIM || n_features > NNET_MAX_DIM || n_classes < 1 || n_classes > NNET_MAX_DIM) {
-        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_create: %d samples, %d features, %d classes; expected each in 1..%d",
-                   n_samples, n_features, n_classes, NNET_MAX_DIM);
+    size_t inputs, outputs;
+    int columns = n_targets ? n_targets : n_classes;
+    if (n_samples < 1 || n_features < 1 || n_samples > NNET_MAX_DIM || n_features > NNET_MAX_DIM || columns < 1 || columns > NNET_MAX_DIM) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: %d samples, %d features, %d %s; expected each in 1..%d",
+                   who, n_samples, n_features, columns, n_targets ? "targets" : "classes", NNET_MAX_DIM);
         return NULL;
     }
     inputs = nnet__bytes((size_t)n_samples, (size_t)n_features, sizeof(float));
-    labels = (size_t)n_samples * sizeof(int);
-    if (!inputs || inputs > SIZE_MAX - NNET__ALIGN - labels) {
-        nnet__fail(NNET_ERR_MEMORY, "nnet_dataset_create: %d x %d floats overflow", n_samples, n_features);
+    outputs = n_targets ? nnet__bytes((size_t)n_samples, (size_t)n_targets, sizeof(float)) : (size_t)n_samples * sizeof(int);
+    if (!inputs || !outputs || inputs > SIZE_MAX - NNET__ALIGN - outputs) {
+        nnet__fail(NNET_ERR_MEMORY, "%s: %d x %d floats do not fit in memory", who, n_samples, n_features);
         return NULL;
     }
-    data = (nnet_dataset *)nnet__alloc(NNET__ALIGN + inputs + labels, "nnet_dataset_create");
+    data = (nnet_dataset *)nnet__alloc(NNET__ALIGN + inputs + outputs, who);
     if (!data) return NULL;
-    memset(data, 0, NNET__ALIGN + inputs + labels);
-    // the struct (it fits: see nnet__dataset_header_fits), the floats on the next cache line, then the ints
+    memset(data, 0, NNET__ALIGN + inputs + outputs);
     data->inputs = nnet_mat_view(n_samples, n_features, (float *)(void *)((char *)data + NNET__ALIGN));
-    data->labels = (int *)(void *)(data->inputs.data + (size_t)n_samples * (size_t)n_features);
-    data->n_classes = n_classes;
+    if (n_targets) {
+        data->targets = nnet_mat_view(n_samples, n_targets, data->inputs.data + nnet__count(data->inputs));
+    } else {
+        data->labels = (int *)(void *)(data->inputs.data + nnet__count(data->inputs));
+        data->n_classes = n_classes;
+    }
     return data;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes) {
+    return nnet__dataset_create(n_samples, n_features, 0, n_classes, "nnet_dataset_create");
+}
+
+NNETDEF nnet_dataset *nnet_dataset_create_targets(int n_samples, int n_features, int n_targets) {
+    return nnet__dataset_create(n_samples, n_features, n_targets, 0, "nnet_dataset_create_targets");
 }
 
 typedef char nnet__dataset_header_fits[sizeof(nnet_dataset) <= NNET__ALIGN ? 1 : -1];
@@ -2308,9 +2603,16 @@ typedef char nnet__dataset_header_fits[sizeof(nnet_dataset) <= NNET__ALIGN ? 1 :
 NNETDEF void nnet_dataset_free(nnet_dataset *data) { nnet__free(data); }
 
 static int nnet__check_dataset(const nnet_dataset *data, const char *who) {
-    if (!data || !data->inputs.data || !data->labels || data->inputs.rows < 1 || data->inputs.cols < 1)
-        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty", who);
+    if (!data || !data->inputs.data || data->inputs.rows < 1 || data->inputs.cols < 1 || !data->labels == !data->targets.data ||
+        (data->targets.data && data->targets.rows != data->inputs.rows))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty, or has not exactly one of labels and targets (one row each)", who);
     return NNET_OK;
+}
+
+// Swap two rows of n floats.
+static void nnet__swap_rows(float *a, float *b, int n) {
+    int k;
+    for (k = 0; k < n; k++) { float t = a[k]; a[k] = b[k]; b[k] = t; }
 }
 
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng) {
@@ -2320,11 +2622,11 @@ NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng) {
     N = data->inputs.rows; I = data->inputs.cols;
     // Fisher-Yates: position i takes a uniform pick among positions 0..i.
     for (i = N - 1; i > 0; i--) {
-        int j = (int)nnet_rng_below(rng, (uint32_t)i + 1u), k, label;
-        float *a = &NNET_AT(data->inputs, i, 0), *b = &NNET_AT(data->inputs, j, 0);
+        int j = (int)nnet_rng_below(rng, (uint32_t)i + 1u), label;
         if (j == i) continue;
-        for (k = 0; k < I; k++) { float t = a[k]; a[k] = b[k]; b[k] = t; }
-        label = data->labels[i]; data->labels[i] = data->labels[j]; data->labels[j] = label;
+        nnet__swap_rows(&NNET_AT(data->inputs, i, 0), &NNET_AT(data->inputs, j, 0), I);
+        if (data->labels) { label = data->labels[i]; data->labels[i] = data->labels[j]; data->labels[j] = label; }
+        else nnet__swap_rows(&NNET_AT(data->targets, i, 0), &NNET_AT(data->targets, j, 0), data->targets.cols);
     }
     return NNET_OK;
 }
@@ -2337,11 +2639,11 @@ NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, i
                    start, start, count, data->inputs.rows);
         return NULL;
     }
-    part = nnet_dataset_create(count, data->inputs.cols, data->n_classes);
+    part = nnet__dataset_create(count, data->inputs.cols, data->targets.cols, data->n_classes, "nnet_dataset_subset");
     if (!part) return NULL;
-    memcpy(part->inputs.data, &NNET_AT(data->inputs, start, 0),
-           (size_t)count * (size_t)data->inputs.cols * sizeof(float));
-    memcpy(part->labels, data->labels + start, (size_t)count * sizeof(int));
+    memcpy(part->inputs.data, &NNET_AT(data->inputs, start, 0), nnet__count(part->inputs) * sizeof(float));
+    if (data->labels) memcpy(part->labels, data->labels + start, (size_t)count * sizeof(int));
+    else memcpy(part->targets.data, &NNET_AT(data->targets, start, 0), nnet__count(part->targets) * sizeof(float));
     return part;
 }
 
@@ -2370,6 +2672,10 @@ NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const 
     nnet_dataset *kept;
     int i, j, c, n = 0, I;
     if (nnet__check_dataset(data, "nnet_dataset_keep_classes")) return NULL;
+    if (!data->labels) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: the dataset has targets, not class labels");
+        return NULL;
+    }
     if (!classes || n_classes < 2 || n_classes > data->n_classes) {
         nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: %d classes to keep, expected 2..%d and a non-NULL list",
                    n_classes, data->n_classes);
@@ -2412,8 +2718,8 @@ NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const 
 NNETDEF nnet_mat nnet_dataset_one_hot(const nnet_dataset *data) {
     nnet_mat T = nnet_mat_view(0, 0, NULL);
     if (nnet__check_dataset(data, "nnet_dataset_one_hot")) return T;
-    if (data->n_classes < 2) {
-        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_one_hot: the dataset has %d classes, expected >= 2", data->n_classes);
+    if (!data->labels || data->n_classes < 2) {
+        nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_one_hot: the dataset has %d classes%s, expected labels of >= 2 classes", data->n_classes, data->labels ? "" : " (targets, no labels)");
         return T;
     }
     T = nnet_mat_create(data->inputs.rows, data->n_classes);
@@ -2508,470 +2814,124 @@ NNETDEF int nnet_augment_shift(nnet_mat X, int width, int height, int max_shift,
     return NNET_OK;
 }
 
-// ---- 9. Training -----------------------------------------------------------
-static const char *const nnet__schedule_names[NNET_SCHEDULE_COUNT_] = {"constant", "step", "exp", "cosine"};
+// ---- 11. Inference and metrics ---------------------------------------------
+#define NNET__PREDICT_CHUNK 256   // rows per inference pass of the allocating functions
 
-NNETDEF const char *nnet_schedule_name(nnet_schedule s) {
-    return (unsigned)s < NNET_SCHEDULE_COUNT_ ? nnet__schedule_names[s] : "unknown";
+NNETDEF size_t nnet_predict_scratch_floats(const nnet *net, int rows) {
+    size_t buffer;
+    if (!net || rows < 1 || rows > NNET_MAX_DIM) return 0;
+    // two (rows, widest layer) buffers and the logits (rows, O); 0 on overflow
+    buffer = nnet__bytes((size_t)rows, (size_t)nnet__widest(net), 1);
+    if (!buffer || buffer > (SIZE_MAX / sizeof(float) - (size_t)rows * (size_t)nnet_output_size(net)) / 2) return 0;
+    return 2 * buffer + (size_t)rows * (size_t)nnet_output_size(net);
 }
 
-NNETDEF int nnet_schedule_from_name(const char *name) {
-    if (name && strcmp(name, "exponential") == 0) return NNET_SCHEDULE_EXPONENTIAL;
-    return nnet__lookup(name, nnet__schedule_names, NNET_SCHEDULE_COUNT_);
-}
-
-// Momentum SGD, as PyTorch writes it (g already holds the batch-averaged
-// gradient, L2 included):   v = mu v + g
-//   classic:   w = w - lr v
-//   Nesterov:  w = w - lr (g + mu v)
-// The step is first checked for finiteness so a diverging step never replaces
-// finite weights.
-// One pass of the step over parameters [from, to), VL at a time (masked at
-// the end), writing v and the new weights to `out` (with out NULL it writes
-// nothing). Returns 1 when every new weight u is finite: u - u is 0 for a
-// finite u and NaN otherwise, and the sum of those stays 0 exactly when all
-// are finite. `backwards` walks from the end, to start on what a checking
-// pass just left in the cache.
-static int nnet__sgd_pass(nnet *net, size_t from, size_t to, float lr, float mu, int nesterov,
-                          float *out, int backwards) {
-    float *w = net->parameters, *g = net->gradients, *v = net->velocity;
-    nnet__vec vlr = nnet__vset1(lr), vmu = nnet__vset1(mu), bad = nnet__vzero();
-    size_t blocks = (to - from + NNET__VL - 1) / NNET__VL, b;
-    for (b = 0; b < blocks; b++) {
-        size_t k = from + (backwards ? blocks - 1 - b : b) * NNET__VL;
-        int n = to - k < NNET__VL ? (int)(to - k) : NNET__VL, full = n == NNET__VL;
-        nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, n);
-        nnet__vec vk = full ? nnet__vload(v + k) : nnet__vloadn(v + k, n);
-        nnet__vec wk = full ? nnet__vload(w + k) : nnet__vloadn(w + k, n);
-        nnet__vec step;
-        vk = nnet__vadd(nnet__vmul(vmu, vk), gk);                          // v = mu v + g
-        step = nesterov ? nnet__vadd(gk, nnet__vmul(vmu, vk)) : vk;
-        wk = nnet__vsub(wk, nnet__vmul(vlr, step));                        // w = w - lr step
-        bad = nnet__vadd(bad, nnet__vsub(wk, wk));
-        if (!out) continue;
-        if (full) { nnet__vstore(v + k, vk); nnet__vstore(out + k, wk); }
-        else { nnet__vstoren(v + k, vk, n); nnet__vstoren(out + k, wk, n); }
-    }
-    return nnet__vsum(bad) == 0.0f;
-}
-
-// The step on thread t of T: in every layer, the band of weight rows that
-// nnet__gemm_fused gives thread t in the layer's products (so those rows stay
-// in that core's cache from the forward pass to the step); the last band
-// takes the layer's biases too. Element-wise, so any split gives the same bits.
-static int nnet__sgd_band(nnet *net, int t, int T, float lr, float mu, int nesterov, float *out, int backwards) {
-    int l, finite = 1;
-    for (l = 0; l < net->n_layers; l++) {
-        const nnet_layer *layer = &net->layers[backwards ? net->n_layers - 1 - l : l];
-        size_t from = (size_t)(layer->weight.data - net->parameters), inputs = (size_t)layer->n_inputs;
-        int begin, end;
-        nnet__share(layer->n_outputs, NNET__MR, T, t, &begin, &end);   // as nnet__gemm_fused cuts dW = dZ^T X
-        finite &= nnet__sgd_pass(net, from + (size_t)begin * inputs,
-                                 from + (t == T - 1 ? nnet__count(layer->weight) + (size_t)layer->n_outputs
-                                                    : (size_t)end * inputs),
-                                 lr, mu, nesterov, out, backwards);
-    }
-    return finite;
-}
-
-typedef struct nnet__sgd_job {
-    nnet *net;
-    float lr, mu, *out;
-    int nesterov, backwards, finite;
-} nnet__sgd_job;
-
-static void nnet__sgd_share(void *job, int t, int T) {
-    nnet__sgd_job *s = (nnet__sgd_job *)job;
-    if (!nnet__sgd_band(s->net, t, T, s->lr, s->mu, s->nesterov, s->out, s->backwards)) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-        s->finite = 0;
-    }
-}
-
-// The step on every thread (one below 65536 parameters): 1 if all new weights are finite.
-static int nnet__sgd_all(nnet *net, float lr, float mu, int nesterov, float *out, int backwards) {
-    nnet__sgd_job s;
-    s.net = net; s.lr = lr; s.mu = mu; s.out = out; s.nesterov = nesterov; s.backwards = backwards; s.finite = 1;
-    nnet__run_job(net->team, net->n_parameters >= 65536 ? net->threads : 1, nnet__sgd_share, &s);
-    return s.finite;
-}
-
-static int nnet__check_sgd(nnet *net, float learning_rate, float momentum) {
-    if (!net || !net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: net is NULL or was built by nnet_init_static (no gradients)");
-    if (!(learning_rate > 0.0f) || !nnet__is_finite(learning_rate) || !(momentum >= 0.0f && momentum < 1.0f))
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_sgd_step: learning rate %g (expected > 0) or momentum %g (expected [0, 1)) out of range",
-                          (double)learning_rate, (double)momentum);
+static int nnet__check_predict(const nnet *net, nnet_mat X, const void *out, const char *who) {
+    if (!net || !X.data || !out) return nnet__fail(NNET_ERR_ARGUMENT, "%s: NULL %s", who, !net ? "net" : !X.data ? "X.data" : "output");
+    if (X.cols != net->n_inputs || X.rows < 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: X is %dx%d, expected N x %d with N >= 1", who, X.rows, X.cols, net->n_inputs);
     return NNET_OK;
 }
 
-// A pass that only checks, then one that writes the weights in place.
-NNETDEF int nnet_sgd_step(nnet *net, float learning_rate, float momentum, int nesterov) {
-    int status = nnet__check_sgd(net, learning_rate, momentum);
-    if (status) return status;
-    if (!nnet__sgd_all(net, learning_rate, momentum, nesterov, NULL, 0))
-        return nnet__fail(NNET_ERR_DIVERGED, "nnet_sgd_step: the step would make a weight NaN or infinite");
-    nnet__sgd_all(net, learning_rate, momentum, nesterov, net->parameters, 1);
-    return NNET_OK;
-}
-
-// nnet_train's step, in one pass: the new weights go over the gradients,
-// which the step has used up, and the two blocks swap places (nnet_train
-// moves the weights home before it returns). A refused step leaves the
-// weights where they were; the velocity has moved on, but training stops.
-static int nnet__sgd_step_swap(nnet *net, float learning_rate, float momentum, int nesterov) {
-    if (!nnet__sgd_all(net, learning_rate, momentum, nesterov, net->gradients, 0)) return NNET_ERR_DIVERGED;
-    nnet__point_parameters(net, net->gradients, net->parameters);
-    return NNET_OK;
-}
-
-// After the last swapped step: if the weights sit in the gradients' block,
-// move them home, so net->parameters is the block nnet_create allocated.
-static void nnet__weights_home(nnet *net) {
-    if (net->parameters > net->gradients) {
-        memcpy(net->gradients, net->parameters, net->n_parameters * sizeof(float));
-        nnet__point_parameters(net, net->gradients, net->parameters);
-    }
-}
-
-NNETDEF float nnet_learning_rate(const nnet_train_desc *d, int epoch) {
-    double lr = d->learning_rate, gamma = d->schedule_gamma;
-    switch (d->schedule) {
-    case NNET_SCHEDULE_STEP: {
-        int step = d->schedule_step > 0 ? d->schedule_step : nnet__max(1, d->epochs / 3);
-        return (float)(lr * pow(gamma > 0.0 ? gamma : 0.1, epoch / step));
-    }
-    case NNET_SCHEDULE_EXPONENTIAL: return (float)(lr * pow(gamma > 0.0 ? gamma : 0.95, epoch));
-    case NNET_SCHEDULE_COSINE: {
-        double low = d->min_learning_rate;
-        return (float)(low + 0.5 * (lr - low) * (1.0 + cos(3.141592653589793 * epoch / d->epochs)));
-    }
-    default: return (float)lr;
-    }
-}
-
-static int nnet__check_train(const nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
-                             const nnet_train_desc *d) {
-    int O, classes, i, row;
-    const nnet_dataset *sets[2];
-    if (!net || !train || !d)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: %s is NULL", !net ? "net" : !train ? "train" : "desc");
-    if (net->borrowed) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: a network built by nnet_init_static cannot be trained");
-    if (d->epochs < 1) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: epochs is %d, expected >= 1", d->epochs);
-    if (d->batch_size < 0 || d->batch_size > NNET_MAX_DIM)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: batch_size is %d, expected 1..%d (0 means 32)", d->batch_size, NNET_MAX_DIM);
-    if (!(d->learning_rate > 0.0f) || !nnet__is_finite(d->learning_rate))
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: learning_rate is %g, expected a finite number > 0", (double)d->learning_rate);
-    if (!(d->momentum >= 0.0f && d->momentum < 1.0f))
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: momentum is %g, expected [0, 1)", (double)d->momentum);
-    if (nnet__check_l2(d->l2, "nnet_train")) return NNET_ERR_ARGUMENT;
-    if ((unsigned)d->schedule >= NNET_SCHEDULE_COUNT_ || d->schedule_step < 0 || !(d->schedule_gamma >= 0.0f) ||
-        !(d->min_learning_rate >= 0.0f) || d->min_learning_rate > d->learning_rate)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: schedule %d, step %d, gamma %g or min_learning_rate %g out of range",
-                          (int)d->schedule, d->schedule_step, (double)d->schedule_gamma, (double)d->min_learning_rate);
-    if (d->threads < 0 || d->threads > 1024)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: threads is %d, expected 0..1024", d->threads);
-    O = nnet_output_size(net);
-    classes = O == 1 ? 2 : O;
-    sets[0] = train; sets[1] = validation;
-    for (i = 0; i < 2; i++) {
-        const char *name = i ? "validation" : "train";
-        const nnet_dataset *s = sets[i];
-        if (!s) continue;
-        if (!s->inputs.data || !s->labels || s->inputs.rows < 1)
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: %s set is empty or has no labels", name);
-        if (s->inputs.cols != net->n_inputs)
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: %s set has %d features, the network expects %d inputs",
-                              name, s->inputs.cols, net->n_inputs);
-        if (s->n_classes > classes)
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: %s set has %d classes, the network's %d outputs hold %d",
-                              name, s->n_classes, O, classes);
-        for (row = 0; row < s->inputs.rows; row++)
-            if (s->labels[row] < 0 || s->labels[row] >= classes)
-                return nnet__fail(NNET_ERR_ARGUMENT, "nnet_train: %s set label %d (sample %d) is outside 0..%d",
-                                  name, s->labels[row], row, classes - 1);
+// P, or classes when P.data is NULL, for X in chunks of `rows`.
+static int nnet__predict(const nnet *net, nnet_mat X, nnet_mat P, int *classes, int rows, float *scratch) {
+    int start, i;
+    for (start = 0; start < X.rows; start += rows) {
+        int B = nnet__min(rows, X.rows - start);
+        nnet_mat Z, Y;
+        nnet__infer(net, nnet_mat_view(B, X.cols, &NNET_AT(X, start, 0)), scratch, &Z, &Y);
+        if (P.data) memcpy(&NNET_AT(P, start, 0), Y.data, nnet__count(Y) * sizeof(float));
+        else if (Y.cols == 1) for (i = 0; i < B; i++) classes[start + i] = Y.data[i] >= 0.5f;
+        else nnet_argmax_rows(classes + start, Y);
     }
     return NNET_OK;
 }
 
-// Copy the rows order[start .. start+B) of the dataset into contiguous batch
-// buffers, so every product runs on one dense (B, I) matrix: here rows
-// [i0, i1) of it (order NULL: the dataset's own order). Then the same rows
-// of the next batch are prefetched, a line in each page they touch: what a
-// copy of rows scattered over the dataset waits on is each page's address
-// translation and first miss (the hardware prefetcher streams the rest of a
-// row), and this batch's products hide them. On the benchmark machine the
-// copy of a batch of 32 went from 15-18 to 9-10 us on one thread.
-static void nnet__gather_rows(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
-                              const int *order, int start, int i0, int i1) {
-    int i, features = data->inputs.cols;   // not `I`: <complex.h> (pulled in by cblas.h) defines it
-    size_t bytes = (size_t)features * sizeof(float), k;
-    for (i = i0; i < i1; i++) {
-        int row = order ? order[start + i] : start + i;
-        memcpy(&NNET_AT(batch, i, 0), &NNET_AT(data->inputs, row, 0), bytes);
-        batch_labels[i] = data->labels[row];
-    }
-    for (i = i0; i < i1 && start + batch.rows + i < data->inputs.rows; i++) {
-        int next = start + batch.rows + i;
-        const char *from = (const char *)&NNET_AT(data->inputs, order ? order[next] : next, 0);
-        for (k = 0; k < bytes; k += 4096) nnet__prefetch(from + k);
-        nnet__prefetch(from + bytes - 1);
-    }
-}
-
-typedef struct nnet__gather_job {
-    nnet_mat batch;
-    int *batch_labels, start;
-    const nnet_dataset *data;
-    const int *order;
-} nnet__gather_job;
-
-static void nnet__gather_share(void *job, int t, int T) {
-    const nnet__gather_job *g = (const nnet__gather_job *)job;
-    int begin, end;
-    nnet__share(g->batch.rows, 1, T, t, &begin, &end);
-    nnet__gather_rows(g->batch, g->batch_labels, g->data, g->order, g->start, begin, end);
-}
-
-// On the net's threads, each copying a share of the rows: the copies mostly
-// wait on memory, so they overlap, and each thread's share of the batch is
-// then in its own cache for the forward product.
-static void nnet__gather(nnet_mat batch, int *batch_labels, const nnet_dataset *data,
-                         const int *order, int start, const nnet *net) {
-    nnet__gather_job g;
-    g.batch = batch; g.batch_labels = batch_labels; g.start = start; g.data = data; g.order = order;
-    nnet__run_job(net->team, nnet__count(batch) >= 16384 ? net->threads : 1, nnet__gather_share, &g);
-}
-
-static int nnet__correct(const nnet *net, const int *labels, int *scratch) {
-    nnet_mat P = nnet_output(net);
-    int i, correct = 0;
-    if (P.cols == 1)
-        for (i = 0; i < P.rows; i++) correct += (P.data[i] >= 0.5f) == (labels[i] != 0);
-    else {
-        nnet_argmax_rows(scratch, P);
-        for (i = 0; i < P.rows; i++) correct += scratch[i] == labels[i];
-    }
-    return correct;
-}
-
-// Mean loss and accuracy over a dataset, in batches of `chunk` rows, with
-// the caller's buffers (so training allocates nothing per epoch).
-static int nnet__evaluate(nnet *net, const nnet_dataset *data, int chunk, nnet_mat batch,
-                          int *labels, int *scratch, double *loss, double *accuracy) {
-    double total = 0.0;
-    long correct = 0;
-    int start, N = data->inputs.rows, status;
-    for (start = 0; start < N; start += chunk) {
-        int B = nnet__min(chunk, N - start);
-        nnet_mat X = nnet__rows(batch, B);
-        nnet__gather(X, labels, data, NULL, start, net);
-        if ((status = nnet_forward(net, X, 0, NULL)) != NNET_OK) return status;
-        if ((status = nnet__batch_targets(net, labels, "nnet_evaluate")) != NNET_OK) return status;
-        total += nnet__data_loss(net) * B;
-        correct += nnet__correct(net, labels, scratch);
-    }
-    *loss = total / N;
-    *accuracy = (double)correct / N;
-    return NNET_OK;
-}
-
-// What one run of nnet_train works with, for nnet__train_epochs.
-typedef struct nnet__training {
-    nnet *net;
-    const nnet_dataset *train, *validation;
-    const nnet_train_desc *desc;
-    nnet_epoch_stats *history;
-    int *epochs_run;
-    nnet_mat batch;                      // (B, I): one batch of inputs
-    int *order, *batch_labels, *scratch; // (N), (B), (B)
-} nnet__training;
-
-// The epochs themselves (run is a nnet__training), on thread 0 of the team
-// when there is one.
-static int nnet__train_epochs(void *training) {
-    nnet__training *run = (nnet__training *)training;
-    nnet *net = run->net;
-    const nnet_dataset *train = run->train;
-    const nnet_train_desc *desc = run->desc;
-    int N = train->inputs.rows, B = run->batch.rows, batches = (N + B - 1) / B, epoch, status, i;
-    int *order = run->order, *batch_labels = run->batch_labels;
-    nnet_rng rng;
-    nnet_rng_seed(&rng, desc->seed);
-    for (epoch = 0; epoch < desc->epochs; epoch++) {
-        nnet_epoch_stats stats;
-        nnet_progress progress;
-        double started = nnet__seconds(), total_loss = 0.0;
-        long correct = 0;
-        float lr = nnet_learning_rate(desc, epoch);
-        int b;
-        if (!desc->no_shuffle)   // Fisher-Yates
-            for (i = N - 1; i > 0; i--) {
-                int j = (int)nnet_rng_below(&rng, (uint32_t)i + 1), t = order[i];
-                order[i] = order[j]; order[j] = t;
-            }
-        memset(&progress, 0, sizeof progress);
-        progress.epoch = epoch + 1; progress.epochs = desc->epochs;
-        progress.batches = batches; progress.learning_rate = lr;
-        for (b = 0; b < batches; b++) {
-            int rows = nnet__min(B, N - b * B);
-            nnet_mat X = nnet__rows(run->batch, rows);
-            double loss;
-            nnet__gather(X, batch_labels, train, order, b * B, net);
-            if (desc->augment) desc->augment(X, &rng, desc->user_data);
-            // Arguments and labels were checked up front: these cannot fail.
-            nnet_forward(net, X, 1, &rng);
-            nnet_loss_value(net, batch_labels, desc->l2, &loss);
-            if (!nnet__is_finite(loss))
-                return nnet__fail(NNET_ERR_DIVERGED, "nnet_train: loss is %g at epoch %d, batch %d of %d (learning rate %g); the network keeps the weights from before that batch",
-                                  loss, epoch + 1, b + 1, batches, (double)lr);
-            total_loss += loss * rows;
-            correct += nnet__correct(net, batch_labels, run->scratch);
-            nnet__backpropagate(net, X, desc->l2, 0.0f);   // the targets are built: overwrite the gradients
-            if (nnet__sgd_step_swap(net, lr, desc->momentum, desc->nesterov) != NNET_OK)
-                return nnet__fail(NNET_ERR_DIVERGED, "nnet_train: the step of epoch %d, batch %d of %d (learning rate %g) would make a weight NaN or infinite; the network keeps the weights from before that batch",
-                                  epoch + 1, b + 1, batches, (double)lr);
-            if (desc->progress) {
-                progress.batch = b + 1;
-                progress.loss = total_loss / ((double)b * B + rows);
-                progress.accuracy = (double)correct / ((double)b * B + rows);
-                progress.seconds = nnet__seconds() - started;
-                if (desc->progress(&progress, desc->user_data)) return NNET_OK;
-            }
-        }
-        stats.epoch = epoch + 1;
-        stats.train_loss = total_loss / N;
-        stats.train_accuracy = (double)correct / N;
-        stats.learning_rate = lr;
-        stats.validation_loss = stats.validation_accuracy = NAN;
-        if (run->validation &&
-            (status = nnet__evaluate(net, run->validation, B, run->batch, batch_labels, run->scratch,
-                                     &stats.validation_loss, &stats.validation_accuracy)) != NNET_OK)
-            return status;
-        stats.seconds = nnet__seconds() - started;
-        if (run->history) run->history[epoch] = stats;
-        if (run->epochs_run) *run->epochs_run = epoch + 1;
-        if (desc->progress) {
-            progress.seconds = stats.seconds;
-            progress.end_of_epoch = &stats;
-            if (desc->progress(&progress, desc->user_data)) break;
-        }
-    }
-    return NNET_OK;
-}
-
-// body(arg) on this thread, with a team of net->threads for the whole call
-// when OpenMP is on and there are that many cores (more threads than cores
-// would spin while the thread they wait for has no core: then every product
-// opens its own region instead).
-static int nnet__on_team(nnet *net, int (*body)(void *), void *arg) {
-#ifdef _OPENMP
-    if (net->threads > 1 && net->threads <= omp_get_num_procs()) {
-        int status = NNET_OK;
-        nnet__team team;
-        memset(&team, 0, sizeof team);
-#pragma omp parallel num_threads(net->threads)
-        {
-            if (omp_get_thread_num() == 0) {
-                team.size = omp_get_num_threads();
-                net->team = &team;
-                status = body(arg);
-                net->team = NULL;
-                nnet__team_run(&team, NULL, NULL);   // release the others
-            } else {
-                nnet__team_serve(&team, omp_get_thread_num());
-            }
-        }
-        return status;
-    }
-#endif
-    (void)net;
-    return body(arg);
-}
-
-NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
-                       const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
-    int N, B, status, i;
-    nnet__training run;
+// Scratch for chunks of min(N, 256) rows, allocated per call.
+static float *nnet__predict_scratch(const nnet *net, int N, int *rows, const char *who) {
     size_t floats;
-    if (epochs_run) *epochs_run = 0;
-    if ((status = nnet__check_train(net, train, validation, desc)) != NNET_OK) return status;
-    N = train->inputs.rows;
-    B = desc->batch_size ? nnet__min(desc->batch_size, N) : nnet__min(32, N);
-    if ((status = nnet_reserve(net, B)) != NNET_OK) return status;
-    // Everything the loop needs, allocated once: one batch of inputs (first,
-    // on a cache line), then the shuffled order and the batch's labels.
-    floats = (size_t)B * (size_t)net->n_inputs;
-    run.batch = nnet_mat_view(B, net->n_inputs, (float *)nnet__alloc(floats * sizeof(float) + ((size_t)N + 2 * (size_t)B) * sizeof(int), "nnet_train"));
-    if (!run.batch.data) return NNET_ERR_MEMORY;
-    run.order = (int *)(void *)(run.batch.data + floats);
-    run.batch_labels = run.order + N;
-    run.scratch = run.batch_labels + B;
-    for (i = 0; i < N; i++) run.order[i] = i;
-    run.net = net; run.train = train; run.validation = validation; run.desc = desc;
-    run.history = history; run.epochs_run = epochs_run;
-    net->threads = desc->threads > 1 ? desc->threads : 1;
-    memset(net->velocity, 0, net->n_parameters * sizeof(float));
-    status = nnet__on_team(net, nnet__train_epochs, &run);
-    nnet__weights_home(net);
-    nnet__free(run.batch.data);
-    return status;
+    *rows = nnet__min(N, NNET__PREDICT_CHUNK);
+    floats = nnet_predict_scratch_floats(net, *rows);
+    return floats ? (float *)nnet__alloc(floats * sizeof(float), who) : NULL;
 }
 
-// ---- 10. Inference and metrics ---------------------------------------------
-// Rows per forward pass in predict/evaluate (`net` is in scope where it is used):
-// 256, or what a network built by nnet_init_static has room for.
-#define NNET__PREDICT_CHUNK (net->borrowed ? net->batch_capacity : 256)
+NNETDEF int nnet_predict_with(const nnet *net, nnet_mat X, nnet_mat P, int rows, float *scratch, size_t scratch_floats) {
+    int status = nnet__check_predict(net, X, P.data, "nnet_predict_with");
+    size_t need;
+    if (status) return status;
+    if (P.rows != X.rows || P.cols != nnet_output_size(net))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_with: P is %dx%d, expected %dx%d", P.rows, P.cols, X.rows, nnet_output_size(net));
+    need = nnet_predict_scratch_floats(net, rows);
+    if (!scratch || !need || scratch_floats < need)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_with: scratch of %zu floats%s for chunks of %d rows, expected %zu (nnet_predict_scratch_floats)",
+                          scratch_floats, scratch ? "" : " (NULL)", rows, need);
+    return nnet__predict(net, X, P, NULL, rows, scratch);
+}
 
-NNETDEF int nnet_predict(nnet *net, nnet_mat X, nnet_mat P) {
-    int start, status;
-    if (!net || !X.data || !P.data) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict: NULL net or matrix");
-    if (X.cols != net->n_inputs || P.rows != X.rows || P.cols != nnet_output_size(net))
+NNETDEF int nnet_predict(const nnet *net, nnet_mat X, nnet_mat P) {
+    int status = nnet__check_predict(net, X, P.data, "nnet_predict"), rows;
+    float *scratch;
+    if (status) return status;
+    if (P.rows != X.rows || P.cols != nnet_output_size(net))
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict: X is %dx%d and P %dx%d, expected N x %d and N x %d",
                           X.rows, X.cols, P.rows, P.cols, net->n_inputs, nnet_output_size(net));
-    for (start = 0; start < X.rows; start += NNET__PREDICT_CHUNK) {
-        int B = nnet__min(NNET__PREDICT_CHUNK, X.rows - start);
-        nnet_mat chunk = nnet_mat_view(B, X.cols, &NNET_AT(X, start, 0));
-        if ((status = nnet_forward(net, chunk, 0, NULL)) != NNET_OK) return status;
-        memcpy(&NNET_AT(P, start, 0), nnet_output(net).data, (size_t)B * (size_t)P.cols * sizeof(float));
-    }
-    return NNET_OK;
-}
-
-NNETDEF int nnet_predict_classes(nnet *net, nnet_mat X, int *classes) {
-    int start, status, i;
-    if (!net || !X.data || !classes) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_classes: NULL net, X or classes");
-    if (X.cols != net->n_inputs)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_classes: X has %d columns, the network expects %d", X.cols, net->n_inputs);
-    for (start = 0; start < X.rows; start += NNET__PREDICT_CHUNK) {
-        int B = nnet__min(NNET__PREDICT_CHUNK, X.rows - start);
-        nnet_mat P;
-        if ((status = nnet_forward(net, nnet_mat_view(B, X.cols, &NNET_AT(X, start, 0)), 0, NULL)) != NNET_OK)
-            return status;
-        P = nnet_output(net);
-        if (P.cols == 1) for (i = 0; i < B; i++) classes[start + i] = P.data[i] >= 0.5f;
-        else nnet_argmax_rows(classes + start, P);
-    }
-    return NNET_OK;
-}
-
-NNETDEF int nnet_evaluate(nnet *net, const nnet_dataset *data, double *loss, double *accuracy) {
-    int chunk, status, *labels;
-    nnet_mat batch;
-    if (!net || !data || !loss || !accuracy || !data->inputs.data || !data->labels)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_evaluate: NULL argument or dataset without inputs or labels");
-    if (data->inputs.cols != net->n_inputs || data->inputs.rows < 1)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_evaluate: dataset is %dx%d, the network expects N x %d",
-                          data->inputs.rows, data->inputs.cols, net->n_inputs);
-    chunk = nnet__min(NNET__PREDICT_CHUNK, data->inputs.rows);
-    batch = nnet_mat_view(chunk, net->n_inputs, (float *)nnet__alloc((size_t)chunk * (size_t)net->n_inputs * sizeof(float) +
-                                                                     2 * (size_t)chunk * sizeof(int), "nnet_evaluate"));
-    if (!batch.data) return NNET_ERR_MEMORY;
-    labels = (int *)(void *)(batch.data + (size_t)chunk * (size_t)net->n_inputs);
-    status = nnet__evaluate(net, data, chunk, batch, labels, labels + chunk, loss, accuracy);
-    nnet__free(batch.data);
+    if (!(scratch = nnet__predict_scratch(net, X.rows, &rows, "nnet_predict"))) return NNET_ERR_MEMORY;
+    status = nnet__predict(net, X, P, NULL, rows, scratch);
+    nnet__free(scratch);
     return status;
+}
+
+NNETDEF int nnet_predict_classes(const nnet *net, nnet_mat X, int *classes) {
+    int status = nnet__check_predict(net, X, classes, "nnet_predict_classes"), rows;
+    float *scratch;
+    if (status) return status;
+    if (!(scratch = nnet__predict_scratch(net, X.rows, &rows, "nnet_predict_classes"))) return NNET_ERR_MEMORY;
+    status = nnet__predict(net, X, nnet_mat_view(0, 0, NULL), classes, rows, scratch);
+    nnet__free(scratch);
+    return status;
+}
+
+NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy) {
+    int status, rows;
+    size_t lines_x, lines_t, floats;
+    float *block;
+    if (!net || !loss || !accuracy) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_evaluate: NULL %s", !net ? "net" : !loss ? "loss" : "accuracy");
+    if ((status = nnet__check_dataset_for(net, data, "nnet_evaluate", "the")) != NNET_OK) return status;
+    // One block: a chunk of inputs and targets, and the inference scratch.
+    rows = nnet__min(data->inputs.rows, NNET__PREDICT_CHUNK);
+    lines_x = nnet__whole_lines((size_t)rows * (size_t)net->n_inputs);
+    lines_t = nnet__whole_lines((size_t)rows * (size_t)nnet_output_size(net));
+    floats = nnet_predict_scratch_floats(net, rows);
+    if (!floats || !(block = (float *)nnet__alloc((lines_x + lines_t + floats) * sizeof(float), "nnet_evaluate")))
+        return NNET_ERR_MEMORY;
+    nnet__evaluate(net, data, nnet_mat_view(rows, net->n_inputs, block), nnet_mat_view(rows, nnet_output_size(net), block + lines_x),
+                   block + lines_x + lines_t, loss, accuracy);
+    nnet__free(block);
+    return NNET_OK;
+}
+
+// Each figure per output column, then their mean over the O columns.
+NNETDEF int nnet_regression_metrics_compute(nnet_mat Y, nnet_mat T, nnet_regression_metrics *m) {
+    int i, j;
+    if (!m || !Y.data || !T.data || Y.rows < 1 || Y.cols < 1 || Y.rows != T.rows || Y.cols != T.cols)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_regression_metrics_compute: Y is %dx%d and T %dx%d, expected the same non-empty shape and non-NULL data and metrics",
+                          Y.rows, Y.cols, T.rows, T.cols);
+    m->mse = m->mae = m->r2 = 0.0;
+    for (j = 0; j < Y.cols; j++) {
+        double mean = 0.0, squares = 0.0, absolute = 0.0, total = 0.0;
+        for (i = 0; i < Y.rows; i++) mean += NNET_AT(T, i, j);
+        mean /= Y.rows;
+        for (i = 0; i < Y.rows; i++) {
+            double e = (double)NNET_AT(Y, i, j) - NNET_AT(T, i, j), d = NNET_AT(T, i, j) - mean;
+            squares += e * e;
+            absolute += fabs(e);
+            total += d * d;
+        }
+        m->mse += squares / Y.rows / Y.cols;
+        m->mae += absolute / Y.rows / Y.cols;
+        m->r2 += (total > 0.0 ? 1.0 - squares / total : NAN) / Y.cols;   // R^2 = 1 - SS_res / SS_tot
+    }
+    return NNET_OK;
 }
 
 NNETDEF double nnet_accuracy(const int *labels, const int *predicted, int n) {
@@ -3205,7 +3165,7 @@ NNETDEF void nnet_confusion_print(FILE *out, const nnet_report *r) {
 }
 #endif
 
-// ---- 11. IDX files ---------------------------------------------------------
+// ---- 12. IDX files ---------------------------------------------------------
 // The inflated size of a .gz file is bounded before anything is allocated:
 // the trailer's ISIZE must be possible for the compressed length (deflate
 // expands at most 1032:1: a 258-byte match coded in 2 bits) and at most 1 GiB.
@@ -3598,7 +3558,7 @@ static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels
                                   const char *images_name, const char *labels_name, nnet_dataset **out) {
     nnet_dataset *data;
     size_t k, features;
-    int classes, status = nnet__idx_check_pair(images, labels, n_classes, who, images_name, labels_name, &classes);
+    int classes = 0, status = nnet__idx_check_pair(images, labels, n_classes, who, images_name, labels_name, &classes);   // classes: set on success
     *out = NULL;
     if (status != NNET_OK) return status;
     features = images->count / (size_t)images->dims[0];
@@ -3688,7 +3648,7 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     size_t size, pixels, features;
     uint32_t dims[3];
     long length;
-    int N = labels->dims[0], status = NNET_OK, classes, i;
+    int N = labels->dims[0], status = NNET_OK, classes = 0, i;
     nnet_dataset *data = NULL;
     nnet_idx images;
 #ifdef STBI_INCLUDE_STB_IMAGE_H
@@ -3834,7 +3794,7 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 }
 #endif
 
-// ---- 12. Image input -------------------------------------------------------
+// ---- 13. Image input -------------------------------------------------------
 // The MNIST recipe (LeCun et al.): the NIST digits were "size normalized to
 // fit in a 20x20 pixel box while preserving their aspect ratio", which made
 // grey anti-aliased edges, then "centered in a 28x28 image by computing the
@@ -4063,7 +4023,7 @@ NNETDEF int nnet_image_paste_centered(float *dst, int dst_w, int dst_h, const fl
 static int nnet__image_to_mnist(float *image, int width, int height, float *pixels) {
     float digit[NNET__MNIST_BOX * NNET__MNIST_BOX];
     nnet_image_box box;
-    int fit_w, fit_h, status;
+    int fit_w = 0, fit_h = 0, status;   // set by nnet_image_fit_size; gcc -O3 cannot see it
     if ((status = nnet_image_invert_if_light(image, width, height, NULL)) != NNET_OK) return status;
     if ((status = nnet_image_stretch_contrast(image, width, height)) != NNET_OK) return status;
     if ((status = nnet_image_bounding_box(image, width, height, NNET__IMAGE_INK, &box)) != NNET_OK) return status;
@@ -4337,7 +4297,7 @@ NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
 }
 #endif
 
-// ---- 13. Model files -------------------------------------------------------
+// ---- 14. Model files and checkpoints ---------------------------------------
 // Layout (docs/model-format.md has it byte by byte):
 //   bytes 0..7      H, the JSON header's length, u64 little-endian
 //   bytes 8..8+H-1  JSON: {"__metadata__":{...strings...}, "layers.0.weight":
@@ -4346,10 +4306,11 @@ NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
 //   bytes 8+H..     the data section: each tensor's floats, row-major,
 //                   little-endian, at [begin, end) relative to its start
 // nnet writes the tensors in parameter order (W_0 b_0 W_1 b_1 ...), so the data
-// section is the parameter block itself.
+// section is the parameter block itself; a checkpoint follows it with the
+// optimiser's moments, each in the same order.
 #include <locale.h>   /* localeconv: metadata floats always use '.' */
 
-#define NNET__MODEL_MAX_TENSORS 64    // tensors in a header we accept
+#define NNET__MODEL_MAX_TENSORS (6 * NNET_MAX_LAYERS > 64 ? 6 * NNET_MAX_LAYERS : 64)   // tensors in a header we accept
 #define NNET__MODEL_MAX_META 64       // __metadata__ entries
 #define NNET__MODEL_MAX_NAME 256      // bytes of a tensor name or metadata key (with the NUL)
 #define NNET__MODEL_MAX_DIMS 8        // dimensions of a tensor's shape
@@ -4398,12 +4359,20 @@ static void nnet__format_float(char *out, size_t cap, float x) {
     if (point != '.') for (c = out; *c; c++) if (*c == point) *c = '.';
 }
 
-// The JSON header, unpadded. Tensors in parameter order; metadata values
-// are all strings, as safetensors requires.
-static void nnet__model_header(const nnet *net, uint32_t crc, nnet__text *t) {
+// The optimiser state a checkpoint holds, under PyTorch's names: how many
+// moment blocks, and the suffix of each.
+static int nnet__state_blocks(nnet_optimizer_kind kind) { return kind == NNET_SGD ? 1 : 2; }
+static const char *nnet__state_name(nnet_optimizer_kind kind, int block) {
+    return kind == NNET_SGD ? "momentum_buffer" : block ? "exp_avg_sq" : "exp_avg";
+}
+
+// The JSON header, unpadded. Tensors in parameter order, then (checkpoint)
+// each moment block in the same order; metadata values are all strings, as
+// safetensors requires.
+static void nnet__model_header(const nnet *net, uint32_t crc, int checkpoint, nnet__text *t) {
     char number[32];
     uint64_t offset = 0;
-    int l;
+    int l, block, blocks = checkpoint ? 1 + nnet__state_blocks(net->optimizer.kind) : 1;
     nnet__append(t, "{\"__metadata__\":{\"format\":\"nnet\",\"format_version\":\"%d\",\"nnet_version\":\"%s\","
                     "\"n_inputs\":\"%d\",\"n_layers\":\"%d\",\"sizes\":\"",
                  NNET_MODEL_FORMAT_VERSION, NNET_VERSION_STRING, net->n_inputs, net->n_layers);
@@ -4417,56 +4386,97 @@ static void nnet__model_header(const nnet *net, uint32_t crc, nnet__text *t) {
         nnet__append(t, "%s%s", l ? "," : "", number);
     }
     nnet__format_float(number, sizeof number, net->leaky_slope);
-    nnet__append(t, "\",\"loss\":\"%s\",\"leaky_slope\":\"%s\",\"crc32\":\"%08lx\"}",
-                 nnet_loss_name(net->loss), number, (unsigned long)crc);
-    for (l = 0; l < net->n_layers; l++) {
-        const nnet_layer *layer = &net->layers[l];
-        uint64_t w = 4u * (uint64_t)nnet__count(layer->weight), b = 4u * (uint64_t)layer->n_outputs;
-        nnet__append(t, ",\"layers.%d.weight\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%llu,%llu]}",
-                     l, layer->n_outputs, layer->n_inputs, (unsigned long long)offset, (unsigned long long)(offset + w));
-        offset += w;
-        nnet__append(t, ",\"layers.%d.bias\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%llu,%llu]}",
-                     l, layer->n_outputs, (unsigned long long)offset, (unsigned long long)(offset + b));
-        offset += b;
+    nnet__append(t, "\",\"loss\":\"%s\",\"leaky_slope\":\"%s\",", nnet_loss_name(net->loss), number);
+    nnet__format_float(number, sizeof number, net->huber_delta);
+    nnet__append(t, "\"huber_delta\":\"%s\",", number);
+    if (checkpoint) {
+        nnet__append(t, "\"epoch\":\"%d\",\"optimizer\":\"%s\",\"optimizer_steps\":\"%lld\",", net->epoch,
+                     nnet_optimizer_name(net->optimizer.kind), (long long)net->optimizer.steps);
+        if (net->internal.rng_seeded)
+            nnet__append(t, "\"rng\":\"%016llx%016llx%016llx%016llx\",", (unsigned long long)net->rng.s[0],
+                         (unsigned long long)net->rng.s[1], (unsigned long long)net->rng.s[2], (unsigned long long)net->rng.s[3]);
     }
+    nnet__append(t, "\"crc32\":\"%08lx\"}", (unsigned long)crc);
+    for (block = 0; block < blocks; block++)
+        for (l = 0; l < net->n_layers; l++) {
+            const nnet_layer *layer = &net->layers[l];
+            uint64_t w = 4u * (uint64_t)nnet__count(layer->weight), b = 4u * (uint64_t)layer->n_outputs;
+            const char *dot = block ? "." : "", *state = block ? nnet__state_name(net->optimizer.kind, block - 1) : "";
+            nnet__append(t, ",\"layers.%d.weight%s%s\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%llu,%llu]}",
+                         l, dot, state, layer->n_outputs, layer->n_inputs, (unsigned long long)offset,
+                         (unsigned long long)(offset + w));
+            offset += w;
+            nnet__append(t, ",\"layers.%d.bias%s%s\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%llu,%llu]}",
+                         l, dot, state, layer->n_outputs, (unsigned long long)offset, (unsigned long long)(offset + b));
+            offset += b;
+        }
     nnet__append(t, "}");
 }
 
-NNETDEF int nnet_save_to_memory(const nnet *net, void *buffer, size_t capacity, size_t *size) {
+// The blocks of floats a file holds, in order: the parameters, then for a
+// checkpoint the optimiser's moments.
+static int nnet__file_blocks(const nnet *net, int checkpoint, const float *blocks[3]) {
+    int n = 1;
+    blocks[0] = net->parameters;
+    if (checkpoint) {
+        blocks[n++] = net->optimizer.first_moment;
+        if (net->optimizer.kind != NNET_SGD) blocks[n++] = net->optimizer.second_moment;
+    }
+    return n;
+}
+
+static int nnet__save_to_memory(const nnet *net, void *buffer, size_t capacity, size_t *size, int checkpoint, const char *who) {
     unsigned char *out = (unsigned char *)buffer, bytes[4];
+    const float *blocks[3];
     uint32_t crc = 0;
     size_t k, header, padded, total;
+    int n_blocks, i;
     nnet__text text = {NULL, 0, 0, 0};
     if (size) *size = 0;
     if (!net || !size || !net->parameters)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: %s is NULL", !net ? "net" : !size ? "size" : "net->parameters");
-    for (k = 0; k < net->n_parameters; k++) {
-        if (!nnet__is_finite(net->parameters[k]))
-            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: parameter %zu is %g; a model file holds finite weights only",
-                              k, (double)net->parameters[k]);
-        nnet__put_u32le(bytes, nnet__float_bits(net->parameters[k]));
-        crc = nnet__crc32(crc, bytes, 4);
-    }
-    nnet__model_header(net, crc, &text);
-    if (text.failed) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: could not format the header");
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s is NULL", who, !net ? "net" : !size ? "size" : "net->parameters");
+    if (checkpoint && !net->gradients)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: a network built by nnet_init_static has no training state to save", who);
+    if (checkpoint && net->optimizer.kind != NNET_SGD && !net->optimizer.second_moment)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the optimiser is %s but has no second moment", who, nnet_optimizer_name(net->optimizer.kind));
+    n_blocks = nnet__file_blocks(net, checkpoint, blocks);
+    for (i = 0; i < n_blocks; i++)
+        for (k = 0; k < net->n_parameters; k++) {
+            if (!nnet__is_finite(blocks[i][k]))
+                return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s %zu is %g; a model file holds finite numbers only",
+                                  who, i ? "optimiser state" : "parameter", k, (double)blocks[i][k]);
+            nnet__put_u32le(bytes, nnet__float_bits(blocks[i][k]));
+            crc = nnet__crc32(crc, bytes, 4);
+        }
+    nnet__model_header(net, crc, checkpoint, &text);
+    if (text.failed) return nnet__fail(NNET_ERR_ARGUMENT, "%s: could not format the header", who);
     header = text.len;
     padded = (header + 7) / 8 * 8;
-    total = nnet__bytes(net->n_parameters, 4, 1);
+    total = nnet__bytes(net->n_parameters, (size_t)n_blocks, 4);
     if (!total || total > SIZE_MAX - 8 - padded)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: %zu parameters do not fit in memory", net->n_parameters);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %zu parameters do not fit in memory", who, net->n_parameters);
     total += 8 + padded;
     *size = total;
     if (!buffer) return NNET_OK;
     if (capacity < total)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_to_memory: the buffer holds %zu bytes, the model needs %zu", capacity, total);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the buffer holds %zu bytes, the file needs %zu", who, capacity, total);
     nnet__put_u64le(out, (uint64_t)padded);
     text.buf = (char *)out + 8; text.cap = capacity - 8; text.len = 0;   // room for vsnprintf's NUL: data follows
-    nnet__model_header(net, crc, &text);
+    nnet__model_header(net, crc, checkpoint, &text);
     NNET_ASSERT(text.len == header);
     memset(out + 8 + header, ' ', padded - header);
-    for (k = 0; k < net->n_parameters; k++)
-        nnet__put_u32le(out + 8 + padded + 4 * k, nnet__float_bits(net->parameters[k]));
+    out += 8 + padded;
+    for (i = 0; i < n_blocks; i++)
+        for (k = 0; k < net->n_parameters; k++, out += 4) nnet__put_u32le(out, nnet__float_bits(blocks[i][k]));
     return NNET_OK;
+}
+
+NNETDEF int nnet_save_to_memory(const nnet *net, void *buffer, size_t capacity, size_t *size) {
+    return nnet__save_to_memory(net, buffer, capacity, size, 0, "nnet_save_to_memory");
+}
+
+NNETDEF int nnet_save_checkpoint_to_memory(const nnet *net, void *buffer, size_t capacity, size_t *size) {
+    return nnet__save_to_memory(net, buffer, capacity, size, 1, "nnet_save_checkpoint_to_memory");
 }
 
 // ---- Reading: a small JSON parser for the header.
@@ -5025,25 +5035,76 @@ static int nnet__item_dropout(const char *text, void *out, int index) {
     return 0;
 }
 
-// The network the metadata describes, checked against the tensors.
-static int nnet__model_desc(const nnet__model_file *f, nnet_desc *d) {
+// A whole number in [0, limit], digits only.
+static int nnet__parse_count(const char *text, long long limit, long long *value) {
+    long long v = 0;
+    if (!text || !*text) return 1;
+    for (; *text; text++) {
+        if (*text < '0' || *text > '9' || v > limit / 10) return 1;
+        v = v * 10 + (*text - '0');
+    }
+    if (v > limit) return 1;
+    *value = v;
+    return 0;
+}
+
+// The tensor `name` (with the optional state suffix) of layer l's weight or
+// bias, checked to have the shape of that parameter; NULL with a message if not.
+static const nnet__tensor_info *nnet__layer_tensor(const nnet__model_file *f, int l, int bias, const char *suffix,
+                                                   uint64_t out, uint64_t in) {
+    char name[NNET__MODEL_MAX_NAME];
+    const nnet__tensor_info *t;
+    snprintf(name, sizeof name, "layers.%d.%s%s%s", l, bias ? "bias" : "weight", *suffix ? "." : "", suffix);
+    if (!(t = nnet__model_tensor(f, name))) {
+        nnet__fail(NNET_ERR_FORMAT, "%s: tensor %s is missing", f->who, name);
+        return NULL;
+    }
+    if (t->n_dims != (bias ? 1 : 2) || t->shape[0] != out || (!bias && t->shape[1] != in)) {
+        if (bias)
+            nnet__fail(NNET_ERR_FORMAT, "%s: shapes do not chain: %s is %d-D [%llu], expected 1-D [%llu] (the outputs of layer %d)",
+                       f->who, name, t->n_dims, (unsigned long long)t->shape[0], (unsigned long long)out, l);
+        else
+            nnet__fail(NNET_ERR_FORMAT, "%s: shapes do not chain: %s is %d-D [%llu, %llu], expected 2-D [%llu, %llu] (%llu inputs -> %llu outputs)",
+                       f->who, name, t->n_dims, (unsigned long long)t->shape[0],
+                       (unsigned long long)(t->n_dims > 1 ? t->shape[1] : 0), (unsigned long long)out,
+                       (unsigned long long)in, (unsigned long long)in, (unsigned long long)out);
+        return NULL;
+    }
+    return t;
+}
+
+// What a file holds besides the network: for a checkpoint, the training
+// position and which optimiser's moments.
+typedef struct nnet__file_state {
+    int checkpoint, epoch, rng_seeded;
+    nnet_optimizer_kind optimizer;
+    long long steps;
+    nnet_rng rng;
+} nnet__file_state;
+
+// The network the metadata describes, checked against the tensors: every
+// layer's weight and bias (and for a checkpoint their moments) are there,
+// with the shapes the sizes give, and nothing else is.
+static int nnet__model_desc(const nnet__model_file *f, nnet_desc *d, nnet__file_state *st) {
     const char *format = nnet__meta(f, "format"), *version = nnet__meta(f, "format_version"), *text;
-    int l, loss;
-    char expected[NNET__MODEL_MAX_NAME];
+    int l, loss, block, blocks, v2;
+    long long value;
     memset(d, 0, sizeof *d);
+    memset(st, 0, sizeof *st);
     if (!f->has_metadata || f->n_meta == 0)
         return nnet__fail(NNET_ERR_FORMAT, "%s: no __metadata__: not written by nnet_save (to load bare weights, e.g. from PyTorch, create the network and call nnet_load_weights)",
                           f->who);
     if (!format || strcmp(format, "nnet") != 0)
         return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ format is \"%s\", expected \"nnet\" (to load bare weights, create the network and call nnet_load_weights)",
                           f->who, format ? format : "(missing)");
-    if (!version || strcmp(version, "1") != 0)
-        return nnet__fail(NNET_ERR_FORMAT, "%s: model format_version is \"%s\" but this nnet.h (%s) reads version %d. HINT: a newer nnet.h wrote it; "
+    if (!version || (strcmp(version, "1") != 0 && strcmp(version, "2") != 0))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: model format_version is \"%s\" but this nnet.h (%s) reads versions 1 and %d. HINT: a newer nnet.h wrote it; "
                           "load it with that version, or read its weights with nnet_load_weights into a network of the same shape",
                           f->who, version ? version : "(missing)", NNET_VERSION_STRING, NNET_MODEL_FORMAT_VERSION);
+    v2 = version[0] == '2';
     text = nnet__meta(f, "n_layers");
     if (!text || nnet__parse_dim(text, &d->n_layers) || d->n_layers > NNET_MAX_LAYERS)
-        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ n_layers (the layer count) is \"%s\", expected 1..%d",
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ n_layers (the layer count) is \"%s\", expected 1..%d (NNET_MAX_LAYERS)",
                           f->who, text ? text : "(missing)", NNET_MAX_LAYERS);
     text = nnet__meta(f, "n_inputs");
     if (!text || nnet__parse_dim(text, &d->n_inputs))
@@ -5055,56 +5116,76 @@ static int nnet__model_desc(const nnet__model_file *f, nnet_desc *d) {
         return NNET_ERR_FORMAT;
     text = nnet__meta(f, "loss");
     loss = nnet_loss_from_name(text);
-    if (loss <= 0)
-        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ loss is \"%s\", expected ce, bce or mse", f->who, text ? text : "(missing)");
+    if (loss <= 0 || (!v2 && loss > NNET_LOSS_MSE))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ loss is \"%s\", expected ce, bce or mse%s", f->who,
+                          text ? text : "(missing)", v2 ? ", mae or huber" : " (format_version 1)");
     d->loss = (nnet_loss)loss;
     text = nnet__meta(f, "leaky_slope");
     if (!text || nnet__parse_float(text, &d->leaky_slope) || !(d->leaky_slope >= 0.0f && d->leaky_slope < 1.0f))
         return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ leaky_slope is \"%s\", expected a number in [0, 1)", f->who, text ? text : "(missing)");
+    text = nnet__meta(f, "huber_delta");
+    if (v2 && (!text || nnet__parse_float(text, &d->huber_delta) || !(d->huber_delta > 0.0f) || !nnet__is_finite(d->huber_delta)))
+        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ huber_delta is \"%s\", expected a finite number > 0", f->who, text ? text : "(missing)");
     if (!nnet__meta(f, "crc32")) return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ has no crc32", f->who);
-    if (f->n_tensors != 2 * d->n_layers)
-        return nnet__fail(NNET_ERR_FORMAT, "%s: %d tensors for %d layers, expected layers.N.weight and layers.N.bias for each",
-                          f->who, f->n_tensors, d->n_layers);
-    for (l = 0; l < d->n_layers; l++) {
-        const nnet__tensor_info *w, *b, *below;
-        uint64_t in = (uint64_t)(l ? d->sizes[l - 1] : d->n_inputs), out = (uint64_t)d->sizes[l];
-        snprintf(expected, sizeof expected, "layers.%d.weight", l);
-        w = nnet__model_tensor(f, expected);
-        snprintf(expected, sizeof expected, "layers.%d.bias", l);
-        b = nnet__model_tensor(f, expected);
-        if (!w || !b)
-            return nnet__fail(NNET_ERR_FORMAT, "%s: tensor layers.%d.%s is missing", f->who, l, !w ? "weight" : "bias");
-        if (w->n_dims != 2 || b->n_dims != 1)
-            return nnet__fail(NNET_ERR_FORMAT, "%s: layers.%d has a %d-D weight and a %d-D bias, expected 2-D (O, I) and 1-D (O)",
-                              f->who, l, w->n_dims, b->n_dims);
-        if (l) {
-            snprintf(expected, sizeof expected, "layers.%d.weight", l - 1);
-            below = nnet__model_tensor(f, expected);
-            if (below && below->n_dims == 2 && w->shape[1] != below->shape[0])
-                return nnet__fail(NNET_ERR_FORMAT, "%s: shapes do not chain: layers.%d.weight is [%llu, %llu] but layers.%d has %llu outputs",
-                                  f->who, l, (unsigned long long)w->shape[0], (unsigned long long)w->shape[1], l - 1,
-                                  (unsigned long long)below->shape[0]);
+    // A checkpoint: the training position and the optimiser.
+    text = nnet__meta(f, "optimizer");
+    if (text) {
+        int kind = nnet_optimizer_from_name(text);
+        st->checkpoint = 1;
+        if (kind < 0) return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ optimizer is \"%s\", expected sgd, adam or adamw", f->who, text);
+        st->optimizer = (nnet_optimizer_kind)kind;
+        text = nnet__meta(f, "epoch");
+        if (nnet__parse_count(text, INT32_MAX, &value))
+            return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ epoch is \"%s\", expected a whole number >= 0", f->who, text ? text : "(missing)");
+        st->epoch = (int)value;
+        text = nnet__meta(f, "optimizer_steps");
+        if (nnet__parse_count(text, INT64_MAX / 2, &st->steps))
+            return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ optimizer_steps is \"%s\", expected a whole number >= 0", f->who, text ? text : "(missing)");
+        text = nnet__meta(f, "rng");
+        if (text) {
+            int k, digit;
+            for (k = 0; k < 64 && (digit = nnet__hex_digit(text[k])) >= 0; k++)
+                st->rng.s[k / 16] = st->rng.s[k / 16] << 4 | (uint64_t)digit;
+            if (k != 64 || text[64])
+                return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ rng is \"%s\", expected 64 hex digits", f->who, text);
+            st->rng_seeded = 1;
         }
-        if (b->shape[0] != w->shape[0])
-            return nnet__fail(NNET_ERR_FORMAT, "%s: shapes do not chain: layers.%d.weight is [%llu, %llu] but its bias has %llu entries",
-                              f->who, l, (unsigned long long)w->shape[0], (unsigned long long)w->shape[1], (unsigned long long)b->shape[0]);
-        if (w->shape[0] != out || w->shape[1] != in)
-            return nnet__fail(NNET_ERR_FORMAT, "%s: layers.%d.weight is [%llu, %llu] but __metadata__ says %llu inputs -> %llu outputs",
-                              f->who, l, (unsigned long long)w->shape[0], (unsigned long long)w->shape[1],
-                              (unsigned long long)in, (unsigned long long)out);
     }
+    blocks = st->checkpoint ? 1 + nnet__state_blocks(st->optimizer) : 1;
+    if (f->n_tensors != 2 * d->n_layers * blocks)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: %d tensors for %d layers, expected layers.N.weight and layers.N.bias for each%s",
+                          f->who, f->n_tensors, d->n_layers, !st->checkpoint ? "" : st->optimizer == NNET_SGD
+                          ? ", and their .momentum_buffer (an SGD checkpoint)" : ", and their .exp_avg and .exp_avg_sq (an Adam checkpoint)");
+    for (block = 0; block < blocks; block++)
+        for (l = 0; l < d->n_layers; l++) {
+            uint64_t in = (uint64_t)(l ? d->sizes[l - 1] : d->n_inputs), out = (uint64_t)d->sizes[l];
+            const char *suffix = block ? nnet__state_name(st->optimizer, block - 1) : "";
+            if (!nnet__layer_tensor(f, l, 0, suffix, out, in) || !nnet__layer_tensor(f, l, 1, suffix, out, in))
+                return NNET_ERR_FORMAT;
+        }
     return NNET_OK;
 }
 
+// Decode layer l's weight and bias (or their state `suffix`) into the
+// block laid out as the network's parameters.
+static int nnet__load_layer(const nnet__model_file *f, const nnet *net, int l, const char *suffix, float *block) {
+    const nnet_layer *layer = &net->layers[l];
+    const nnet__tensor_info *w = nnet__layer_tensor(f, l, 0, suffix, (uint64_t)layer->n_outputs, (uint64_t)layer->n_inputs);
+    const nnet__tensor_info *b = nnet__layer_tensor(f, l, 1, suffix, (uint64_t)layer->n_outputs, (uint64_t)layer->n_inputs);
+    if (!w || !b) return NNET_ERR_FORMAT;
+    if (nnet__model_floats(f, w, block + (layer->weight.data - net->parameters))) return NNET_ERR_FORMAT;
+    return nnet__model_floats(f, b, block + (layer->bias - net->parameters));
+}
+
 static nnet *nnet__load(const void *bytes, size_t size, const char *who) {
-    int l, status;
+    int l, status = NNET_OK;
     nnet__model_file *f = nnet__model_open(bytes, size, who, &status);
+    nnet__file_state st;
     nnet_desc desc;
     nnet *net;
-    char name[NNET__MODEL_MAX_NAME];
     if (!f) return NULL;
-    if (nnet__model_desc(f, &desc) != NNET_OK) { nnet__free(f); return NULL; }
-    net = nnet_create(&desc);
+    if (nnet__model_desc(f, &desc, &st) != NNET_OK) { nnet__free(f); return NULL; }
+    net = nnet__create(&desc, 0, who);   // no initial weights: the file's replace them
     if (!net) {
         char reason[sizeof nnet__message];
         memcpy(reason, nnet__message, sizeof reason);
@@ -5112,14 +5193,26 @@ static nnet *nnet__load(const void *bytes, size_t size, const char *who) {
         nnet__free(f);
         return NULL;
     }
-    for (l = 0; l < net->n_layers; l++) {
-        snprintf(name, sizeof name, "layers.%d.weight", l);
-        if (nnet__model_floats(f, nnet__model_tensor(f, name), net->layers[l].weight.data)) break;
-        snprintf(name, sizeof name, "layers.%d.bias", l);
-        if (nnet__model_floats(f, nnet__model_tensor(f, name), net->layers[l].bias)) break;
+    if (st.checkpoint && st.optimizer != NNET_SGD) {
+        net->optimizer.second_moment = (float *)nnet__alloc(net->n_parameters * sizeof(float), who);
+        if (!net->optimizer.second_moment) status = NNET_ERR_MEMORY;
+    }
+    for (l = 0; l < net->n_layers && status == NNET_OK; l++) {
+        status = nnet__load_layer(f, net, l, "", net->parameters);
+        if (status == NNET_OK && st.checkpoint)
+            status = nnet__load_layer(f, net, l, nnet__state_name(st.optimizer, 0), net->optimizer.first_moment);
+        if (status == NNET_OK && st.checkpoint && st.optimizer != NNET_SGD)
+            status = nnet__load_layer(f, net, l, nnet__state_name(st.optimizer, 1), net->optimizer.second_moment);
     }
     nnet__free(f);
-    if (l < net->n_layers) { nnet_free(net); return NULL; }
+    if (status != NNET_OK) { nnet_free(net); return NULL; }
+    if (st.checkpoint) {
+        net->epoch = st.epoch;
+        net->optimizer.kind = st.optimizer;
+        net->optimizer.steps = st.steps;
+        net->rng = st.rng;
+        net->internal.rng_seeded = st.rng_seeded;
+    }
     return net;
 }
 
@@ -5162,18 +5255,23 @@ static int nnet__linear_part(const char *name, size_t *prefix) {
 
 static int nnet__load_weights(nnet *net, const void *bytes, size_t size, const char *who) {
     nnet__model_file *f;
-    int order[NNET__MODEL_MAX_TENSORS], pairs[NNET_MAX_LAYERS][2], n_pairs = 0, i, k, status = NNET_OK;
+    int order[NNET__MODEL_MAX_TENSORS], pairs[NNET_MAX_LAYERS][2], n_pairs = 0, n, i, k, status = NNET_OK;
     float *staged;
     if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "%s: net is NULL", who);
-    if (net->borrowed) return nnet__fail(NNET_ERR_ARGUMENT, "%s: a network built by nnet_init_static has read-only parameters", who);
+    if (net->internal.borrowed) return nnet__fail(NNET_ERR_ARGUMENT, "%s: a network built by nnet_init_static has read-only parameters", who);
     if (!(f = nnet__model_open(bytes, size, who, &status))) return status;
-    for (i = 0; i < f->n_tensors; i++) order[i] = i;
-    for (i = 1; i < f->n_tensors; i++)
+    // A checkpoint's optimiser state (".momentum_buffer", ".exp_avg",
+    // ".exp_avg_sq" after a weight or bias) is not weights: leave it out.
+    for (i = 0, n = 0; i < f->n_tensors; i++) {
+        const char *dot = strrchr(f->tensors[i].name, '.');
+        if (!dot || (strcmp(dot, ".momentum_buffer") && strcmp(dot, ".exp_avg") && strcmp(dot, ".exp_avg_sq"))) order[n++] = i;
+    }
+    for (i = 1; i < n; i++)
         for (k = i; k > 0 && nnet__natural_compare(f->tensors[order[k - 1]].name, f->tensors[order[k]].name) > 0; k--) {
             int t = order[k]; order[k] = order[k - 1]; order[k - 1] = t;
         }
     // Group the sorted names by prefix: each group is one Linear layer.
-    for (i = 0; i < f->n_tensors && status == NNET_OK; i++) {
+    for (i = 0; i < n && status == NNET_OK; i++) {
         const char *name = f->tensors[order[i]].name;
         size_t prefix, other;
         int part = nnet__linear_part(name, &prefix);
@@ -5234,40 +5332,17 @@ NNETDEF int nnet_load_weights_from_memory(nnet *net, const void *bytes, size_t s
     return nnet__load_weights(net, bytes, size, "nnet_load_weights_from_memory");
 }
 
-// Floats per batch row of the workspace, laid out as nnet_reserve does: every
-// layer's output, activated, delta and mask, then logits and targets.
-NNETDEF size_t nnet_static_workspace_floats(const nnet_desc *desc, int batch) {
-    size_t per_row = 0;
-    int l;
-    if (!desc || desc->n_layers < 1 || desc->n_layers > NNET_MAX_LAYERS || batch < 1 || batch > NNET_MAX_DIM) return 0;
-    for (l = 0; l < desc->n_layers; l++) {
-        if (desc->sizes[l] < 1 || desc->sizes[l] > NNET_MAX_DIM) return 0;
-        per_row += 4 * (size_t)desc->sizes[l];
-    }
-    per_row += 2 * (size_t)desc->sizes[desc->n_layers - 1];
-    return nnet__bytes(per_row, (size_t)batch, 1);
-}
-
-NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters,
-                             float *workspace, size_t workspace_floats, int batch) {
-    size_t need;
-    if (!net || !desc || !parameters || !workspace)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_init_static: %s is NULL",
-                          !net ? "net" : !desc ? "desc" : !parameters ? "parameters" : "workspace");
-    if (nnet__check_desc(desc) != NNET_OK) return NNET_ERR_ARGUMENT;
-    need = nnet_static_workspace_floats(desc, batch);
-    if (!need) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_init_static: batch is %d, expected 1..%d", batch, NNET_MAX_DIM);
-    if (workspace_floats < need)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_init_static: the workspace holds %zu floats, batches of %d rows need %zu",
-                          workspace_floats, batch, need);
+NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters) {
+    if (!net || !desc || !parameters)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_init_static: %s is NULL", !net ? "net" : !desc ? "desc" : "parameters");
+    if (nnet__check_desc(desc, "nnet_init_static") != NNET_OK || !nnet__parameter_count(desc, "nnet_init_static"))
+        return NNET_ERR_ARGUMENT;
     memset(net, 0, sizeof *net);
-    net->borrowed = 1;
+    net->internal.borrowed = 1;
+    net->n_parameters = nnet__parameter_count(desc, "nnet_init_static");
     // The network only reads its parameters (no gradients, no training), so
     // the caller's const array is used in place.
-    net->parameters = (float *)parameters;
-    if (!(net->n_parameters = nnet__layout(net, desc, net->parameters, NULL))) return NNET_ERR_ARGUMENT;
-    nnet__carve_workspace(net, workspace, batch);
-    return NNET_OK;
+    return nnet__layout(net, desc, (float *)parameters, NULL, "nnet_init_static");
 }
 
 #ifndef NNET_NO_STDIO
@@ -5329,22 +5404,27 @@ static int nnet__write_atomic(const char *path, const void *bytes, size_t size, 
     return error ? NNET_ERR_IO : NNET_OK;
 }
 
-NNETDEF int nnet_save(const nnet *net, const char *path) {
+// The model file (or checkpoint) in memory, then written atomically.
+static int nnet__save(const nnet *net, const char *path, int checkpoint, const char *who) {
     size_t size;
     unsigned char *bytes;
     int status;
-    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save: path is NULL");
-    if ((status = nnet_save_to_memory(net, NULL, 0, &size)) != NNET_OK) return status;
-    if (!(bytes = (unsigned char *)nnet__alloc(size, "nnet_save"))) return NNET_ERR_MEMORY;
-    status = nnet_save_to_memory(net, bytes, size, &size);
-    if (status == NNET_OK) status = nnet__write_atomic(path, bytes, size, "nnet_save");
+    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "%s: path is NULL", who);
+    if ((status = nnet__save_to_memory(net, NULL, 0, &size, checkpoint, who)) != NNET_OK) return status;
+    if (!(bytes = (unsigned char *)nnet__alloc(size, who))) return NNET_ERR_MEMORY;
+    status = nnet__save_to_memory(net, bytes, size, &size, checkpoint, who);
+    if (status == NNET_OK) status = nnet__write_atomic(path, bytes, size, who);
     nnet__free(bytes);
     return status;
 }
 
+NNETDEF int nnet_save(const nnet *net, const char *path) { return nnet__save(net, path, 0, "nnet_save"); }
+
+NNETDEF int nnet_save_checkpoint(const nnet *net, const char *path) { return nnet__save(net, path, 1, "nnet_save_checkpoint"); }
+
 // "nnet_load: 'path'" for messages; long paths are cut.
 static void nnet__who(char *who, size_t cap, const char *function, const char *path) {
-    snprintf(who, cap, "%s: '%s'", function, path);
+    snprintf(who, cap, "%s: '%.200s'", function, path);
 }
 
 NNETDEF nnet *nnet_load(const char *path) {
@@ -5352,7 +5432,7 @@ NNETDEF nnet *nnet_load(const char *path) {
     size_t size;
     unsigned char *bytes;
     nnet *net;
-    if (nnet__read_file(path, "nnet_load", (size_t)-1, &bytes, &size) != NNET_OK) return NULL;
+    if (nnet__read_file(path, "nnet_load", NNET_MODEL_MAX_FILE, &bytes, &size) != NNET_OK) return NULL;
     nnet__who(who, sizeof who, "nnet_load", path);
     net = nnet__load(bytes, size, who);
     nnet__free(bytes);
@@ -5365,7 +5445,7 @@ NNETDEF int nnet_load_weights(nnet *net, const char *path) {
     unsigned char *bytes;
     int status;
     if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_load_weights: net is NULL");
-    if ((status = nnet__read_file(path, "nnet_load_weights", (size_t)-1, &bytes, &size)) != NNET_OK) return status;
+    if ((status = nnet__read_file(path, "nnet_load_weights", NNET_MODEL_MAX_FILE, &bytes, &size)) != NNET_OK) return status;
     nnet__who(who, sizeof who, "nnet_load_weights", path);
     status = nnet__load_weights(net, bytes, size, who);
     nnet__free(bytes);
@@ -5377,11 +5457,9 @@ NNETDEF int nnet_load_weights(nnet *net, const char *path) {
 static void nnet__export_text(const nnet *net, const char *name, const char *file, nnet__text *t) {
     char upper[72], number[40];
     int l;
-    size_t k, per_row = 0;
+    size_t k, per_row = 2 * (size_t)nnet__widest(net) + (size_t)nnet_output_size(net);   // nnet_predict_scratch_floats
     for (k = 0; name[k]; k++) upper[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 'a' + 'A' : name[k]);
     upper[k] = '\0';
-    for (l = 0; l < net->n_layers; l++) per_row += 4 * (size_t)net->layers[l].n_outputs;
-    per_row += 2 * (size_t)nnet_output_size(net);
     nnet__append(t, "/* %s - a trained nnet network as C source, written by nnet_export_c (nnet.h %s).\n",
                  name, NNET_VERSION_STRING);
     nnet__append(t, "   Architecture: %d inputs", net->n_inputs);
@@ -5390,20 +5468,20 @@ static void nnet__export_text(const nnet *net, const char *name, const char *fil
     nnet__append(t, "; loss %s; %zu parameters.\n\n", nnet_loss_name(net->loss), net->n_parameters);
     nnet__append(t, "   Build the network with no file and no allocation (in one C file):\n\n"
                     "       #include \"nnet.h\"\n       #include \"%s\"\n       nnet net;\n"
-                    "       nnet_init_static(&net, &%s_desc, %s_parameters, %s_workspace,\n"
-                    "                        %s_WORKSPACE_FLOATS, %s_BATCH);   // NNET_OK\n"
-                    "       nnet_predict_classes(&net, X, classes);\n\n"
-                    "   Forward passes take up to %s_BATCH rows (default 1; define it before\n"
-                    "   including this file for more). Do not edit: regenerate it. */\n",
-                 file, name, name, name, upper, upper, upper);
+                    "       nnet_init_static(&net, &%s_desc, %s_parameters);   // NNET_OK\n"
+                    "       nnet_predict_with(&net, X, P, %s_BATCH, %s_scratch, %s_SCRATCH_FLOATS);\n\n"
+                    "   X is (N, %s_N_INPUTS) and P (N, %s_N_OUTPUTS); the rows go through %s_BATCH\n"
+                    "   at a time (default 1; define it before including this file for more).\n"
+                    "   Do not edit: regenerate it. */\n",
+                 file, name, name, upper, name, upper, upper, upper, upper);
     nnet__append(t, "#ifndef %s_NNET_MODEL_H\n#define %s_NNET_MODEL_H\n\n", upper, upper);
     nnet__append(t, "#define %s_N_INPUTS %d\n#define %s_N_OUTPUTS %d\n#define %s_N_PARAMETERS %zu\n",
                  upper, net->n_inputs, upper, nnet_output_size(net), upper, net->n_parameters);
     nnet__append(t, "#ifndef %s_BATCH\n#define %s_BATCH 1\n#endif\n", upper, upper);
-    nnet__append(t, "/* = nnet_static_workspace_floats(&%s_desc, %s_BATCH) */\n#define %s_WORKSPACE_FLOATS (%s_BATCH * %zu)\n\n",
-                 name, upper, upper, upper, per_row);
+    nnet__append(t, "/* = nnet_predict_scratch_floats(&net, %s_BATCH) */\n#define %s_SCRATCH_FLOATS (%s_BATCH * %zu)\n\n",
+                 upper, upper, upper, per_row);
     // nnet_desc in declaration order: n_inputs, n_layers, sizes, activations,
-    // dropout, leaky_slope, loss, init, init_scale, seed.
+    // dropout, leaky_slope, loss, init, init_scale, seed, huber_delta.
     nnet__append(t, "static const nnet_desc %s_desc = {\n    %d, %d,\n    {", name, net->n_inputs, net->n_layers);
     for (l = 0; l < net->n_layers; l++) nnet__append(t, "%s%d", l ? ", " : "", net->layers[l].n_outputs);
     nnet__append(t, "},\n    {");
@@ -5420,9 +5498,11 @@ static void nnet__export_text(const nnet *net, const char *name, const char *fil
     nnet__format_float(number, sizeof number, net->leaky_slope);
     {
         static const char *const loss[NNET_LOSS_COUNT_] = {"NNET_LOSS_DEFAULT", "NNET_LOSS_CROSS_ENTROPY",
-            "NNET_LOSS_BINARY_CROSS_ENTROPY", "NNET_LOSS_MSE"};
-        nnet__append(t, "},\n    %s%sf, %s, NNET_INIT_DEFAULT, 0.0f, 0\n};\n\n", number,
-                     strpbrk(number, ".e") ? "" : ".0", loss[net->loss]);
+            "NNET_LOSS_BINARY_CROSS_ENTROPY", "NNET_LOSS_MSE", "NNET_LOSS_MAE", "NNET_LOSS_HUBER"};
+        char delta[40];
+        nnet__format_float(delta, sizeof delta, net->huber_delta);
+        nnet__append(t, "},\n    %s%sf, %s, NNET_INIT_DEFAULT, 0.0f, 0, %s%sf\n};\n\n", number,
+                     strpbrk(number, ".e") ? "" : ".0", loss[net->loss], delta, strpbrk(delta, ".e") ? "" : ".0");
     }
     nnet__append(t, "/* W_0 (%d x %d), b_0 (%d), W_1, b_1, ...: row-major, as nnet keeps them */\n",
                  net->layers[0].n_outputs, net->layers[0].n_inputs, net->layers[0].n_outputs);
@@ -5432,7 +5512,7 @@ static void nnet__export_text(const nnet *net, const char *name, const char *fil
         nnet__append(t, "%s%s%sf%s", k % 6 ? " " : "\n    ", number, strpbrk(number, ".e") ? "" : ".0",
                      k + 1 < net->n_parameters ? "," : "\n};\n\n");
     }
-    nnet__append(t, "static float %s_workspace[%s_WORKSPACE_FLOATS];\n\n#endif\n", name, upper);
+    nnet__append(t, "static float %s_scratch[%s_SCRATCH_FLOATS];\n\n#endif\n", name, upper);
 }
 
 NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
@@ -5467,12 +5547,669 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 }
 #endif
 
+
+/* ========================================================================== */
+/*                          PART III  THE FAST PATH                           */
+/* ========================================================================== */
+// Everything below computes what Part I computes, faster: the seam's four
+// functions (listed before Part I) are at the end. The reading build
+// (NNET_REFERENCE) leaves this part out.
+#ifndef NNET_REFERENCE
+#ifdef _OPENMP
+#include <omp.h>          /* omp_get_thread_num: each thread's band of a product */
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>    /* _mm_pause, while nnet_train's team waits for work */
+#endif
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#define nnet__prefetch(p) __builtin_prefetch(p)   // a hint: start loading p's cache line
+#else
+#define nnet__prefetch(p) ((void)(p))
+#endif
+
+// ---- 15. SIMD kernels ------------------------------------------------------
+// The fast path. An MLP's matrices are small (batch 16-256, layers of
+// 10-2048), so the operands stay in L1/L2 and nothing is packed: the kernels
+// read A, B and C where they are. There are two register-tiled kernels,
+// chosen by which way op(B) is contiguous:
+//   outer  op(B) rows contiguous (B not transposed): dW = dZ^T X, dX = dZ W.
+//          An NNET__MR x NNET__NR tile of C lives in registers; each step k
+//          broadcasts MR values of column k of op(A) and loads row k of op(B):
+//          acc[r][:] += a[r] * b[:]   (one FMA per VL lanes)
+//   dot    op(A) rows and op(B) columns both contiguous in k (A B^T):
+//          Z = X W^T. An NNET__DM x NNET__DN block of dot products, each
+//          summed in VL lanes along k, then across the lanes.
+// Both finish with the output pass C = alpha acc + beta C.
+// Determinism: every C element goes through the same instructions in the
+// same order wherever it sits (edge tiles repeat the last row and mask the
+// last columns instead of running other code), so splitting tiles across
+// threads never changes a bit. The vector width is fixed at compile time:
+// AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
+#ifdef NNET_USE_CBLAS
+#ifndef FORCE_OPENBLAS_COMPLEX_STRUCT
+#define FORCE_OPENBLAS_COMPLEX_STRUCT   // keep OpenBLAS's cblas.h from including <complex.h> (its I macro)
+#endif
+#include <cblas.h>   // link with -lopenblas (or any CBLAS)
+#endif
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+// g++ 12 warns about _mm512_undefined_ps inside its own AVX-512 headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#if !defined(NNET_NO_SIMD) && defined(__AVX512F__)
+#include <immintrin.h>
+typedef __m512 nnet__vec;
+#define NNET__VL 16                    // lanes per vector
+#define NNET__MR 8                     // outer kernel: rows ...
+#define NNET__NV 2                     // ... and vectors (NR = NV * VL columns)
+#define NNET__DM 4                     // dot kernel: rows of op(A) ...
+#define NNET__DN 4                     // ... times columns of op(B)
+#define nnet__vzero() _mm512_setzero_ps()
+#define nnet__vset1(x) _mm512_set1_ps(x)
+#define nnet__vload(p) _mm512_loadu_ps(p)
+#define nnet__vstore(p, v) _mm512_storeu_ps(p, v)
+#define nnet__vmask(n) ((__mmask16)((1u << (n)) - 1u))
+#define nnet__vloadn(p, n) _mm512_maskz_loadu_ps(nnet__vmask(n), p)     // first n lanes, rest 0
+#define nnet__vstoren(p, v, n) _mm512_mask_storeu_ps(p, nnet__vmask(n), v)
+#define nnet__vfma(a, b, c) _mm512_fmadd_ps(a, b, c)                    // a*b + c, one rounding
+#define nnet__vmul(a, b) _mm512_mul_ps(a, b)
+#define nnet__vadd(a, b) _mm512_add_ps(a, b)
+#define nnet__vsub(a, b) _mm512_sub_ps(a, b)
+#define nnet__vdiv(a, b) _mm512_div_ps(a, b)
+#define nnet__vsqrt(a) _mm512_sqrt_ps(a)
+#define nnet__vsum(v) _mm512_reduce_add_ps(v)
+// out[0..3] = the lane sums of a, b, c, d, each added as ((x0+x2)+(x1+x3)) within
+// 128-bit quarters, then the quarters ((q0+q2)+(q1+q3)): the same for all four.
+static void nnet__vsum4(float *out, __m512 a, __m512 b, __m512 c, __m512 d) {
+    __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    __m512 s = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xEE));
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
+#elif !defined(NNET_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+typedef __m256 nnet__vec;
+#define NNET__VL 8
+#define NNET__MR 6
+#define NNET__NV 2
+#define NNET__DM 2
+#define NNET__DN 4
+#define nnet__vzero() _mm256_setzero_ps()
+#define nnet__vset1(x) _mm256_set1_ps(x)
+#define nnet__vload(p) _mm256_loadu_ps(p)
+#define nnet__vstore(p, v) _mm256_storeu_ps(p, v)
+#define nnet__vmask(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define nnet__vloadn(p, n) _mm256_maskload_ps(p, nnet__vmask(n))
+#define nnet__vstoren(p, v, n) _mm256_maskstore_ps(p, nnet__vmask(n), v)
+#define nnet__vfma(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define nnet__vmul(a, b) _mm256_mul_ps(a, b)
+#define nnet__vadd(a, b) _mm256_add_ps(a, b)
+#define nnet__vsub(a, b) _mm256_sub_ps(a, b)
+#define nnet__vdiv(a, b) _mm256_div_ps(a, b)
+#define nnet__vsqrt(a) _mm256_sqrt_ps(a)
+static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   // as the AVX-512 one
+    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
+    __m256 h = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xEE));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
+#else
+typedef float nnet__vec;   // portable C: one lane, plain multiply-add
+#define NNET__VL 1
+#define NNET__MR 4
+#define NNET__NV 4
+#define NNET__DM 4
+#define NNET__DN 4
+#define nnet__vzero() 0.0f
+#define nnet__vset1(x) (x)
+#define nnet__vload(p) (*(p))
+#define nnet__vstore(p, v) (*(p) = (v))
+#define nnet__vloadn(p, n) ((n) > 0 ? *(p) : 0.0f)
+#define nnet__vstoren(p, v, n) do { if ((n) > 0) *(p) = (v); } while (0)
+#define nnet__vfma(a, b, c) ((a) * (b) + (c))
+#define nnet__vmul(a, b) ((a) * (b))
+#define nnet__vadd(a, b) ((a) + (b))
+#define nnet__vsub(a, b) ((a) - (b))
+#define nnet__vdiv(a, b) ((a) / (b))
+#define nnet__vsqrt(a) sqrtf(a)
+#define nnet__vsum(v) (v)
+#define nnet__vsum4(out, a, b, c, d) ((out)[0] = (a), (out)[1] = (b), (out)[2] = (c), (out)[3] = (d))
+#endif
+#define NNET__NR (NNET__NV * NNET__VL)
+// The kernels' short fixed loops must be unrolled so the accumulators live in
+// registers; -O2 alone does not always do it.
+#if defined(__GNUC__) || defined(__clang__)
+#define NNET__UNROLL _Pragma("GCC unroll 16")
+#else
+#define NNET__UNROLL
+#endif
+
+// The output pass: C = alpha acc + beta C.
+typedef struct nnet__epilogue { float alpha, beta; } nnet__epilogue;
+
+// One output vector: v = alpha acc + beta c, n lanes stored.
+static void nnet__output_vec(float *c, nnet__vec acc, int n, const nnet__epilogue *e) {
+    nnet__vec v = nnet__vmul(nnet__vset1(e->alpha), acc);
+    int full = n == NNET__VL;
+    if (e->beta != 0.0f)
+        v = nnet__vadd(v, nnet__vmul(nnet__vset1(e->beta), full ? nnet__vload(c) : nnet__vloadn(c, n)));
+    if (full) nnet__vstore(c, v); else nnet__vstoren(c, v, n);
+}
+
+// Outer-product kernel: the mr x nr tile (mr <= MR, nr <= NR) of C at C,
+// op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j]. The sums
+// start at 0, or with from_c at the tile's values in C: a product cut
+// along k (nnet__gemm_column) continues each sum where it stopped, so every
+// element still gets its FMAs in the order k = 0..K-1.
+static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak,
+                               const float *B, size_t ldb, float *C, size_t ldc,
+                               const nnet__epilogue *e, int from_c) {
+    // The output pass reads a copy of *e: for all the compiler knows, a store
+    // to C could change *e, so it would re-read and re-test alpha and beta at
+    // every vector, which matters when K is small.
+    nnet__epilogue epilogue = *e;
+    nnet__vec acc[NNET__MR][NNET__NV];
+    const float *a[NNET__MR];
+    int r, v, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++) {
+        a[r] = A + (size_t)(r < mr ? r : mr - 1) * as;   // rows past the edge repeat the last one
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++)
+            acc[r][v] = from_c && r < mr ? nnet__vloadn(C + (size_t)r * ldc + v * NNET__VL,
+                                                        nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)))
+                                         : nnet__vzero();
+    }
+    if (nr == NNET__NR) {
+        for (k = 0; k < K; k++) {
+            const float *b = B + (size_t)k * ldb;
+            size_t at = (size_t)k * ak;
+            nnet__vec bv[NNET__NV];
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++) bv[v] = nnet__vload(b + v * NNET__VL);
+            NNET__UNROLL
+            for (r = 0; r < NNET__MR; r++) {
+                nnet__vec ar = nnet__vset1(a[r][at]);
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
+            }
+        }
+    } else {   // the last columns: the same FMAs on masked loads (zeros past the edge)
+        for (k = 0; k < K; k++) {
+            const float *b = B + (size_t)k * ldb;
+            size_t at = (size_t)k * ak;
+            nnet__vec bv[NNET__NV];
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++)
+                bv[v] = nnet__vloadn(b + v * NNET__VL, nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)));
+            NNET__UNROLL
+            for (r = 0; r < NNET__MR; r++) {
+                nnet__vec ar = nnet__vset1(a[r][at]);
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
+            }
+        }
+    }
+    // A whole tile with C = acc (the training products) or C = acc + C
+    // (nnet_backward's dW) is stored without a test per vector, which the
+    // weight gradient's short K (the batch) makes worth a loop of its own.
+    // The same bits as the general pass (1 x is x).
+    if (epilogue.alpha == 1.0f && (epilogue.beta == 0.0f || epilogue.beta == 1.0f) && mr == NNET__MR && nr == NNET__NR) {
+        NNET__UNROLL
+        for (r = 0; r < NNET__MR; r++)
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++) {
+                float *c = C + (size_t)r * ldc + v * NNET__VL;
+                nnet__vstore(c, epilogue.beta == 0.0f ? acc[r][v] : nnet__vadd(acc[r][v], nnet__vload(c)));
+            }
+        return;
+    }
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++)   // fixed bounds keep acc in registers
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++)
+            if (r < mr && v * NNET__VL < nr)
+                nnet__output_vec(C + (size_t)r * ldc + v * NNET__VL, acc[r][v], nnet__min(NNET__VL, nr - v * NNET__VL),
+                                 &epilogue);
+}
+
+// Dot-product kernel: the mr x nr block (mr <= DM, nr <= DN) of C at C,
+// op(A)(i, k) = A[i lda + k] and op(B)(k, j) = B[j ldb + k]. Lane l of each
+// accumulator sums k = l, l + VL, ... in order; the lanes are added last.
+static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
+                             const float *B, size_t ldb, float *C, size_t ldc, const nnet__epilogue *e) {
+    nnet__epilogue epilogue = *e;   // as in nnet__kernel_outer
+    nnet__vec acc[NNET__DM][NNET__DN];
+    const float *a[NNET__DM], *b[NNET__DN];
+    int r, c, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__DM; r++) {
+        a[r] = A + (size_t)(r < mr ? r : mr - 1) * lda;
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vzero();
+    }
+    NNET__UNROLL
+    for (c = 0; c < NNET__DN; c++) b[c] = B + (size_t)(c < nr ? c : nr - 1) * ldb;
+    for (k = 0; k < K; k += NNET__VL) {
+        nnet__vec av[NNET__DM], bv[NNET__DN];
+        int n = nnet__min(NNET__VL, K - k);   // the last step reads n < VL lanes, the rest are 0
+        NNET__UNROLL
+        for (r = 0; r < NNET__DM; r++) av[r] = n == NNET__VL ? nnet__vload(a[r] + k) : nnet__vloadn(a[r] + k, n);
+        NNET__UNROLL
+        for (c = 0; c < NNET__DN; c++) bv[c] = n == NNET__VL ? nnet__vload(b[c] + k) : nnet__vloadn(b[c] + k, n);
+        NNET__UNROLL
+        for (r = 0; r < NNET__DM; r++)
+            NNET__UNROLL
+            for (c = 0; c < NNET__DN; c++) acc[r][c] = nnet__vfma(av[r], bv[c], acc[r][c]);
+    }
+    NNET__UNROLL
+    for (r = 0; r < NNET__DM; r++) {
+        float sum[4];
+        if (r >= mr) continue;
+        nnet__vsum4(sum, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);   // (DN is 4)
+        // A whole row of the block with Z = sums, the forward pass's: one
+        // copy. The same bits as the general loop below (1 x is x).
+        if (nr == 4 && epilogue.alpha == 1.0f && epilogue.beta == 0.0f) {
+            memcpy(C + (size_t)r * ldc, sum, sizeof sum);
+            continue;
+        }
+        for (c = 0; c < nr; c++) {
+            float *out = C + (size_t)r * ldc + c, v = epilogue.alpha * sum[c];
+            if (epilogue.beta != 0.0f) v += epilogue.beta * *out;
+            *out = v;
+        }
+    }
+}
+
+// ---- 16. The thread team ---------------------------------------------------
+// Work shared by threads. A job is a function of (t, T) that does thread t's
+// share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
+// team when there is one (below), else in an OpenMP parallel region of its
+// own, else on this thread alone. Without OpenMP everything is serial.
+typedef void (*nnet__job)(void *job, int t, int T);
+
+// nnet_train's team. Opening an OpenMP parallel region costs microseconds,
+// and a training batch needs several, so nnet_train opens one region for its
+// whole run (nnet__train_on_team): thread 0 runs the training loop, the others
+// wait (spinning) for the jobs it hands out. Thread 0 publishes a job by bumping
+// `round`, runs its own share, then waits until each of the others has run
+// its share and bumped `finished`. A round without a job sends them home.
+typedef struct nnet__team {
+    int size;                  // threads in the team, thread 0 included
+    nnet__job job_function;
+    void *job;
+    int round, finished;       // read and written with OpenMP atomics only
+} nnet__team;
+
+#ifdef _OPENMP
+#if defined(__SSE2__) || defined(_M_X64)
+#define nnet__spin_pause() _mm_pause()   // tell the core we are spinning
+#else
+#define nnet__spin_pause() ((void)0)
+#endif
+
+// Thread 0: run `function` on the whole team (NULL: release the team).
+static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
+    int finished;
+    team->job_function = function;
+    team->job = job;
+#pragma omp atomic write
+    team->finished = 0;
+#pragma omp atomic update seq_cst
+    team->round++;
+    if (!function) return;
+    function(job, 0, team->size);
+    do {
+        nnet__spin_pause();
+#pragma omp atomic read seq_cst
+        finished = team->finished;
+    } while (finished < team->size - 1);
+}
+
+// Threads 1 .. size-1: run thread t's share of every job until released.
+static void nnet__team_serve(nnet__team *team, int t) {
+    int seen = 0, round;
+    for (;;) {
+        do {
+            nnet__spin_pause();
+#pragma omp atomic read seq_cst
+            round = team->round;
+        } while (round == seen);
+        seen = round;
+        if (!team->job_function) return;
+        team->job_function(team->job, t, team->size);
+#pragma omp atomic update seq_cst
+        team->finished++;
+    }
+}
+#endif
+
+// The threads of the nnet_train that runs on this thread, if one does: how
+// many, and its team (NULL when each job opens an OpenMP region of its own).
+// 0 threads: no nnet_train runs here, and every job runs on this thread.
+typedef struct nnet__threading { int threads; nnet__team *team; } nnet__threading;
+static NNET__THREAD_LOCAL nnet__threading nnet__training_threads;
+
+// Run a job on this thread's nnet_train threads, or on this thread alone
+// when `parallel` is 0 (too little work to share).
+static void nnet__run_job(int parallel, nnet__job function, void *job) {
+    int threads = parallel ? nnet__training_threads.threads : 1;
+#ifdef _OPENMP
+    nnet__team *team = nnet__training_threads.team;
+    if (team && threads > 1) {
+        nnet__team_run(team, function, job);
+        return;
+    }
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+        function(job, omp_get_thread_num(), omp_get_num_threads());
+        return;
+    }
+#endif
+    (void)threads;
+    function(job, 0, 1);
+}
+
+// The seam's nnet__train_on_team: nnet_train with desc->threads threads for
+// the whole call, when OpenMP is on. With no more threads than cores they
+// form a team; with more, each job opens its own region (spinning threads
+// would wait for a thread that has no core). On the team, nnet_train runs
+// again and is told to go ahead (NNET__RUN_HERE), as it is with one thread.
+static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
+                               const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
+    int status = NNET__RUN_HERE;
+#ifdef _OPENMP
+    if (desc->threads <= 1 || nnet__training_threads.threads) return NNET__RUN_HERE;
+    if (desc->threads <= omp_get_num_procs()) {
+        nnet__team team;
+        memset(&team, 0, sizeof team);
+#pragma omp parallel num_threads(desc->threads)
+        {
+            if (omp_get_thread_num() == 0) {
+                team.size = omp_get_num_threads();
+                nnet__training_threads.threads = team.size;
+                nnet__training_threads.team = &team;
+                status = nnet_train(net, train, validation, desc, history, epochs_run);
+                nnet__training_threads.threads = 0;
+                nnet__training_threads.team = NULL;
+                nnet__team_run(&team, NULL, NULL);   // release the others
+            } else {
+                nnet__team_serve(&team, omp_get_thread_num());
+            }
+        }
+    } else {
+        nnet__training_threads.threads = desc->threads;
+        status = nnet_train(net, train, validation, desc, history, epochs_run);
+        nnet__training_threads.threads = 0;
+    }
+#else
+    (void)net; (void)train; (void)validation; (void)desc; (void)history; (void)epochs_run;
+#endif
+    return status;
+}
+
+// Thread t of T takes [begin, end) of count rows (or columns), cut at
+// multiples of `unit`: a product's tile rows or columns, or in nnet_train's
+// SGD step, the same weight rows as in the layer's products.
+static void nnet__share(int count, int unit, int T, int t, int *begin, int *end) {
+    int tiles = (count + unit - 1) / unit;
+    *begin = nnet__min(count, (int)((long long)tiles * t / T) * unit);
+    *end = nnet__min(count, (int)((long long)tiles * (t + 1) / T) * unit);
+}
+
+// ---- 17. Products, batches and steps on the team ---------------------------
+// One product, cut into tiles: column tile jt of rows [i0, i1) of C.
+typedef struct nnet__gemm_job {
+    nnet_transpose ta, tb;
+    int N, K, tm, tn;          // tm x tn: the kernel's tile
+    nnet_mat A, B, C;
+    nnet__epilogue e;
+    size_t as, ak;             // outer kernel: op(A)(i, k) = A[i as + k ak]
+    int pack;                  // copy op(B)'s panels (outer kernel; see below)
+} nnet__gemm_job;
+
+// Packing. When op(B) is larger than L2 (NNET__PACK_BYTES), a column tile's
+// panel of it (K rows of NR floats, one row of B apart) is read from memory
+// for every row tile, and with a row length of a power of two (2048 floats:
+// 8 KB) its rows also fall into the same few cache sets and evict each
+// other. So the panel is copied, NNET__KC rows at a time, into a contiguous
+// block on the stack that stays in L1 while every row tile of the chunk uses
+// it; each tile's sums go to C between blocks and carry on from there, which
+// keeps the order of every sum (nnet__kernel_outer's from_c). It needs
+// beta = 0, as the training products have: C holds partial sums meanwhile.
+#define NNET__PACK_BYTES (1u << 20)
+#define NNET__KC 256
+
+static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, int i1) {
+    float panel[NNET__KC * NNET__NR];
+    size_t ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
+    nnet__epilogue partial;   // between blocks: the plain sums
+    int k0, k, i;
+    partial.alpha = 1.0f; partial.beta = 0.0f;
+    for (k0 = 0; k0 < g->K; k0 += NNET__KC) {
+        int kc = nnet__min(NNET__KC, g->K - k0), last = k0 + kc == g->K;
+        for (k = 0; k < kc; k++)
+            memcpy(panel + (size_t)k * NNET__NR, g->B.data + (size_t)(k0 + k) * ldb + j, (size_t)nr * sizeof(float));
+        for (i = i0; i < i1; i += g->tm)
+            nnet__kernel_outer(kc, nnet__min(g->tm, i1 - i), nr, g->A.data + (size_t)i * g->as + (size_t)k0 * g->ak,
+                               g->as, g->ak,
+                               panel, NNET__NR, g->C.data + (size_t)i * ldc + j, ldc, last ? &g->e : &partial, k0 > 0);
+    }
+}
+
+static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
+    size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
+    int j = jt * g->tn, nr = nnet__min(g->tn, g->N - j), i;
+    if (g->pack) {
+        nnet__gemm_packed(g, j, nr, i0, i1);
+        return;
+    }
+    for (i = i0; i < i1; i += g->tm) {
+        int mr = nnet__min(g->tm, i1 - i);
+        float *c = g->C.data + (size_t)i * ldc + j;
+        if (g->tb)
+            nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
+                             c, ldc, &g->e);
+        else
+            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * g->as, g->as, g->ak, g->B.data + j, ldb, c, ldc,
+                               &g->e, 0);
+    }
+}
+
+// Rows [r0, r1) and column tiles [j0, j1) of C. Rows of op(A) are taken
+// `chunk` at a time, about 384 KB of them, so that they stay in L2 while every
+// column tile passes over them (one chunk for the shapes of a small MLP).
+static void nnet__gemm_block(const nnet__gemm_job *g, int r0, int r1, int j0, int j1) {
+    int chunk = nnet__max(g->tm, 98304 / nnet__max(g->K, 1) / g->tm * g->tm), i0, jt;
+    // dW = dZ^T X with op(B) (K x N) small enough to stay in L2: row after
+    // row of tiles, so C, and in nnet_train the W and V of the step that
+    // follows, are walked in order, not down a column of tiles (stride N
+    // floats), which the prefetchers follow badly.
+    if (g->ta && (size_t)g->K * (size_t)g->N <= 65536) chunk = g->tm;
+    for (i0 = r0; i0 < r1; i0 += chunk)
+        for (jt = j0; jt < j1; jt++) nnet__gemm_column(g, jt, i0, nnet__min(r1, i0 + chunk));
+}
+
+// Thread t's band of a product (a nnet__job).
+static void nnet__gemm_share(void *job, int t, int T) {
+    const nnet__gemm_job *g = (const nnet__gemm_job *)job;
+    int tiles_n = (g->N + g->tn - 1) / g->tn, begin, end;
+    if (g->ta) {
+        nnet__share(g->C.rows, g->tm, T, t, &begin, &end);
+        nnet__gemm_block(g, begin, end, 0, tiles_n);
+    } else {
+        nnet__share(tiles_n, 1, T, t, &begin, &end);
+        nnet__gemm_block(g, 0, g->C.rows, begin, end);
+    }
+}
+
+// The seam's nnet__fast_gemm: nnet_gemm's product C = alpha op(A) op(B) +
+// beta C, on nnet_train's threads. The tile grid is the same for any thread count, and each thread takes a
+// band of it, so no element is ever summed by two threads. The band is cut
+// across the layer's weight rows: the columns of Z = X W^T, the rows of
+// dW = dZ^T X (op(A) transposed), so one thread keeps the same rows of W in
+// its cache through the forward pass, the backward pass and the SGD step.
+static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
+                            float beta, nnet_mat C) {
+    int M = C.rows, tiles_n;
+    nnet__gemm_job g;
+    g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
+    g.A = A; g.B = B; g.C = C;
+    g.e.alpha = alpha; g.e.beta = beta;
+    if (M == 0 || g.N == 0) return;
+#ifdef NNET_USE_CBLAS
+    // For comparison: the BLAS product.
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, g.N, g.K,
+                alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
+    return;
+#endif
+    if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop
+        nnet_gemm_reference(ta, tb, alpha, A, B, beta, C);
+        return;
+    }
+    g.tm = tb ? NNET__DM : NNET__MR;
+    g.tn = tb ? NNET__DN : NNET__NR;
+    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
+    g.ak = ta ? (size_t)A.cols : 1;
+    g.pack = !tb && beta == 0.0f && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
+    tiles_n = (g.N + g.tn - 1) / g.tn;
+    // Too little work to pay for handing it out (an OpenMP region costs
+    // microseconds, a job on nnet_train's team less): stay on this thread.
+    nnet__run_job((double)M * g.N * g.K >= 65536.0 && (ta ? M > g.tm : tiles_n >= 2), nnet__gemm_share, &g);
+}
+
+typedef struct nnet__gather_job {
+    nnet_mat X, T;
+    const nnet_dataset *data;
+    const int *order;
+    int start;
+} nnet__gather_job;
+
+// Thread t's share of a batch's rows (nnet__gather_rows). Then it
+// prefetches the same rows of the next batch, a line in each page they
+// touch: what a copy of rows scattered over the dataset waits on is each
+// page's address translation and first miss (the hardware prefetcher streams
+// the rest of a row), and this batch's products hide them.
+static void nnet__gather_share(void *job, int t, int T) {
+    const nnet__gather_job *g = (const nnet__gather_job *)job;
+    size_t bytes = (size_t)g->X.cols * sizeof(float), k;
+    int begin, end, i, N = g->data->inputs.rows;
+    nnet__share(g->X.rows, 1, T, t, &begin, &end);
+    nnet__gather_rows(g->X, g->T, g->data, g->order, g->start, begin, end);
+    for (i = begin; i < end && g->start + g->X.rows + i < N; i++) {
+        int next = g->start + g->X.rows + i;
+        const char *from = (const char *)&NNET_AT(g->data->inputs, g->order ? g->order[next] : next, 0);
+        for (k = 0; k < bytes; k += 4096) nnet__prefetch(from + k);
+        nnet__prefetch(from + bytes - 1);
+    }
+}
+
+// The seam's nnet__fast_gather: each thread copies a share of the rows. The
+// copies mostly wait on memory, so they overlap, and each thread's share of
+// the batch is then in its own cache for the forward product.
+static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start) {
+    nnet__gather_job g;
+    g.X = X; g.T = T; g.data = data; g.order = order; g.start = start;
+    nnet__run_job(nnet__count(X) >= 16384, nnet__gather_share, &g);
+}
+
+// nnet__step_range, VL lanes at a time (the last vector masked: its lanes
+// past n are zeros, which step to zeros): the same operations in the same
+// order, so the same bits. Returns 1 when every new w is finite (the sum of
+// w - w is 0 exactly when it is).
+static int nnet__step_vectors(const nnet__step *h, float *w, const float *g, float *m, float *s, size_t n, int is_weight) {
+    nnet__vec lr = nnet__vset1(h->learning_rate), mu = nnet__vset1(h->momentum), bad = nnet__vzero();
+    nnet__vec b1 = nnet__vset1(h->beta1), b2 = nnet__vset1(h->beta2), c1 = nnet__vset1(1.0f - h->beta1);
+    nnet__vec c2 = nnet__vset1(1.0f - h->beta2), eps = nnet__vset1(h->eps), size = nnet__vset1(h->step_size);
+    nnet__vec correction = nnet__vset1(h->correction2), decay = nnet__vset1(h->decay);
+    size_t k;
+    for (k = 0; k < n; k += NNET__VL) {
+        int lanes = n - k < NNET__VL ? (int)(n - k) : NNET__VL, full = lanes == NNET__VL;
+        nnet__vec wk = full ? nnet__vload(w + k) : nnet__vloadn(w + k, lanes);
+        nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, lanes);
+        nnet__vec mk = full ? nnet__vload(m + k) : nnet__vloadn(m + k, lanes);
+        if (h->kind == NNET_SGD) {
+            mk = nnet__vadd(nnet__vmul(mu, mk), gk);
+            wk = nnet__vsub(wk, nnet__vmul(lr, h->nesterov ? nnet__vadd(gk, nnet__vmul(mu, mk)) : mk));
+        } else {
+            nnet__vec sk = full ? nnet__vload(s + k) : nnet__vloadn(s + k, lanes);
+            if (is_weight) wk = nnet__vmul(wk, decay);
+            mk = nnet__vadd(nnet__vmul(b1, mk), nnet__vmul(c1, gk));
+            sk = nnet__vadd(nnet__vmul(b2, sk), nnet__vmul(nnet__vmul(c2, gk), gk));
+            wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(size, mk), nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), correction), eps)));
+            if (full) nnet__vstore(s + k, sk); else nnet__vstoren(s + k, sk, lanes);
+        }
+        if (full) { nnet__vstore(m + k, mk); nnet__vstore(w + k, wk); }
+        else { nnet__vstoren(m + k, mk, lanes); nnet__vstoren(w + k, wk, lanes); }
+        bad = nnet__vadd(bad, nnet__vsub(wk, wk));
+    }
+    return nnet__vsum(bad) == 0.0f;
+}
+
+typedef struct nnet__step_job {
+    nnet *net;
+    const nnet__step *h;
+    int finite;
+} nnet__step_job;
+
+// Thread t's share of the step: in every layer the band of weight rows that
+// thread t has in the layer's weight-gradient product (so those rows are in
+// its cache), and the last thread takes the biases. Element by element, so
+// any split gives the same bits.
+static void nnet__step_share(void *job, int t, int T) {
+    nnet__step_job *j = (nnet__step_job *)job;
+    nnet *net = j->net;
+    float *s = net->optimizer.second_moment;
+    int l, finite = 1;
+    for (l = 0; l < net->n_layers; l++) {
+        const nnet_layer *layer = &net->layers[l];
+        size_t w = (size_t)(layer->weight.data - net->parameters), b = (size_t)(layer->bias - net->parameters);
+        size_t inputs = (size_t)layer->n_inputs;
+        int begin, end;
+        nnet__share(layer->n_outputs, NNET__MR, T, t, &begin, &end);   // as nnet__gemm_share cuts dW = dZ^T X
+        w += (size_t)begin * inputs;
+        finite &= nnet__step_vectors(j->h, net->parameters + w, net->gradients + w, net->optimizer.first_moment + w,
+                                     s ? s + w : NULL, (size_t)(end - begin) * inputs, 1);
+        if (t == T - 1)
+            finite &= nnet__step_vectors(j->h, net->parameters + b, net->gradients + b, net->optimizer.first_moment + b,
+                                         s ? s + b : NULL, (size_t)layer->n_outputs, 0);
+    }
+    if (!finite) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+        j->finite = 0;
+    }
+}
+
+// The seam's nnet__fast_step: the optimiser step on nnet_train's threads
+// (one below 65536 parameters). 1 if every new weight is finite.
+static int nnet__fast_step(nnet *net, const nnet__step *h) {
+    nnet__step_job j;
+    j.net = net; j.h = h; j.finite = 1;
+    nnet__run_job(net->n_parameters >= 65536, nnet__step_share, &j);
+    return j.finite;
+}
+
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif // NNET_REFERENCE
+
 #endif // NNET_IMPLEMENTATION_DONE
 #endif // NNET_IMPLEMENTATION
 
 /*
 ------------------------------------------------------------------------------
 REVISION HISTORY
+   0.2  (2026-12-07) any targets, Adam(W), resumable training, the reading build.
    0.1  (2026-11-22) first release.
 
 ------------------------------------------------------------------------------

@@ -155,7 +155,11 @@ enum { REFERENCE, FAST, CBLAS };
 static void gemm_with(int how, int threads, nnet_transpose ta, nnet_transpose tb, float beta,
                       nnet_mat A, nnet_mat B, nnet_mat C) {
     if (how == REFERENCE) nnet_gemm_reference(ta, tb, 1.0f, A, B, beta, C);
-    else if (how == FAST) nnet__gemm_fused(ta, tb, 1.0f, A, B, beta, C, NULL, 0, threads, NULL);
+    else if (how == FAST) {   /* each product in an OpenMP region of its own, as with more threads than cores */
+        nnet__training_threads.threads = threads > 1 ? threads : 0;
+        nnet__fast_gemm(ta, tb, 1.0f, A, B, beta, C);
+        nnet__training_threads.threads = 0;
+    }
 #ifdef BENCH_CBLAS
     else cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                      C.rows, C.cols, ta ? A.rows : A.cols, 1.0f, A.data, A.cols, B.data, B.cols,
@@ -275,8 +279,8 @@ static int by_value(const void *a, const void *b) {
    epoch's wall and CPU time and the test accuracy. The weights are copied to
    `weights`. */
 static int train_once(const nnet_dataset *train, const nnet_dataset *test, int batch, int threads, int epochs,
-                      float *weights, double *seconds, double *cpu_seconds, double *median_seconds,
-                      double *accuracy) {
+                      nnet_optimizer_kind optimizer, float *weights, double *seconds, double *cpu_seconds,
+                      double *median_seconds, double *accuracy) {
     nnet_desc d;
     nnet_train_desc t;
     nnet_epoch_stats history[64];
@@ -287,8 +291,8 @@ static int train_once(const nnet_dataset *train, const nnet_dataset *test, int b
     memset(&d, 0, sizeof d);
     d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = 128; d.sizes[1] = 10; d.seed = 42;
     memset(&t, 0, sizeof t);
-    t.epochs = epochs; t.batch_size = batch; t.learning_rate = 0.01f; t.momentum = 0.9f;
-    t.seed = 7; t.threads = threads;
+    t.epochs = epochs; t.batch_size = batch; t.seed = 7; t.threads = threads; t.optimizer = optimizer;
+    t.learning_rate = optimizer == NNET_SGD ? 0.01f : 0.001f; t.momentum = optimizer == NNET_SGD ? 0.9f : 0.0f;
     t.progress = on_progress; t.user_data = &cpu;
     if (!(net = nnet_create(&d))) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
     cpu.best = 1e30; cpu.last = (double)clock() / CLOCKS_PER_SEC; cpu.batch_end = 0.0; cpu.n = 0;
@@ -319,47 +323,76 @@ enum { GATHER, FORWARD, LOSS, BACKWARD, STEP, PHASES };
 typedef struct {
     nnet *net;
     const nnet_dataset *train;
-    nnet_mat X;
-    int *order, *labels, *scratch, epochs;
-    float learning_rate, momentum;
-    uint64_t seed;
+    const nnet_train_desc *desc;
+    nnet_mat X, T;
+    int *order, epochs;
     double best[PHASES], best_total;
 } timed_run;
 
-/* The epochs, on thread 0 of nnet_train's team (through nnet__on_team). */
-static int timed_epochs(void *arg) {
-    timed_run *r = (timed_run *)arg;
+/* The epochs, on thread 0 of a team set up as nnet__train_on_team sets it up. */
+static void timed_epochs(timed_run *r) {
     nnet *net = r->net;
-    nnet_rng rng;
     int N = r->train->inputs.rows, batch = r->X.rows, batches = (N + batch - 1) / batch, i, e, b, k;
-    nnet_rng_seed(&rng, r->seed);
+    long correct = 0;
+    nnet_rng_seed(&net->rng, r->desc->seed);
     r->best_total = 1e30;
+    nnet_zero_grad(net);
     for (e = 0; e < r->epochs; e++) {
         double spent[PHASES] = {0}, total = 0.0, loss;
+        float lr = nnet_learning_rate(r->desc, e);
+        for (i = 0; i < N; i++) r->order[i] = i;
         for (i = N - 1; i > 0; i--) {   /* nnet_train's Fisher-Yates */
-            int j = (int)nnet_rng_below(&rng, (uint32_t)i + 1), swap = r->order[i];
+            int j = (int)nnet_rng_below(&net->rng, (uint32_t)i + 1), swap = r->order[i];
             r->order[i] = r->order[j]; r->order[j] = swap;
         }
         for (b = 0; b < batches; b++) {
-            nnet_mat rows = nnet__rows(r->X, nnet__min(batch, N - b * batch));
+            int rows = nnet__min(batch, N - b * batch);
+            nnet_mat X = nnet__rows(r->X, rows), T = nnet__rows(r->T, rows);
             double c0 = nnet__seconds(), c1, c2, c3, c4;
-            nnet__gather(rows, r->labels, r->train, r->order, b * batch, net);
+            nnet__fast_gather(X, T, r->train, r->order, b * batch);
             c1 = nnet__seconds();
-            nnet_forward(net, rows, 1, &rng);
+            nnet_forward(net, X, 1, &net->rng);
             c2 = nnet__seconds();
-            nnet_loss_value(net, r->labels, 0.0f, &loss);
-            nnet__correct(net, r->labels, r->scratch);
+            nnet_loss_value(net, T, 0.0f, &loss);
+            correct += nnet__correct(nnet_output(net), T, NNET__ACCURACY_ARGMAX);
             c3 = nnet__seconds();
-            nnet__backpropagate(net, rows, 0.0f, 0.0f);
+            nnet_backward(net, X, T, 0.0f);
             c4 = nnet__seconds();
-            nnet__sgd_step_swap(net, r->learning_rate, r->momentum, 0);
+            nnet_optimizer_step(net, r->desc, lr);
+            nnet_zero_grad(net);
             spent[GATHER] += c1 - c0; spent[FORWARD] += c2 - c1; spent[LOSS] += c3 - c2;
             spent[BACKWARD] += c4 - c3; spent[STEP] += nnet__seconds() - c4;
         }
         for (k = 0; k < PHASES; k++) total += spent[k];
         if (total < r->best_total) { r->best_total = total; memcpy(r->best, spent, sizeof spent); }
     }
-    return NNET_OK;
+    if (correct < 0) printf("\n");   /* keep the count: nnet_train counts it too */
+}
+
+static void timed_on_team(timed_run *r, int threads) {
+#ifdef _OPENMP
+    if (threads > 1) {
+        nnet__team team;
+        memset(&team, 0, sizeof team);
+#pragma omp parallel num_threads(threads)
+        {
+            if (omp_get_thread_num() == 0) {
+                team.size = omp_get_num_threads();
+                nnet__training_threads.threads = team.size;
+                nnet__training_threads.team = &team;
+                timed_epochs(r);
+                nnet__training_threads.threads = 0;
+                nnet__training_threads.team = NULL;
+                nnet__team_run(&team, NULL, NULL);
+            } else {
+                nnet__team_serve(&team, omp_get_thread_num());
+            }
+        }
+        return;
+    }
+#endif
+    (void)threads;
+    timed_epochs(r);
 }
 
 static int phases(const nnet_dataset *train, int batch, int threads, int epochs) {
@@ -368,7 +401,8 @@ static int phases(const nnet_dataset *train, int batch, int threads, int epochs)
     nnet_train_desc t;
     nnet *reference;
     timed_run r;
-    int N = train->inputs.rows, batches = (N + batch - 1) / batch, i, k, same;
+    int N = train->inputs.rows, batches = (N + batch - 1) / batch, same;
+    int k;
     memset(&d, 0, sizeof d);
     d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = 128; d.sizes[1] = 10; d.seed = 42;
     memset(&t, 0, sizeof t);
@@ -377,42 +411,39 @@ static int phases(const nnet_dataset *train, int batch, int threads, int epochs)
     memset(&r, 0, sizeof r);
     r.net = nnet_create(&d); reference = nnet_create(&d);
     r.X = nnet_mat_create(batch, 784);
-    r.order = (int *)malloc(((size_t)N + 2 * (size_t)batch) * sizeof(int));
-    if (!r.net || !reference || !r.X.data || !r.order || nnet_reserve(r.net, batch) != NNET_OK) {
+    r.T = nnet_mat_create(batch, 10);
+    r.order = (int *)malloc((size_t)N * sizeof(int));
+    if (!r.net || !reference || !r.X.data || !r.T.data || !r.order || nnet_reserve(r.net, batch) != NNET_OK) {
         fprintf(stderr, "bench: out of memory\n"); return 1;
     }
-    r.labels = r.order + N; r.scratch = r.labels + batch;
-    for (i = 0; i < N; i++) r.order[i] = i;
-    r.train = train; r.epochs = epochs; r.learning_rate = t.learning_rate; r.momentum = t.momentum; r.seed = t.seed;
-    r.net->threads = threads;
-    memset(r.net->velocity, 0, r.net->n_parameters * sizeof(float));
-    nnet__on_team(r.net, timed_epochs, &r);
-    nnet__weights_home(r.net);   /* as nnet_train ends */
+    r.train = train; r.epochs = epochs; r.desc = &t;
+    timed_on_team(&r, threads);
     if (nnet_train(reference, train, NULL, &t, NULL, NULL) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
     same = !memcmp(r.net->parameters, reference->parameters, r.net->n_parameters * sizeof(float));
     printf("phases batch=%d threads=%d us_per_batch=%.1f", batch, threads, 1e6 * r.best_total / batches);
     for (k = 0; k < PHASES; k++) printf(" %s=%.1f", names[k], 1e6 * r.best[k] / batches);
     printf(" weights_identical_to_nnet_train=%s\n", same ? "yes" : "no");
-    nnet_free(r.net); nnet_free(reference); nnet_mat_free(&r.X); free(r.order);
+    nnet_free(r.net); nnet_free(reference); nnet_mat_free(&r.X); nnet_mat_free(&r.T); free(r.order);
     return !same;
 }
 
 int main(int argc, char **argv) {
     const char *dir = "/usr/share/datasets/fashion-mnist";
-    int do_gemm = 0, do_train = 0, do_phases = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
+    int do_gemm = 0, do_train = 0, do_phases = 0, do_adam = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
     double peak256, peak512;
     setvbuf(stdout, NULL, _IOLBF, 0);   /* line by line, also into a pipe */
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--gemm")) do_gemm = 1;
         else if (!strcmp(argv[i], "--train")) do_train = 1;
         else if (!strcmp(argv[i], "--phases")) do_phases = 1;
+        else if (!strcmp(argv[i], "--adam")) do_adam = 1;
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) only_batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
-        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
+        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--adam] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
     }
-    if (!do_gemm && !do_train && !do_phases) do_gemm = do_train = 1;
+    if (!do_gemm && !do_train && !do_phases && !do_adam) do_gemm = do_train = 1;
     if (epochs < 1 || epochs > 64) epochs = 3;
     if (do_gemm) {
         int width = NNET__VL == 16 ? 512 : 256;
@@ -446,6 +477,22 @@ int main(int argc, char **argv) {
         nnet_dataset_free(train); nnet_dataset_free(test);
         if (status) return 1;
     }
+    if (do_adam) {   /* Adam's epoch against SGD with momentum's, taking turns: batch 32, 1 thread */
+        nnet_dataset *train = NULL, *test = NULL;
+        double best[2] = {1e30, 1e30}, seconds, cpu_seconds, median_seconds, accuracy[2];
+        int round, k;
+        if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
+        for (round = 0; round < 3; round++)
+            for (k = 0; k < 2; k++) {
+                if (train_once(train, test, 32, 1, epochs, k ? NNET_ADAM : NNET_SGD, NULL, &seconds, &cpu_seconds,
+                               &median_seconds, &accuracy[k])) return 1;
+                if (median_seconds < best[k]) best[k] = median_seconds;
+            }
+        printf("\nepoch, batch 32, 1 thread, best of 3 rounds taking turns (median batch x batches):\n"
+               "adam sgd_momentum_seconds=%.4f adam_seconds=%.4f adam_over_sgd=%.3f accuracy_sgd=%.4f accuracy_adam=%.4f\n",
+               best[0], best[1], best[1] / best[0], accuracy[0], accuracy[1]);
+        nnet_dataset_free(train); nnet_dataset_free(test);
+    }
     if (do_train) {
         static const int batches[2] = {32, 128}, thread_counts[2] = {1, 2};
         nnet_dataset *train = NULL, *test = NULL;
@@ -462,8 +509,8 @@ int main(int argc, char **argv) {
             for (t = 0; t < 2; t++) {
                 double seconds, cpu_seconds, median_seconds, accuracy;
                 if (only_threads && thread_counts[t] != only_threads) continue;
-                if (train_once(train, test, batches[b], thread_counts[t], epochs, t ? w2 : w1, &seconds, &cpu_seconds,
-                               &median_seconds, &accuracy)) return 1;
+                if (train_once(train, test, batches[b], thread_counts[t], epochs, NNET_SGD, t ? w2 : w1, &seconds,
+                               &cpu_seconds, &median_seconds, &accuracy)) return 1;
                 printf("train batch=%d threads=%d seconds_per_epoch=%.4f cpu_seconds_per_epoch=%.4f"
                        " median_batch_seconds_per_epoch=%.4f test_accuracy=%.4f",
                        batches[b], thread_counts[t], seconds, cpu_seconds, median_seconds, accuracy);

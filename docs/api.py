@@ -67,13 +67,27 @@ not be freed. Allocation goes through `NNET_MALLOC`/`NNET_FREE`.
 {ownership}
 
 **Threads.** Functions keep no global state except the per-thread error
-message, so different threads may use different networks freely. One
-network must not be used by two threads at once (the forward pass writes
-its workspace).
+message, so different threads may use different networks freely. Inference
+(`nnet_predict`, `nnet_predict_with`, `nnet_predict_classes`,
+`nnet_evaluate`) takes a `const nnet *` and only reads it: any number of
+threads may predict with one network at once. Training (`nnet_forward`,
+`nnet_backward`, `nnet_optimizer_step`, `nnet_train`) writes the network's
+workspace, gradients and state: one thread at a time per network.
+`nnet_train_desc.threads` sets how many threads one `nnet_train` call uses.
 
 **Randomness.** Everything random draws from an `nnet_rng` the caller seeds
-(`nnet_desc.seed` for initial weights, `nnet_train_desc.seed` for shuffling
-and dropout): the same seeds give bit-identical weights on every platform.
+(`nnet_desc.seed` for initial weights, `nnet_train_desc.seed` for the
+training stream of shuffles, dropout masks and augmentation, which later
+`nnet_train` calls continue): the same seeds give bit-identical weights for
+any thread count on one machine and build. Another compiler, CPU or vector
+width may round differently, so weights agree there to float rounding only.
+
+**How the file reads.** nnet.h is in three parts: Part I, the network
+(sections 1-9), Part II, data and files (sections 10-14), and Part III, the
+fast path (SIMD kernels, tiling, threads; no public declarations). With
+`-DNNET_REFERENCE` Part III is left out and everything runs on Part I's
+plain loops: the build to read and to step through in a debugger
+([guide](guide.md#stepping-through-it)).
 
 ## Compile-time options
 

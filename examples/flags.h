@@ -34,7 +34,7 @@ static int parse_flags(const char *program, int argc, char **argv, const flag *f
     }
     if (i == argc) return 0;
     printf("usage: %s [flags]   (defaults in brackets)\n", argv[0]);
-    for (k = 0; k < n; k++) printf("  --%-10s %-46s [%s]\n", flags[k].name, flags[k].help, flag_text(&flags[k], text));
+    for (k = 0; k < n; k++) printf("  --%-12s %-46s [%s]\n", flags[k].name, flags[k].help, flag_text(&flags[k], text));
     return -1;
 }
 

@@ -1,6 +1,6 @@
 /* pair.c - a binary classifier for two digits (e.g. 1 vs 5): one sigmoid
    output p = P(second digit), trained with binary cross-entropy.
-   Build: cc -std=c99 -O2 -march=native -I. examples/pair.c -o examples/pair -lstb -lm
+   Build: cc -std=c99 -O3 -march=native -I. examples/pair.c -o examples/pair -lstb -lm
    Run:   ./examples/pair --data data/mnist-sample --digits 1,5
    Takes mnist's training flags (see --help). Last line on stdout:
    "accuracy=A loss=L train_seconds=S" on the two digits of the test set.

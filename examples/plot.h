@@ -4,7 +4,8 @@
       plot_history_csv(path, history, n, name)  epoch,train_loss,...  one row per epoch
       plot_history(dir, history, n, name)       dir/history.svg: loss and accuracy, train vs `name`
       plot_confusion(dir, report)               dir/confusion.svg: heatmap, rows = true class
-      plot_curves(dir, P, labels, roc)          dir/roc.svg or dir/pr.svg: one curve per class */
+      plot_curves(dir, P, labels, roc)          dir/roc.svg or dir/pr.svg: one curve per class
+      plot_fit(path, title, ..., s, n)          path: data as dots, a fit as a thick line, thin reference curves */
 #ifndef PLOT_H_INCLUDED
 #define PLOT_H_INCLUDED
 #include <math.h>
@@ -18,10 +19,11 @@
 
 typedef struct plot_series { const double *x, *y; int n; const char *label; } plot_series;
 
+// Open dir/name, or name itself when dir is NULL, and write the SVG header.
 static FILE *plot__open(const char *dir, const char *name, int width, int height) {
     char path[1024];
     FILE *f;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
     if (!(f = fopen(path, "w"))) return NULL;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
                "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
@@ -38,7 +40,9 @@ static int plot__close(FILE *f) {
 // title, axis labels, one polyline per series (dots when few points), legend
 // to the right of the area (if PLOT_LEGEND), the dashed diagonal (if
 // PLOT_DIAGONAL, for ROC). Lines are clipped to the area, so a range can zoom.
-enum { PLOT_LEGEND = 1, PLOT_DIAGONAL = 2 };
+// PLOT_SCATTER: series 0 is data, grey dots without a line; series 1 (a fit)
+// is a thick line, and the others are thin lines drawn over it.
+enum { PLOT_LEGEND = 1, PLOT_DIAGONAL = 2, PLOT_SCATTER = 4 };
 static void plot__chart(FILE *f, double left, double top, double w, double h, const char *title, const char *xlabel,
                         const char *ylabel, const double range[4], const plot_series *s, int n_series, int options) {
     static const char *const colors[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -65,9 +69,15 @@ static void plot__chart(FILE *f, double left, double top, double w, double h, co
     if (options & PLOT_DIAGONAL)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n",
                 PLOT_X(x0), PLOT_Y(y0), PLOT_X(x1), PLOT_Y(y1));
+#define PLOT_DOTS(k) ((options & PLOT_SCATTER) && (k) == 0)
+#define PLOT_COLOR(k) (PLOT_DOTS(k) ? "#999" : colors[((k) - !!(options & PLOT_SCATTER)) % 10])
+#define PLOT_WIDTH(k) (!(options & PLOT_SCATTER) ? 1.8 : (k) == 1 ? 3.5 : 1.2)
     for (k = 0; k < n_series; k++) {
-        const char *color = colors[k % 10];
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"", color);
+        const char *color = PLOT_COLOR(k);
+        for (i = 0; PLOT_DOTS(k) && i < s[k].n; i++)
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.2\" fill=\"%s\"/>\n", PLOT_X(s[k].x[i]), PLOT_Y(s[k].y[i]), color);
+        if (PLOT_DOTS(k)) continue;
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%g\" points=\"", color, PLOT_WIDTH(k));
         for (i = 0; i < s[k].n; i++) fprintf(f, "%.1f,%.1f ", PLOT_X(s[k].x[i]), PLOT_Y(s[k].y[i]));
         fprintf(f, "\"/>\n");
         for (i = 0; s[k].n <= 40 && i < s[k].n; i++)
@@ -75,13 +85,19 @@ static void plot__chart(FILE *f, double left, double top, double w, double h, co
     }
     fprintf(f, "</g>\n");
     for (k = 0; (options & PLOT_LEGEND) && k < n_series; k++) {
-        const char *color = colors[k % 10];
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\"/>\n", left + w + 12,
-                top + 10 + 18 * k, left + w + 30, top + 10 + 18 * k, color);
+        const char *color = PLOT_COLOR(k);
+        if (PLOT_DOTS(k))
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", left + w + 21, top + 10 + 18.0 * k, color);
+        else   // legend lines at least 2 wide, 3 outside scatter plots
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%g\"/>\n", left + w + 12,
+                    top + 10 + 18 * k, left + w + 30, top + 10 + 18 * k, color, options & PLOT_SCATTER ? fmax(PLOT_WIDTH(k), 2.0) : 3.0);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", left + w + 36, top + 14 + 18 * k, s[k].label);
     }
 #undef PLOT_X
 #undef PLOT_Y
+#undef PLOT_DOTS
+#undef PLOT_COLOR
+#undef PLOT_WIDTH
 }
 
 // The smallest of 1, 1.5, 2, 2.5, 4, 5, 10 times a power of ten that is >= v,
@@ -192,5 +208,16 @@ PLOT_FN int plot_curves(const char *dir, nnet_mat P, const int *labels, int roc)
     if (f && plot__close(f)) status = -1;
     free(xy); free(score); free(positive); free(s); free(label);
     return status;
+}
+
+// A fit, as one chart in the file `path`: s[0] is the data (x_i, y_i) drawn
+// as dots, s[1] the fitted curve drawn thick, s[2..n-1] thin curves over it
+// (e.g. the true function). range is {x0, x1, y0, y1}; what lies outside is clipped.
+PLOT_FN int plot_fit(const char *path, const char *title, const char *xlabel, const char *ylabel,
+                     const double range[4], const plot_series *s, int n) {
+    FILE *f = plot__open(NULL, path, 780, 420);
+    if (!f) return -1;
+    plot__chart(f, 70, 40, 480, 320, title, xlabel, ylabel, range, s, n, PLOT_LEGEND | PLOT_SCATTER);
+    return plot__close(f);
 }
 #endif

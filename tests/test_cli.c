@@ -2,8 +2,10 @@
    files give exit status 2 and one line on stderr; mnist trains on a tiny
    generated MNIST-layout directory and writes its result line, model, history
    and plots; pair trains on two of its classes; predict and quickstart read
-   what was saved. Needs the examples built (make builds them first) and runs
-   from the repository root. */
+   what was saved; mnist's optimiser, early-stopping and checkpoint flags
+   work, and a run resumed from a checkpoint saves the same bytes as one run
+   straight through. Needs the examples built (make builds them first) and
+   runs from the repository root. */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -36,6 +38,44 @@ static const char *last_line(char *buffer, size_t size) {
     while (fgets(line, sizeof line, f)) { strncpy(buffer, line, size - 1); buffer[size - 1] = '\0'; }
     fclose(f);
     return buffer;
+}
+
+// The first line of the last run's stdout ("out.txt") or stderr ("err.txt")
+// that contains needle, copied into buffer; NULL if none does.
+static const char *find_line(const char *file, const char *needle, char *buffer, size_t size) {
+    char path[128];
+    FILE *f;
+    const char *found = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (!(f = fopen(path, "r"))) return NULL;
+    while (!found && fgets(buffer, (int)size, f)) if (strstr(buffer, needle)) found = buffer;
+    fclose(f);
+    return found;
+}
+
+// Whether two files (in dir) hold the same bytes; both must exist.
+static int same_bytes(const char *a, const char *b) {
+    char path[128];
+    size_t size_a, size_b;
+    unsigned char *bytes_a, *bytes_b;
+    int same;
+    snprintf(path, sizeof path, "%s/%s", dir, a); bytes_a = test_read_file(path, &size_a);
+    snprintf(path, sizeof path, "%s/%s", dir, b); bytes_b = test_read_file(path, &size_b);
+    same = bytes_a && bytes_b && size_a == size_b && memcmp(bytes_a, bytes_b, size_a) == 0;
+    free(bytes_a); free(bytes_b);
+    return same;
+}
+
+// The training position of a checkpoint in dir: its epoch, or -1 if it does not load.
+static int checkpoint_epoch(const char *name) {
+    char path[128];
+    nnet *net;
+    int epoch;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!(net = nnet_load(path))) return -1;
+    epoch = net->epoch;
+    nnet_free(net);
+    return epoch;
 }
 
 static void expect_bad(const char *command) {
@@ -129,12 +169,100 @@ static void mnist_trains_saves_and_predict_reads(void) {
     CHECK(strstr(last_line(last, sizeof last), "all 4 correct") != NULL);
 }
 
+// Each new flag's bad values; the flag checks made before the data is loaded
+// win over a missing --data directory. Uses the tiny set the test above writes.
+static void mnist_bad_optimizer_and_checkpoint_flags(void) {
+    char command[1024], line[512];
+    const char *bad[] = {"--optimizer foo", "--beta1 1.5", "--beta2 1", "--eps -1", "--weight-decay 0.1",
+                         "--weight-decay 0.1 --optimizer adam", "--optimizer adamw --weight-decay -1", "--clip -1", "--clip x",
+                         "--warmup -1", "--patience 2", "--patience -1 --val-split 0.2", "--resume /nonexistent/c.nnet",
+                         "--resume tests/test.h", "--checkpoint /nonexistent/c.nnet", "--epochs 0"};
+    int i;
+    FILE *f;
+    for (i = 0; i < (int)(sizeof bad / sizeof bad[0]); i++) {
+        snprintf(command, sizeof command, "examples/mnist --data %s --layers 784,8,10 --epochs 1 --quiet %s", dir, bad[i]);
+        expect_bad(command);
+    }
+    expect_bad("examples/mnist --data /nonexistent/mnist --weight-decay 0.1");
+    CHECK(find_line("err.txt", "--weight-decay", line, sizeof line) && strstr(line, "adamw"));
+    expect_bad("examples/mnist --data /nonexistent/mnist --patience 2");
+    CHECK(find_line("err.txt", "--patience", line, sizeof line) && strstr(line, "--val-split"));
+    snprintf(command, sizeof command, "%s/not-a-model.nnet", dir);   // not a model: a header cut short
+    f = fopen(command, "wb");
+    CHECK(f && fwrite("\x10\0\0\0\0\0\0\0{\"__metadata__\"", 1, 23, f) == 23);
+    if (f) fclose(f);
+    snprintf(command, sizeof command, "examples/mnist --data %s --epochs 1 --resume %s/not-a-model.nnet", dir, dir);
+    expect_bad(command);
+}
+
+// Training for 1 epoch with --checkpoint, then --resume to 3 epochs, saves the
+// same bytes as 3 epochs straight through: with SGD, and with Adam on a
+// validation split with dropout, shifts, warm-up and clipping (cosine
+// schedule throughout). The checkpoint is rewritten each epoch and loads.
+static void mnist_resume_equals_straight_through(void) {
+    const char *settings[2] = {"--layers 784,16,10 --seed 5",
+                               "--layers 784,16,10 --seed 5 --optimizer adam --lr 0.003 --val-split 0.2 --dropout 0.3 --shift 2 --warmup 1 --clip 5"};
+    char command[1024], line[512];
+    int k;
+    for (k = 0; k < 2; k++) {
+        const char *s = settings[k];
+        snprintf(command, sizeof command, "examples/mnist --data %s %s --quiet --epochs 3 --save %s/straight.nnet", dir, s, dir);
+        CHECK(run(command, NULL) == 0);
+        snprintf(command, sizeof command, "examples/mnist --data %s %s --quiet --epochs 1 --checkpoint %s/c.nnet", dir, s, dir);
+        CHECK(run(command, NULL) == 0);
+        CHECK(checkpoint_epoch("c.nnet") == 1);
+        snprintf(command, sizeof command, "examples/mnist --data %s %s --quiet --epochs 3 --resume %s/c.nnet --checkpoint %s/c.nnet "
+                 "--save %s/resumed.nnet", dir, s, dir, dir, dir);
+        CHECK(run(command, NULL) == 0);
+        CHECK(find_line("out.txt", "is at epoch 1 of 3: resuming", line, sizeof line) != NULL);
+        CHECK(find_line("out.txt", "accuracy=", line, sizeof line) != NULL);
+        CHECK(checkpoint_epoch("c.nnet") == 3);
+        if (!same_bytes("straight.nnet", "resumed.nnet")) printf("  resumed != straight through with %s\n", s);
+        CHECK(same_bytes("straight.nnet", "resumed.nnet"));
+    }
+    // A checkpoint already at --epochs is only evaluated; another --layers gives way to it with a note.
+    snprintf(command, sizeof command, "examples/mnist --data %s --quiet --epochs 2 --layers 784,32,10 --resume %s/c.nnet --save %s/again.nnet",
+             dir, dir, dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(find_line("out.txt", "nothing to train", line, sizeof line) != NULL);
+    CHECK(find_line("out.txt", "note:", line, sizeof line) != NULL);
+    CHECK(find_line("out.txt", "accuracy=", line, sizeof line) != NULL);
+    CHECK(same_bytes("resumed.nnet", "again.nnet"));
+}
+
+// --patience on a validation split keeps the best epoch and says which:
+// either it stopped `patience` epochs after it, or it ran every epoch.
+static void mnist_patience_keeps_the_best_epoch(void) {
+    char command[1024], line[512];
+    int best = 0, last = 0;
+    snprintf(command, sizeof command, "examples/mnist --data %s --layers 784,16,10 --epochs 12 --lr 0.1 --val-split 0.2 --patience 2 --quiet", dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(find_line("out.txt", "early stopping", line, sizeof line) &&
+          sscanf(line, "early stopping: kept the weights of epoch %d, the best val loss of %d epochs", &best, &last) == 2);
+    CHECK(best >= 1 && best <= last && last <= 12 && (last == 12 || last - best == 2));
+    CHECK(find_line("out.txt", "accuracy=", line, sizeof line) != NULL);
+}
+
+static void mnist_trains_with_adamw(void) {
+    char command[1024], last[256];
+    double accuracy = 0, loss = 0, seconds = -1;
+    snprintf(command, sizeof command, "examples/mnist --data %s --layers 784,16,10 --epochs 3 --optimizer adamw --weight-decay 0.01 "
+             "--lr 0.003 --quiet", dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "accuracy=%lf loss=%lf train_seconds=%lf", &accuracy, &loss, &seconds) == 3);
+    CHECK(accuracy >= 0.9 && accuracy <= 1.0);
+}
+
 int main(void) {
     char command[128];
     strcpy(dir, "/tmp/nnet_test_cli_XXXXXX");
     if (!mkdtemp(dir)) { printf("test_cli: cannot create a temporary directory\n"); return 1; }
     RUN(bad_flags_and_files);
-    RUN(mnist_trains_saves_and_predict_reads);
+    RUN(mnist_trains_saves_and_predict_reads);   // writes the tiny data set the tests below use
+    RUN(mnist_bad_optimizer_and_checkpoint_flags);
+    RUN(mnist_resume_equals_straight_through);
+    RUN(mnist_patience_keeps_the_best_epoch);
+    RUN(mnist_trains_with_adamw);
     snprintf(command, sizeof command, "rm -rf '%s'", dir);
     if (system(command) != 0) printf("  could not remove %s\n", dir);
     return test_summary("test_cli");

@@ -7,8 +7,9 @@
    accurate to ~1e-9, so the worst relative error printed per case measures
    the float32 backward pass itself. Every hidden activation meets every
    output/loss pair, then dropout (fixed masks: nnet_forward with training=1
-   and rng=NULL reuses them) and L2. Each case must have a gradient that is
-   not all zero, and a relative error below 1e-2. */
+   and rng=NULL reuses them) and L2; the regression losses (MSE, MAE, Huber)
+   on real targets and BCE on several 0/1 labels per sample too. Each case
+   must have a gradient that is not all zero, and a relative error below 1e-2. */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
 #include "test.h"
@@ -21,12 +22,14 @@ typedef struct grad_case {
     nnet_loss loss;
     int n_hidden, outputs;
     float dropout, l2;
+    int targets;       // 0: one class label per sample; 1: real targets; 2: 0/1 per output; 3: rows of probabilities
+    float delta;       // Huber's delta (0: the default, 1)
 } grad_case;
 
 // The loss of `net`'s architecture with parameters `w` (same layout as
 // net->parameters) on X, in double. With masks != 0 the dropout masks stored
 // by the last training forward pass are applied.
-static double reference_loss(const nnet *net, const double *w, nnet_mat X, const int *labels, float l2, int masks) {
+static double reference_loss(const nnet *net, const double *w, nnet_mat X, nnet_mat T, float l2, int masks) {
     double a[B][WIDTH], z[B][WIDTH], loss = 0.0, penalty = 0.0;
     int l, i, j, k, O = 0, last = net->n_layers - 1;
     size_t offset = 0;
@@ -53,11 +56,11 @@ static double reference_loss(const nnet *net, const double *w, nnet_mat X, const
     }
     for (i = 0; i < B; i++) {
         double t[WIDTH], y[WIDTH], m = z[i][0], sum = 0.0;
-        for (j = 0; j < O; j++) t[j] = O == 1 ? labels[i] : j == labels[i];
+        for (j = 0; j < O; j++) t[j] = NNET_AT(T, i, j);
         for (j = 1; j < O; j++) if (z[i][j] > m) m = z[i][j];
         for (j = 0; j < O; j++) sum += exp(z[i][j] - m);
         if (net->loss == NNET_LOSS_CROSS_ENTROPY) {
-            loss += (m + log(sum) - z[i][labels[i]]) / B;
+            for (j = 0; j < O; j++) loss -= t[j] * (z[i][j] - m - log(sum)) / B;
         } else if (net->loss == NNET_LOSS_BINARY_CROSS_ENTROPY) {
             for (j = 0; j < O; j++) {
                 double p = 1.0 / (1.0 + exp(-z[i][j]));
@@ -67,19 +70,19 @@ static double reference_loss(const nnet *net, const double *w, nnet_mat X, const
             for (j = 0; j < O; j++)
                 y[j] = net->layers[last].activation == NNET_ACT_SOFTMAX ? exp(z[i][j] - m) / sum
                      : test_activation(net->layers[last].activation, z[i][j], net->leaky_slope);
-            for (j = 0; j < O; j++) loss += (y[j] - t[j]) * (y[j] - t[j]) / (B * O);
+            for (j = 0; j < O; j++) {
+                double e = fabs(y[j] - t[j]), d = net->huber_delta;
+                loss += (net->loss == NNET_LOSS_MAE ? e : net->loss == NNET_LOSS_HUBER ? (e <= d ? e * e / 2 : d * (e - d / 2)) : e * e) / (B * O);
+            }
         }
     }
     return loss + 0.5 * l2 * penalty;
 }
 
-static const char *loss_label(const grad_case *c) {
-    switch (c->output) {
-    case NNET_ACT_SOFTMAX: return c->loss == NNET_LOSS_MSE ? "softmax+mse" : "softmax+ce";
-    case NNET_ACT_SIGMOID: return c->loss == NNET_LOSS_MSE ? "sigmoid+mse" : "sigmoid+bce";
-    case NNET_ACT_TANH: return "tanh+mse";
-    default: return "identity+mse";
-    }
+static const char *loss_label(const grad_case *c, char *out, size_t cap) {
+    snprintf(out, cap, "%s+%s%s", nnet_activation_name(c->output), nnet_loss_name(c->loss),
+             c->targets == 1 ? " (real)" : c->targets == 2 ? " (0/1 each)" : c->targets == 3 ? " (soft)" : "");
+    return out;
 }
 
 // Returns the worst relative error of the case (or 1 if something failed).
@@ -88,12 +91,13 @@ static double check_case(const grad_case *c, uint64_t seed) {
     nnet *net;
     nnet_rng rng;
     float x[B * 5];
+    float t[B * WIDTH];
     int labels[B], i, l, classes = c->outputs == 1 ? 2 : c->outputs, sizes[4] = {7, 6, 5, 0};
     size_t k, n, nonzero = 0;
     double *w, *numeric, worst = 0.0, largest = 0.0, base, library_loss;
     float *analytic;
-    char name[128];
-    nnet_mat X = nnet_mat_view(B, 5, x);
+    char name[128], label[64];
+    nnet_mat X = nnet_mat_view(B, 5, x), T = nnet_mat_view(B, c->outputs, t);
 
     memset(&d, 0, sizeof d);
     d.n_inputs = 5; d.n_layers = c->n_hidden + 1;
@@ -104,13 +108,21 @@ static double check_case(const grad_case *c, uint64_t seed) {
     }
     d.sizes[c->n_hidden] = c->outputs;
     d.activations[c->n_hidden] = c->output;
-    d.loss = c->loss; d.leaky_slope = 0.1f; d.seed = seed;
+    d.loss = c->loss; d.leaky_slope = 0.1f; d.seed = seed; d.huber_delta = c->delta;
     net = nnet_create(&d);
     CHECK(net != NULL);
     if (!net) { printf("  %s\n", nnet_error()); return 1.0; }
     nnet_rng_seed(&rng, seed + 1);
     for (i = 0; i < B * 5; i++) x[i] = nnet_rng_normal(&rng);
     for (i = 0; i < B; i++) labels[i] = (int)nnet_rng_below(&rng, (uint32_t)classes);
+    if (c->targets == 0) CHECK_STATUS(nnet_labels_to_targets(T, labels, classes), NNET_OK);
+    else for (i = 0; i < B * c->outputs; i++) t[i] = c->targets == 1 ? nnet_rng_normal(&rng) : (float)nnet_rng_below(&rng, 2 + 98 * (c->targets == 3));
+    if (c->targets == 3)   // each row a distribution: soft targets for cross-entropy
+        for (i = 0; i < B; i++) {
+            float sum = 0.0f;
+            for (l = 0; l < c->outputs; l++) sum += t[i * c->outputs + l] + 1.0f;
+            for (l = 0; l < c->outputs; l++) t[i * c->outputs + l] = (t[i * c->outputs + l] + 1.0f) / sum;
+        }
     // the biases start at zero; give them values so their gradients are tested in general position
     for (l = 0; l < net->n_layers; l++)
         for (i = 0; i < net->layers[l].n_outputs; i++) net->layers[l].bias[i] = 0.2f * nnet_rng_normal(&rng);
@@ -124,19 +136,19 @@ static double check_case(const grad_case *c, uint64_t seed) {
     // the analytic gradient, with freshly drawn dropout masks
     CHECK_STATUS(nnet_forward(net, X, 1, &rng), NNET_OK);
     nnet_zero_grad(net);
-    CHECK_STATUS(nnet_backward(net, X, labels, c->l2), NNET_OK);
+    CHECK_STATUS(nnet_backward(net, X, T, c->l2), NNET_OK);
     memcpy(analytic, net->gradients, n * sizeof(float));
 
     // the double oracle agrees with the library's own loss
     for (k = 0; k < n; k++) w[k] = net->parameters[k];
-    base = reference_loss(net, w, X, labels, c->l2, 1);
-    CHECK_STATUS(nnet_loss_value(net, labels, c->l2, &library_loss), NNET_OK);
+    base = reference_loss(net, w, X, T, c->l2, 1);
+    CHECK_STATUS(nnet_loss_value(net, T, c->l2, &library_loss), NNET_OK);
     CHECK(fabs(library_loss - base) <= 1e-5 * (1.0 + fabs(base)));
 
     for (k = 0; k < n; k++) {
         double h = 1e-6 * (1.0 + fabs(w[k])), plus, minus, keep = w[k];
-        w[k] = keep + h; plus = reference_loss(net, w, X, labels, c->l2, 1);
-        w[k] = keep - h; minus = reference_loss(net, w, X, labels, c->l2, 1);
+        w[k] = keep + h; plus = reference_loss(net, w, X, T, c->l2, 1);
+        w[k] = keep - h; minus = reference_loss(net, w, X, T, c->l2, 1);
         w[k] = keep;
         numeric[k] = (plus - minus) / (2 * h);
         if (fabs(numeric[k]) > largest) largest = fabs(numeric[k]);
@@ -168,9 +180,9 @@ static double check_case(const grad_case *c, uint64_t seed) {
         CHECK(memcmp(before, nnet_output(net).data, sizeof(float) * B * (size_t)c->outputs) == 0);
         net->parameters[3] = saved + 0.01f;
         CHECK_STATUS(nnet_forward(net, X, 1, NULL), NNET_OK);
-        CHECK_STATUS(nnet_loss_value(net, labels, c->l2, &library_loss), NNET_OK);
+        CHECK_STATUS(nnet_loss_value(net, T, c->l2, &library_loss), NNET_OK);
         w[3] = net->parameters[3];
-        moved = reference_loss(net, w, X, labels, c->l2, 1);
+        moved = reference_loss(net, w, X, T, c->l2, 1);
         CHECK(fabs(library_loss - moved) <= 1e-5 * (1.0 + fabs(moved)));
         CHECK(moved != base);
         w[3] = net->parameters[3] = saved;
@@ -183,8 +195,8 @@ static double check_case(const grad_case *c, uint64_t seed) {
     CHECK(largest > 1e-3);
     CHECK(nonzero >= n / 3);
     CHECK(worst < 1e-2);
-    snprintf(name, sizeof name, "%s / %s", nnet_activation_name(c->hidden), loss_label(c));
-    printf("  %-26s 5-7-6%s-%d%s%s: worst rel err %.2e  (%zu params, %zu nonzero, max |g| %.3f)\n", name,
+    snprintf(name, sizeof name, "%s / %s", nnet_activation_name(c->hidden), loss_label(c, label, sizeof label));
+    printf("  %-34s 5-7-6%s-%d%s%s: worst rel err %.2e  (%zu params, %zu nonzero, max |g| %.3f)\n", name,
            c->n_hidden == 3 ? "-5" : "", c->outputs, c->dropout > 0.0f ? " dropout" : "",
            c->l2 > 0.0f ? " l2=0.1" : "", worst, n, nonzero, largest);
     free(w); free(numeric); free(analytic);
@@ -237,13 +249,39 @@ static void gradients_dropout_and_l2(void) {
     }
 }
 
+// Targets that are not class labels: regression with MSE, MAE and Huber on
+// real targets (Huber with a small delta, so both of its pieces occur), and
+// several 0/1 labels per sample with sigmoid outputs and BCE.
+static void gradients_real_targets(void) {
+    static const struct { nnet_activation hidden, output; nnet_loss loss; int targets; float delta, dropout, l2; } cases[] = {
+        {NNET_ACT_TANH, NNET_ACT_IDENTITY, NNET_LOSS_MSE, 1, 0.0f, 0.0f, 0.0f},
+        {NNET_ACT_RELU, NNET_ACT_IDENTITY, NNET_LOSS_MAE, 1, 0.0f, 0.0f, 0.0f},
+        {NNET_ACT_SIGMOID, NNET_ACT_TANH, NNET_LOSS_MAE, 1, 0.0f, 0.3f, 0.1f},
+        {NNET_ACT_LEAKY_RELU, NNET_ACT_IDENTITY, NNET_LOSS_HUBER, 1, 0.0f, 0.0f, 0.0f},
+        {NNET_ACT_TANH, NNET_ACT_IDENTITY, NNET_LOSS_HUBER, 1, 0.3f, 0.0f, 0.0f},
+        {NNET_ACT_RELU, NNET_ACT_SIGMOID, NNET_LOSS_HUBER, 1, 0.2f, 0.4f, 0.1f},
+        {NNET_ACT_RELU, NNET_ACT_SIGMOID, NNET_LOSS_BINARY_CROSS_ENTROPY, 2, 0.0f, 0.0f, 0.0f},
+        {NNET_ACT_TANH, NNET_ACT_SIGMOID, NNET_LOSS_BINARY_CROSS_ENTROPY, 2, 0.0f, 0.5f, 0.1f},
+        {NNET_ACT_IDENTITY, NNET_ACT_SOFTMAX, NNET_LOSS_CROSS_ENTROPY, 3, 0.0f, 0.0f, 0.0f}};
+    int i;
+    for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+        grad_case c;
+        memset(&c, 0, sizeof c);
+        c.hidden = cases[i].hidden; c.output = cases[i].output; c.loss = cases[i].loss;
+        c.targets = cases[i].targets; c.delta = cases[i].delta; c.dropout = cases[i].dropout; c.l2 = cases[i].l2;
+        c.outputs = 3; c.n_hidden = 2 + i % 2;
+        check_case(&c, 900 + (uint64_t)i);
+    }
+}
+
 // L2 alone: with all data gradients known, the L2 part is exactly l2 * W on
 // weights and nothing on biases.
 static void l2_adds_lambda_w(void) {
     nnet_desc d;
     nnet *net;
-    float x[2 * 3] = {0.5f, -1.0f, 2.0f, 1.0f, 0.0f, -0.5f}, *g0;
-    int labels[2] = {0, 2}, l, ok = 1;
+    float x[2 * 3] = {0.5f, -1.0f, 2.0f, 1.0f, 0.0f, -0.5f}, t[2 * 3] = {1, 0, 0, 0, 0, 1}, *g0;
+    int l, ok = 1;
+    nnet_mat T = nnet_mat_view(2, 3, t);
     size_t k;
     double loss0, loss1, penalty = 0.0;
     memset(&d, 0, sizeof d);
@@ -254,12 +292,12 @@ static void l2_adds_lambda_w(void) {
     g0 = (float *)malloc(net->n_parameters * sizeof(float));
     CHECK_STATUS(nnet_forward(net, nnet_mat_view(2, 3, x), 0, NULL), NNET_OK);
     nnet_zero_grad(net);
-    CHECK_STATUS(nnet_backward(net, nnet_mat_view(2, 3, x), labels, 0.0f), NNET_OK);
+    CHECK_STATUS(nnet_backward(net, nnet_mat_view(2, 3, x), T, 0.0f), NNET_OK);
     memcpy(g0, net->gradients, net->n_parameters * sizeof(float));
-    CHECK_STATUS(nnet_loss_value(net, labels, 0.0f, &loss0), NNET_OK);
+    CHECK_STATUS(nnet_loss_value(net, T, 0.0f, &loss0), NNET_OK);
     nnet_zero_grad(net);
-    CHECK_STATUS(nnet_backward(net, nnet_mat_view(2, 3, x), labels, 0.5f), NNET_OK);
-    CHECK_STATUS(nnet_loss_value(net, labels, 0.5f, &loss1), NNET_OK);
+    CHECK_STATUS(nnet_backward(net, nnet_mat_view(2, 3, x), T, 0.5f), NNET_OK);
+    CHECK_STATUS(nnet_loss_value(net, T, 0.5f, &loss1), NNET_OK);
     for (l = 0; l < net->n_layers; l++) {
         nnet_layer *layer = &net->layers[l];
         size_t off = (size_t)(layer->weight.data - net->parameters), count = (size_t)layer->n_outputs * layer->n_inputs;
@@ -273,7 +311,7 @@ static void l2_adds_lambda_w(void) {
     CHECK_NEAR(loss1, loss0 + 0.25 * penalty, 1e-6 * (1 + loss1));
     // backward accumulates (+=): a second call without zero_grad doubles the gradient
     memcpy(g0, net->gradients, net->n_parameters * sizeof(float));
-    CHECK_STATUS(nnet_backward(net, nnet_mat_view(2, 3, x), labels, 0.5f), NNET_OK);
+    CHECK_STATUS(nnet_backward(net, nnet_mat_view(2, 3, x), T, 0.5f), NNET_OK);
     for (k = 0; k < net->n_parameters; k++) ok &= fabs(net->gradients[k] - 2.0f * g0[k]) <= 1e-6f * (1 + fabs(g0[k]));
     CHECK(ok);
     free(g0);
@@ -283,6 +321,7 @@ static void l2_adds_lambda_w(void) {
 int main(void) {
     RUN(gradients_every_activation_and_loss);
     RUN(gradients_dropout_and_l2);
+    RUN(gradients_real_targets);
     RUN(l2_adds_lambda_w);
     return test_summary("test_gradients");
 }

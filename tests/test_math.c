@@ -320,7 +320,8 @@ static void network_stable_with_huge_logits(void) {
     nnet_desc d;
     nnet *net;
     float x[4] = {1.0f, -1.0f, 0.5f, 2.0f};
-    int labels[2][2] = {{1, 0}, {0, 1}}, o;
+    float t[2][4] = {{0, 1, 1, 0}, {0, 1, 0, 0}};   // one-hot rows of labels {1, 0}; the single outputs 0 and 1
+    int o;
     size_t k;
     double loss;
     for (o = 0; o < 2; o++) {   // softmax + CE, then sigmoid + BCE
@@ -333,10 +334,10 @@ static void network_stable_with_huge_logits(void) {
         CHECK_STATUS(nnet_forward(net, nnet_mat_view(2, 2, x), 0, NULL), NNET_OK);
         // z = (3000, 1000) and (-500, -2500) for softmax, 3000 and -500 for sigmoid;
         // the labels pick the wrong side each time the loss can be large
-        CHECK_STATUS(nnet_loss_value(net, labels[o], 0.0f, &loss), NNET_OK);
+        CHECK_STATUS(nnet_loss_value(net, nnet_mat_view(2, o ? 1 : 2, t[o]), 0.0f, &loss), NNET_OK);
         CHECK(isfinite(loss) && loss > 100.0);
         nnet_zero_grad(net);
-        CHECK_STATUS(nnet_backward(net, nnet_mat_view(2, 2, x), labels[o], 0.0f), NNET_OK);
+        CHECK_STATUS(nnet_backward(net, nnet_mat_view(2, 2, x), nnet_mat_view(2, o ? 1 : 2, t[o]), 0.0f), NNET_OK);
         CHECK(all_finite(net->gradients, (int)net->n_parameters));
         nnet_free(net);
     }

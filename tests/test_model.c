@@ -196,7 +196,7 @@ static void test_malformed_files(void) {
         {"inf", "Inf"},                      {"no_metadata", "no __metadata__"},
         {"bad_activation", "activation names"}, {"bad_dropout", "dropout rates"},
         {"layers_17", "layer count"},        {"layers_0", "layer count"},
-        {"version_2", "HINT"},               {"meta_not_string", "not a string"},
+        {"version_3", "HINT"},               {"meta_not_string", "not a string"},
         {"zero_bytes", "empty"}};
     nnet *tiny = nnet_load(DATA "tiny.safetensors");
     float before[TINY_N_PARAMETERS];
@@ -311,40 +311,50 @@ static void test_torch_weights(void) {
 // and the golden outputs of tiny_probe.txt still come out.
 static void test_static_network(void) {
     nnet net, *loaded = nnet_load(DATA "tiny.safetensors");
-    float probe[8 * 7], x[8 * 4], p_static[8 * 3], p_loaded[8 * 3];
+    float probe[8 * 7], x[8 * 4], p_static[8 * 3], p_loaded[8 * 3], t[3] = {1, 0, 0};
     int c_static[8], c_loaded[8], i, j;
-    static float wide[20 * 74];
+    static float wide[20 * 19];
     CHECK(loaded != NULL && read_probe(DATA "tiny_probe.txt", probe, 8 * 7));
     if (!loaded) return;
-    CHECK_STATUS(nnet_init_static(&net, &tiny_desc, tiny_parameters, tiny_workspace, TINY_WORKSPACE_FLOATS, TINY_BATCH), NNET_OK);
-    CHECK(nnet_static_workspace_floats(&tiny_desc, TINY_BATCH) == TINY_WORKSPACE_FLOATS);
+    CHECK_STATUS(nnet_init_static(&net, &tiny_desc, tiny_parameters), NNET_OK);
+    CHECK(nnet_predict_scratch_floats(&net, TINY_BATCH) == TINY_SCRATCH_FLOATS);
     CHECK(net.n_parameters == TINY_N_PARAMETERS && loaded->n_parameters == TINY_N_PARAMETERS);
     CHECK(memcmp(tiny_parameters, loaded->parameters, sizeof tiny_parameters) == 0);
     CHECK(net.leaky_slope == loaded->leaky_slope && net.loss == loaded->loss);
     for (i = 0; i < 8; i++) for (j = 0; j < 4; j++) x[i * 4 + j] = probe[i * 7 + j];
-    CHECK_STATUS(nnet_predict(&net, nnet_mat_view(8, 4, x), nnet_mat_view(8, 3, p_static)), NNET_OK);
+    // One row at a time through the exported scratch: no allocation.
+    CHECK_STATUS(nnet_predict_with(&net, nnet_mat_view(8, 4, x), nnet_mat_view(8, 3, p_static), TINY_BATCH,
+                                   tiny_scratch, TINY_SCRATCH_FLOATS), NNET_OK);
     CHECK_STATUS(nnet_predict(loaded, nnet_mat_view(8, 4, x), nnet_mat_view(8, 3, p_loaded)), NNET_OK);
     CHECK(memcmp(p_static, p_loaded, sizeof p_static) == 0);
     CHECK_STATUS(nnet_predict_classes(&net, nnet_mat_view(8, 4, x), c_static), NNET_OK);
     CHECK_STATUS(nnet_predict_classes(loaded, nnet_mat_view(8, 4, x), c_loaded), NNET_OK);
     CHECK(memcmp(c_static, c_loaded, sizeof c_static) == 0);
     for (i = 0; i < 8 * 3; i++) CHECK_NEAR(p_loaded[i], probe[(i / 3) * 7 + 4 + i % 3], 1e-6);
-    // One row at a time; more rows are refused, and so is training.
-    CHECK_ERROR(nnet_forward(&net, nnet_mat_view(2, 4, x), 0, NULL), NNET_ERR_ARGUMENT, "room for 1");
-    CHECK_ERROR(nnet_backward(&net, nnet_mat_view(1, 4, x), c_static, 0.0f), NNET_ERR_ARGUMENT, "cannot be trained");
-    CHECK_ERROR(nnet_sgd_step(&net, 0.1f, 0.0f, 0), NNET_ERR_ARGUMENT, "nnet_init_static");
+    // Scratch for 1 row does not take chunks of 2; training is refused.
+    CHECK_ERROR(nnet_predict_with(&net, nnet_mat_view(8, 4, x), nnet_mat_view(8, 3, p_static), 2, tiny_scratch,
+                                  TINY_SCRATCH_FLOATS), NNET_ERR_ARGUMENT, "expected 38");
+    CHECK_ERROR(nnet_forward(&net, nnet_mat_view(2, 4, x), 0, NULL), NNET_ERR_ARGUMENT, "for inference only");
+    CHECK_ERROR(nnet_backward(&net, nnet_mat_view(1, 4, x), nnet_mat_view(1, 3, t), 0.0f), NNET_ERR_ARGUMENT, "cannot be trained");
     CHECK_ERROR(nnet_load_weights(&net, DATA "tiny.safetensors"), NNET_ERR_ARGUMENT, "read-only");
+    {
+        nnet_train_desc desc;
+        size_t size;
+        memset(&desc, 0, sizeof desc);
+        CHECK_ERROR(nnet_optimizer_step(&net, &desc, 0.1f), NNET_ERR_ARGUMENT, "nnet_init_static");
+        CHECK_ERROR(nnet_save_checkpoint_to_memory(&net, NULL, 0, &size), NNET_ERR_ARGUMENT, "no training state");
+        CHECK_STATUS(nnet_save_to_memory(&net, NULL, 0, &size), NNET_OK);   // the model itself saves
+    }
     nnet_zero_grad(&net);
     {   // frees nothing (ASan would catch a free of stack memory); called through a
         // pointer so that gcc does not warn about freeing a non-heap object
         void (*volatile free_net)(nnet *) = nnet_free;
         free_net(&net);
     }
-    // A wider workspace takes larger batches; a short one is refused.
-    CHECK_ERROR(nnet_init_static(&net, &tiny_desc, tiny_parameters, wide, 20 * 74 - 1, 20), NNET_ERR_ARGUMENT, "need 1480");
-    CHECK_STATUS(nnet_init_static(&net, &tiny_desc, tiny_parameters, wide, 20 * 74, 20), NNET_OK);
-    CHECK_STATUS(nnet_predict(&net, nnet_mat_view(8, 4, x), nnet_mat_view(8, 3, p_static)), NNET_OK);
+    // Wider scratch takes larger chunks.
+    CHECK_STATUS(nnet_predict_with(&net, nnet_mat_view(8, 4, x), nnet_mat_view(8, 3, p_static), 20, wide, 20 * 19), NNET_OK);
     CHECK(memcmp(p_static, p_loaded, sizeof p_static) == 0);
+    CHECK_ERROR(nnet_init_static(&net, &tiny_desc, NULL), NNET_ERR_ARGUMENT, "parameters is NULL");
     nnet_free(loaded);
 }
 

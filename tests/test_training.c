@@ -133,7 +133,7 @@ typedef struct watch { int epoch, batch, end_of_epoch, calls; float *snapshot; c
 static int watch_progress(const nnet_progress *p, void *user) {
     watch *w = (watch *)user;
     w->epoch = p->epoch; w->batch = p->batch; w->end_of_epoch = p->end_of_epoch != NULL; w->calls++;
-    memcpy(w->snapshot, w->net->parameters, w->net->n_parameters * sizeof(float));
+    if (p->end_of_epoch) memcpy(w->snapshot, w->net->parameters, w->net->n_parameters * sizeof(float));
     return 0;
 }
 
@@ -168,17 +168,18 @@ static void divergence_stops_with_finite_weights(void) {
     printf("  lr 1e6: \"%s\"\n", nnet_error());
     CHECK(epochs_run == (w.end_of_epoch ? w.epoch : w.epoch - 1) || (w.calls == 0 && epochs_run == 0));
     CHECK(all_finite(net->parameters, net->n_parameters));
-    // "the network keeps the weights from before that batch"
+    // "the network keeps the weights of epoch N" (or of before training): those of the last end of epoch
     CHECK(memcmp(w.snapshot, net->parameters, net->n_parameters * sizeof(float)) == 0);
+    CHECK(strstr(nnet_error(), epochs_run ? "keeps the weights of epoch" : "keeps the weights it had before training") != NULL);
+    CHECK(net->epoch == epochs_run && net->optimizer.steps == 0 && all_finite(net->optimizer.first_moment, net->n_parameters));
     free(w.snapshot);
     nnet_free(net);
     nnet_dataset_free(data);
 }
 
-// nnet_train writes each step's weights over the gradients and swaps the two
-// blocks; it must hand the weights back where they were, for an odd or even
-// number of steps, and a step it refuses (finite loss, overflowing weights)
-// must leave the weights of before that batch.
+// nnet_train steps the weights in place and leaves the gradients zero; a
+// step that overflows (finite loss, infinite weights) puts back the weights
+// of the last completed epoch.
 static void weights_stay_in_place(void) {
     nnet_dataset *data = make_blobs(40, 10, 3, 4);
     int batches;
@@ -195,8 +196,8 @@ static void weights_stay_in_place(void) {
         t.epochs = 3; t.batch_size = batches == 1 ? 40 : 20; t.learning_rate = 0.1f;   // 3 or 6 steps
         CHECK_STATUS(nnet_train(net, data, NULL, &t, NULL, NULL), NNET_OK);
         CHECK(net->parameters == weights && net->layers[0].weight.data == weights && net->layers[1].bias == bias);
-        CHECK(net->gradients > net->parameters && net->velocity > net->gradients);   // the blocks in their first order
         CHECK(memcmp(before, net->parameters, net->n_parameters * sizeof(float)) != 0);   // trained, in place
+        { size_t k; int zero = 1; for (k = 0; k < net->n_parameters; k++) zero &= net->gradients[k] == 0.0f; CHECK(zero); }
         // inputs and a learning rate so large that the first step of a new
         // network overflows while the loss is finite
         nnet_free(net);
@@ -255,35 +256,50 @@ static void dropout_is_inverted(void) {
 static void sgd_step_formulas(void) {
     nnet_desc d;
     nnet *net;
+    nnet_train_desc t;
     float w0[3], g[3] = {0.5f, -1.0f, 2.0f};
     int nesterov, k;
+    memset(&t, 0, sizeof t);
+    t.momentum = 0.9f;
     memset(&d, 0, sizeof d);
     d.n_inputs = 2; d.n_layers = 1; d.sizes[0] = 1; d.activations[0] = NNET_ACT_IDENTITY;
     net = nnet_create(&d);
     CHECK(net != NULL && net->n_parameters == 3);
     if (!net) return;
     for (nesterov = 0; nesterov < 2; nesterov++) {
-        memset(net->velocity, 0, sizeof(float) * 3);
+        memset(net->optimizer.first_moment, 0, sizeof(float) * 3);
         memcpy(w0, net->parameters, sizeof w0);
         memcpy(net->gradients, g, sizeof g);
-        CHECK_STATUS(nnet_sgd_step(net, 0.1f, 0.9f, nesterov), NNET_OK);   // v = g
-        CHECK_STATUS(nnet_sgd_step(net, 0.1f, 0.9f, nesterov), NNET_OK);   // v = 1.9 g
+        t.nesterov = nesterov;
+        CHECK_STATUS(nnet_optimizer_step(net, &t, 0.1f), NNET_OK);   // v = g
+        CHECK_STATUS(nnet_optimizer_step(net, &t, 0.1f), NNET_OK);   // v = 1.9 g
         for (k = 0; k < 3; k++) {
             // classic: w -= lr g, then lr 1.9 g;  Nesterov: w -= lr (g + 0.9 g), then lr (g + 0.9 * 1.9 g)
             double step = nesterov ? 0.1 * (1.9 + 2.71) * g[k] : 0.1 * 2.9 * g[k];
             CHECK_NEAR(net->parameters[k], w0[k] - step, 1e-5);
-            CHECK_NEAR(net->velocity[k], 1.9 * g[k], 1e-6);
+            CHECK_NEAR(net->optimizer.first_moment[k], 1.9 * g[k], 1e-6);
         }
     }
-    // a step that would overflow is refused and changes nothing
-    memcpy(w0, net->parameters, sizeof w0);
+    // a step that overflows says so (nnet_train then puts back the weights it saved)
     net->gradients[1] = 3e38f;
-    CHECK_ERROR(nnet_sgd_step(net, 1e6f, 0.0f, 0), NNET_ERR_DIVERGED, "NaN or infinite");
-    CHECK(memcmp(w0, net->parameters, sizeof w0) == 0);
-    CHECK_ERROR(nnet_sgd_step(net, 0.0f, 0.0f, 0), NNET_ERR_ARGUMENT, "learning rate 0");
-    CHECK_ERROR(nnet_sgd_step(net, NAN, 0.0f, 0), NNET_ERR_ARGUMENT, "learning rate nan");
-    CHECK_ERROR(nnet_sgd_step(net, 0.1f, 1.0f, 0), NNET_ERR_ARGUMENT, "momentum 1");
-    CHECK_ERROR(nnet_sgd_step(NULL, 0.1f, 0.0f, 0), NNET_ERR_ARGUMENT, "net is NULL");
+    t.momentum = 0.0f; t.nesterov = 0;
+    CHECK_ERROR(nnet_optimizer_step(net, &t, 1e6f), NNET_ERR_DIVERGED, "NaN or infinite");
+    CHECK_ERROR(nnet_optimizer_step(net, &t, -1.0f), NNET_ERR_ARGUMENT, "learning rate -1");
+    CHECK_ERROR(nnet_optimizer_step(net, &t, NAN), NNET_ERR_ARGUMENT, "learning rate nan");
+    t.momentum = 1.0f;
+    CHECK_ERROR(nnet_optimizer_step(net, &t, 0.1f), NNET_ERR_ARGUMENT, "momentum is 1");
+    t.momentum = 0.0f; t.nesterov = 1;
+    CHECK_ERROR(nnet_optimizer_step(net, &t, 0.1f), NNET_ERR_ARGUMENT, "nesterov needs SGD with momentum");
+    t.nesterov = 0; t.weight_decay = 0.1f;
+    CHECK_ERROR(nnet_optimizer_step(net, &t, 0.1f), NNET_ERR_ARGUMENT, "weight_decay is AdamW's");
+    t.weight_decay = 0.0f; t.optimizer = NNET_ADAM; t.beta1 = 1.0f;
+    CHECK_ERROR(nnet_optimizer_step(net, &t, 0.1f), NNET_ERR_ARGUMENT, "beta1 1");
+    t.beta1 = 0.0f; t.eps = -1.0f;
+    CHECK_ERROR(nnet_optimizer_step(net, &t, 0.1f), NNET_ERR_ARGUMENT, "eps is -1");
+    t.eps = 0.0f; t.optimizer = (nnet_optimizer_kind)5;
+    CHECK_ERROR(nnet_optimizer_step(net, &t, 0.1f), NNET_ERR_ARGUMENT, "optimizer is 5");
+    CHECK_ERROR(nnet_optimizer_step(NULL, &t, 0.1f), NNET_ERR_ARGUMENT, "net is NULL");
+    CHECK_ERROR(nnet_optimizer_step(net, NULL, 0.1f), NNET_ERR_ARGUMENT, "desc is NULL");
     nnet_free(net);
 }
 
@@ -299,12 +315,12 @@ static int count_progress(const nnet_progress *p, void *user) {
     c->batches = p->batches;
     if (p->end_of_epoch) {
         c->epoch_calls++;
-        c->order_ok &= p->end_of_epoch->epoch == p->epoch && p->batch == p->batches;
+        c->order_ok &= p->end_of_epoch->epoch == p->epoch && p->batch == p->batches && p->epoch <= p->epochs;
         c->epoch_loss_mismatch += fabs(p->end_of_epoch->train_loss - c->last_batch_loss);
         return p->epoch == c->stop_epoch && c->stop_batch == 0;
     }
     c->batch_calls++;
-    c->order_ok &= p->batch == (c->batch_calls - 1) % p->batches + 1 && p->epochs == 3 &&
+    c->order_ok &= p->batch == (c->batch_calls - 1) % p->batches + 1 &&
                    isfinite(p->loss) && p->accuracy >= 0 && p->accuracy <= 1 && p->seconds >= 0 && p->learning_rate > 0;
     c->last_batch_loss = p->loss;
     return p->epoch == c->stop_epoch && p->batch == c->stop_batch;
@@ -327,14 +343,15 @@ static void progress_callback_and_early_stop(void) {
     CHECK(c.batches == 3 && c.batch_calls == 9 && c.epoch_calls == 3 && c.n == 12 && epochs_run == 3);
     CHECK(c.order_ok && c.epoch_loss_mismatch < 1e-12);
     CHECK(history[2].epoch == 3 && isnan(history[2].validation_loss) && history[2].seconds >= 0);
-    // stop after the first batch of epoch 2
+    // stop after the first batch of epoch 2 (a fresh start: epochs count over calls)
+    nnet_training_reset(net);
     memset(&c, 0, sizeof c); c.order_ok = 1; c.stop_epoch = 2; c.stop_batch = 1;
     CHECK_STATUS(nnet_train(net, data, NULL, &t, NULL, &epochs_run), NNET_OK);
-    CHECK(c.n == 5 && epochs_run == 1);
-    // stop at the end of epoch 2
+    CHECK(c.n == 5 && epochs_run == 1 && net->epoch == 1);   // the stopped epoch is not counted
+    // stop at the end of epoch 2: one more epoch of this call
     memset(&c, 0, sizeof c); c.order_ok = 1; c.stop_epoch = 2; c.stop_batch = 0;
     CHECK_STATUS(nnet_train(net, data, NULL, &t, history, &epochs_run), NNET_OK);
-    CHECK(c.n == 8 && epochs_run == 2 && history[1].epoch == 2);
+    CHECK(c.n == 4 && epochs_run == 1 && history[0].epoch == 2 && net->epoch == 2);
     nnet_free(net);
     nnet_dataset_free(data);
 }
@@ -346,8 +363,9 @@ static void last_smaller_batch_is_trained(void) {
     nnet *trained = blob_net(5, 0.0f), *replay = blob_net(5, 0.0f), *partial = blob_net(5, 0.0f);
     nnet_train_desc t;
     nnet_rng rng;
+    nnet_mat T = nnet_dataset_one_hot(data);
     int b, epoch;
-    CHECK(data && trained && replay && partial);
+    CHECK(data && trained && replay && partial && T.data);
     if (!data || !trained || !replay || !partial) return;
     memset(&t, 0, sizeof t);
     t.epochs = 2; t.batch_size = 4; t.learning_rate = 0.1f; t.momentum = 0.5f; t.l2 = 0.01f; t.no_shuffle = 1;
@@ -363,12 +381,13 @@ static void last_smaller_batch_is_trained(void) {
                 if (k && b == 2) continue;   // `partial` skips the last batch of 2
                 CHECK_STATUS(nnet_forward(net, X, 1, &rng), NNET_OK);
                 nnet_zero_grad(net);
-                CHECK_STATUS(nnet_backward(net, X, data->labels + 4 * b, t.l2), NNET_OK);
-                CHECK_STATUS(nnet_sgd_step(net, nnet_learning_rate(&t, epoch), t.momentum, 0), NNET_OK);
+                CHECK_STATUS(nnet_backward(net, X, nnet_mat_view(rows, 3, &NNET_AT(T, 4 * b, 0)), t.l2), NNET_OK);
+                CHECK_STATUS(nnet_optimizer_step(net, &t, nnet_learning_rate(&t, epoch)), NNET_OK);
             }
         }
     CHECK(memcmp(trained->parameters, replay->parameters, trained->n_parameters * sizeof(float)) == 0);
     CHECK(memcmp(trained->parameters, partial->parameters, trained->n_parameters * sizeof(float)) != 0);
+    nnet_mat_free(&T);
     nnet_free(trained); nnet_free(replay); nnet_free(partial);
     nnet_dataset_free(data);
 }
@@ -402,7 +421,12 @@ static void learning_rate_schedules(void) {
     CHECK_NEAR(nnet_learning_rate(&t, 0), 0.1, 1e-8);
     CHECK_NEAR(nnet_learning_rate(&t, 5), 0.055, 1e-8);
     CHECK_NEAR(nnet_learning_rate(&t, 2), 0.01 + 0.045 * (1 + cos(3.141592653589793 / 5)), 1e-8);
-    CHECK_NEAR(nnet_learning_rate(&t, 10), 0.01, 1e-8);
+    CHECK(nnet_learning_rate(&t, 9) > 0.01f);               // the last epoch still learns ...
+    CHECK_NEAR(nnet_learning_rate(&t, 10), 0.01, 1e-8);   // ... and the floor comes one epoch after it
+    CHECK_NEAR(nnet_learning_rate(&t, 12), 0.01, 1e-8);
+    t.schedule_epochs = 20;                                 // the horizon, when given, overrides epochs
+    CHECK_NEAR(nnet_learning_rate(&t, 10), 0.055, 1e-8);
+    t.schedule_epochs = 0;
     // nnet_train uses the schedule: the history records each epoch's rate
     CHECK(data && net);
     if (!data || !net) return;
@@ -433,7 +457,11 @@ static void predict_and_evaluate_agree(void) {
     CHECK_NEAR(nnet_accuracy(data->labels, classes, 600), accuracy, 1e-12);
     // the same loss as one forward pass over everything
     CHECK_STATUS(nnet_forward(net, data->inputs, 0, NULL), NNET_OK);
-    CHECK_STATUS(nnet_loss_value(net, data->labels, 0.0f, &direct), NNET_OK);
+    {
+        nnet_mat T = nnet_dataset_one_hot(data);
+        CHECK_STATUS(nnet_loss_value(net, T, 0.0f, &direct), NNET_OK);
+        nnet_mat_free(&T);
+    }
     CHECK_NEAR(loss, direct, 1e-5);
     for (i = 0; i < 600 * 3; i++) CHECK_NEAR(P.data[i], nnet_output(net).data[i], 1e-6);
     nnet_mat_free(&P);
@@ -469,8 +497,25 @@ static void create_errors(void) {
     CHECK_NULL_ERROR(nnet_create(&d), "loss ce needs a softmax output layer, found sigmoid");
     d = good; d.loss = NNET_LOSS_CROSS_ENTROPY; d.activations[1] = NNET_ACT_IDENTITY;
     CHECK_NULL_ERROR(nnet_create(&d), "found identity");
-    d = good; d.loss = NNET_LOSS_BINARY_CROSS_ENTROPY;
+    d = good; d.loss = NNET_LOSS_BINARY_CROSS_ENTROPY; d.activations[1] = NNET_ACT_SOFTMAX;
     CHECK_NULL_ERROR(nnet_create(&d), "loss bce needs a sigmoid output layer, found softmax");
+    {   // the default output activation follows the loss
+        static const nnet_loss losses[6] = {NNET_LOSS_DEFAULT, NNET_LOSS_CROSS_ENTROPY, NNET_LOSS_BINARY_CROSS_ENTROPY,
+                                            NNET_LOSS_MSE, NNET_LOSS_MAE, NNET_LOSS_HUBER};
+        static const nnet_activation outputs[6] = {NNET_ACT_SOFTMAX, NNET_ACT_SOFTMAX, NNET_ACT_SIGMOID,
+                                                   NNET_ACT_IDENTITY, NNET_ACT_IDENTITY, NNET_ACT_IDENTITY};
+        int i;
+        for (i = 0; i < 6; i++) {
+            nnet *net;
+            d = good; d.loss = losses[i];
+            net = nnet_create(&d);
+            CHECK(net && net->layers[1].activation == outputs[i] && net->loss == (i ? losses[i] : NNET_LOSS_CROSS_ENTROPY));
+            nnet_free(net);
+        }
+        d = good; d.sizes[1] = 1;   // one output, loss default: sigmoid and BCE
+        { nnet *net = nnet_create(&d); CHECK(net && net->layers[1].activation == NNET_ACT_SIGMOID &&
+                                              net->loss == NNET_LOSS_BINARY_CROSS_ENTROPY); nnet_free(net); }
+    }
     nnet_free(NULL);
     CHECK_NULL_ERROR(nnet_dataset_create(0, 4, 2), "0 samples");
     CHECK_NULL_ERROR(nnet_dataset_create(5, 4, 0), "0 classes");
@@ -483,51 +528,67 @@ static void create_errors(void) {
 static void forward_backward_predict_errors(void) {
     nnet_desc d;
     nnet *net;
-    float x[4 * 5] = {0}, p[4 * 3];
-    int labels[4] = {0, 1, 2, 1}, bad_labels[4] = {0, 7, 2, 1}, classes[4];
+    float x[4 * 5] = {0}, p[4 * 3], t[4 * 3] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0};
+    int classes[4], labels[4] = {0, 1, 2, 1}, bad_labels[4] = {0, 7, 2, 1};
     double loss, accuracy;
+    nnet_mat X = nnet_mat_view(4, 5, x), T = nnet_mat_view(4, 3, t);
     nnet_dataset *data = nnet_dataset_create(4, 3, 3);
+    nnet_rng rng;
     memset(&d, 0, sizeof d);
     d.n_inputs = 5; d.n_layers = 2; d.sizes[0] = 6; d.sizes[1] = 3; d.dropout[0] = 0.5f;
     net = nnet_create(&d);
     CHECK(net && data);
     if (!net || !data) return;
-    CHECK_ERROR(nnet_backward(net, nnet_mat_view(4, 5, x), labels, 0.0f), NNET_ERR_ARGUMENT, "expected the 0x5 batch");
-    CHECK_ERROR(nnet_loss_value(net, labels, 0.0f, &loss), NNET_ERR_ARGUMENT, "no forward pass yet");
-    CHECK_ERROR(nnet_forward(net, nnet_mat_view(4, 5, x), 1, NULL), NNET_ERR_ARGUMENT, "rng is NULL");
-    CHECK_ERROR(nnet_forward(NULL, nnet_mat_view(4, 5, x), 0, NULL), NNET_ERR_ARGUMENT, "net is NULL");
+    nnet_rng_seed(&rng, 1);
+    CHECK_ERROR(nnet_backward(net, X, T, 0.0f), NNET_ERR_ARGUMENT, "expected the 0x5 batch");
+    CHECK_ERROR(nnet_loss_value(net, T, 0.0f, &loss), NNET_ERR_ARGUMENT, "no forward pass yet");
+    CHECK_ERROR(nnet_forward(net, X, 1, NULL), NNET_ERR_ARGUMENT, "no training pass has drawn masks yet");
+    CHECK_ERROR(nnet_forward(NULL, X, 0, NULL), NNET_ERR_ARGUMENT, "net is NULL");
     CHECK_ERROR(nnet_forward(net, nnet_mat_view(4, 5, NULL), 0, NULL), NNET_ERR_ARGUMENT, "X.data is NULL");
     CHECK_ERROR(nnet_forward(net, nnet_mat_view(4, 4, x), 0, NULL), NNET_ERR_ARGUMENT, "X is 4x4, expected B x 5");
     CHECK_ERROR(nnet_forward(net, nnet_mat_view(0, 5, x), 0, NULL), NNET_ERR_ARGUMENT, "X is 0x5");
-    CHECK_STATUS(nnet_forward(net, nnet_mat_view(4, 5, x), 0, NULL), NNET_OK);
-    CHECK_ERROR(nnet_forward(net, nnet_mat_view(3, 5, x), 1, NULL), NNET_ERR_ARGUMENT, "last batch had 4 rows, not 3");
-    CHECK_ERROR(nnet_backward(net, nnet_mat_view(3, 5, x), labels, 0.0f), NNET_ERR_ARGUMENT, "X is 3x5, expected the 4x5 batch");
-    CHECK_ERROR(nnet_backward(NULL, nnet_mat_view(4, 5, x), labels, 0.0f), NNET_ERR_ARGUMENT, "net is NULL");
-    CHECK_ERROR(nnet_backward(net, nnet_mat_view(4, 5, NULL), labels, 0.0f), NNET_ERR_ARGUMENT, "X.data is NULL");
-    CHECK_ERROR(nnet_backward(net, nnet_mat_view(4, 5, x), labels, -1.0f), NNET_ERR_ARGUMENT, "l2 is -1");
-    CHECK_ERROR(nnet_backward(net, nnet_mat_view(4, 5, x), labels, NAN), NNET_ERR_ARGUMENT, "l2 is nan");
-    CHECK_ERROR(nnet_backward(net, nnet_mat_view(4, 5, x), labels, INFINITY), NNET_ERR_ARGUMENT, "l2 is inf");
-    CHECK_ERROR(nnet_backward(net, nnet_mat_view(4, 5, x), bad_labels, 0.0f), NNET_ERR_ARGUMENT, "labels[1] is 7");
-    CHECK_ERROR(nnet_backward(net, nnet_mat_view(4, 5, x), NULL, 0.0f), NNET_ERR_ARGUMENT, "NULL labels");
-    CHECK_ERROR(nnet_loss_value(net, bad_labels, 0.0f, &loss), NNET_ERR_ARGUMENT, "labels[1] is 7");
-    CHECK_ERROR(nnet_loss_value(net, labels, -2.0f, &loss), NNET_ERR_ARGUMENT, "nnet_loss_value: l2 is -2");
-    CHECK_ERROR(nnet_loss_value(net, labels, 0.0f, NULL), NNET_ERR_ARGUMENT, "loss is NULL");
-    CHECK_ERROR(nnet_loss_value(NULL, labels, 0.0f, &loss), NNET_ERR_ARGUMENT, "net is NULL");
-    CHECK_ERROR(nnet_predict(net, nnet_mat_view(4, 5, x), nnet_mat_view(4, 2, p)), NNET_ERR_ARGUMENT, "P 4x2");
-    CHECK_ERROR(nnet_predict(net, nnet_mat_view(4, 5, x), nnet_mat_view(3, 3, p)), NNET_ERR_ARGUMENT, "P 3x3");
+    CHECK_STATUS(nnet_forward(net, X, 0, NULL), NNET_OK);
+    // an inference pass draws no masks, so there are none to reuse yet (before, all-zero masks were used)
+    CHECK_ERROR(nnet_forward(net, X, 1, NULL), NNET_ERR_ARGUMENT, "no training pass has drawn masks yet");
+    CHECK_STATUS(nnet_forward(net, X, 1, &rng), NNET_OK);
+    CHECK_STATUS(nnet_forward(net, X, 0, NULL), NNET_OK);
+    CHECK_STATUS(nnet_forward(net, X, 1, NULL), NNET_OK);   // the training pass's masks, kept through inference
+    CHECK_ERROR(nnet_forward(net, nnet_mat_view(3, 5, x), 1, NULL), NNET_ERR_ARGUMENT, "another batch size");
+    CHECK_ERROR(nnet_backward(net, nnet_mat_view(3, 5, x), T, 0.0f), NNET_ERR_ARGUMENT, "X is 3x5, expected the 4x5 batch");
+    CHECK_ERROR(nnet_backward(NULL, X, T, 0.0f), NNET_ERR_ARGUMENT, "net is NULL");
+    CHECK_ERROR(nnet_backward(net, nnet_mat_view(4, 5, NULL), T, 0.0f), NNET_ERR_ARGUMENT, "X.data is NULL");
+    CHECK_ERROR(nnet_backward(net, X, T, -1.0f), NNET_ERR_ARGUMENT, "l2 is -1");
+    CHECK_ERROR(nnet_backward(net, X, T, NAN), NNET_ERR_ARGUMENT, "l2 is nan");
+    CHECK_ERROR(nnet_backward(net, X, T, INFINITY), NNET_ERR_ARGUMENT, "l2 is inf");
+    CHECK_ERROR(nnet_backward(net, X, nnet_mat_view(4, 2, t), 0.0f), NNET_ERR_ARGUMENT, "T is 4x2");
+    CHECK_ERROR(nnet_backward(net, X, nnet_mat_view(3, 3, t), 0.0f), NNET_ERR_ARGUMENT, "T is 3x3");
+    CHECK_ERROR(nnet_backward(net, X, nnet_mat_view(4, 3, NULL), 0.0f), NNET_ERR_ARGUMENT, "with NULL data");
+    CHECK_ERROR(nnet_loss_value(net, nnet_mat_view(4, 2, t), 0.0f, &loss), NNET_ERR_ARGUMENT, "expected the 4x3 targets");
+    CHECK_ERROR(nnet_loss_value(net, T, -2.0f, &loss), NNET_ERR_ARGUMENT, "nnet_loss_value: l2 is -2");
+    CHECK_ERROR(nnet_loss_value(net, T, 0.0f, NULL), NNET_ERR_ARGUMENT, "loss is NULL");
+    CHECK_ERROR(nnet_loss_value(NULL, T, 0.0f, &loss), NNET_ERR_ARGUMENT, "net is NULL");
+    CHECK_ERROR(nnet_labels_to_targets(T, bad_labels, 3), NNET_ERR_ARGUMENT, "labels[1] is 7");
+    CHECK_ERROR(nnet_labels_to_targets(T, NULL, 3), NNET_ERR_ARGUMENT, "NULL labels");
+    CHECK_ERROR(nnet_labels_to_targets(T, labels, 4), NNET_ERR_ARGUMENT, "4 classes do not fit 3 outputs");
+    CHECK_ERROR(nnet_predict(net, X, nnet_mat_view(4, 2, p)), NNET_ERR_ARGUMENT, "P 4x2");
+    CHECK_ERROR(nnet_predict(net, X, nnet_mat_view(3, 3, p)), NNET_ERR_ARGUMENT, "P 3x3");
     CHECK_ERROR(nnet_predict(net, nnet_mat_view(4, 3, x), nnet_mat_view(4, 3, p)), NNET_ERR_ARGUMENT, "X is 4x3");
-    CHECK_ERROR(nnet_predict(net, nnet_mat_view(4, 5, x), nnet_mat_view(4, 3, NULL)), NNET_ERR_ARGUMENT, "NULL");
-    CHECK_ERROR(nnet_predict(NULL, nnet_mat_view(4, 5, x), nnet_mat_view(4, 3, p)), NNET_ERR_ARGUMENT, "NULL net");
-    CHECK_ERROR(nnet_predict_classes(net, nnet_mat_view(4, 6, x), classes), NNET_ERR_ARGUMENT, "X has 6 columns");
-    CHECK_ERROR(nnet_predict_classes(net, nnet_mat_view(4, 5, x), NULL), NNET_ERR_ARGUMENT, "NULL");
-    CHECK_ERROR(nnet_evaluate(net, data, &loss, &accuracy), NNET_ERR_ARGUMENT, "dataset is 4x3");
-    CHECK_ERROR(nnet_evaluate(net, NULL, &loss, &accuracy), NNET_ERR_ARGUMENT, "NULL");
-    {   // a label out of range fails (and frees the evaluation buffers: ASan checks)
+    CHECK_ERROR(nnet_predict(net, X, nnet_mat_view(4, 3, NULL)), NNET_ERR_ARGUMENT, "NULL output");
+    CHECK_ERROR(nnet_predict(NULL, X, nnet_mat_view(4, 3, p)), NNET_ERR_ARGUMENT, "NULL net");
+    CHECK_ERROR(nnet_predict_classes(net, nnet_mat_view(4, 6, x), classes), NNET_ERR_ARGUMENT, "X is 4x6");
+    CHECK_ERROR(nnet_predict_classes(net, X, NULL), NNET_ERR_ARGUMENT, "NULL");
+    CHECK_ERROR(nnet_predict_with(net, X, nnet_mat_view(4, 3, p), 2, p, 3), NNET_ERR_ARGUMENT, "scratch of 3 floats");
+    CHECK_ERROR(nnet_predict_with(net, X, nnet_mat_view(4, 3, p), 0, p, 300), NNET_ERR_ARGUMENT, "chunks of 0 rows");
+    CHECK(nnet_predict_scratch_floats(net, 2) == 2 * 2 * 6 + 2 * 3 && nnet_predict_scratch_floats(NULL, 2) == 0);
+    CHECK_ERROR(nnet_evaluate(net, data, &loss, &accuracy), NNET_ERR_ARGUMENT, "the set has 3 features");
+    CHECK_ERROR(nnet_evaluate(net, NULL, &loss, &accuracy), NNET_ERR_ARGUMENT, "NULL or empty");
+    CHECK_ERROR(nnet_evaluate(net, data, NULL, &accuracy), NNET_ERR_ARGUMENT, "NULL loss");
+    {   // a label out of range fails
         nnet_dataset *bad = nnet_dataset_create(4, 5, 3);
         CHECK(bad != NULL);
         if (bad) {
             bad->labels[2] = 9;
-            CHECK_ERROR(nnet_evaluate(net, bad, &loss, &accuracy), NNET_ERR_ARGUMENT, "labels[2] is 9");
+            CHECK_ERROR(nnet_evaluate(net, bad, &loss, &accuracy), NNET_ERR_ARGUMENT, "label 9 (sample 2)");
             nnet_dataset_free(bad);
         }
     }

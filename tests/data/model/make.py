@@ -111,7 +111,7 @@ cases["bad_activation"] = meta("activations", "tanh,swish,softmax")             
 cases["bad_dropout"] = meta("dropout", "1.5,0,0")                                                # "dropout rates"
 cases["layers_17"] = meta("n_layers", "17")                                                      # "layer count"
 cases["layers_0"] = meta("n_layers", "0")                                                        # "layer count"
-cases["version_2"] = meta("format_version", "2")                                                 # "HINT"
+cases["version_3"] = meta("format_version", "3")                                                 # "HINT"
 cases["meta_not_string"] = pack(text.replace(b'"n_inputs":"4"', b'"n_inputs":4'), data)          # "not a string"
 cases["zero_bytes"] = b""                                                                         # "empty"
 

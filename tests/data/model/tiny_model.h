@@ -1,4 +1,4 @@
-/* tiny - a trained nnet network as C source, written by nnet_export_c (nnet.h 0.1).
+/* tiny - a trained nnet network as C source, written by nnet_export_c (nnet.h 0.2).
    Architecture: 4 inputs -> 8 tanh -> 6 leaky_relu -> 3 softmax; loss ce; 115 parameters.
 
    Build the network with no file and no allocation (in one C file):
@@ -6,12 +6,12 @@
        #include "nnet.h"
        #include "tiny_model.h"
        nnet net;
-       nnet_init_static(&net, &tiny_desc, tiny_parameters, tiny_workspace,
-                        TINY_WORKSPACE_FLOATS, TINY_BATCH);   // NNET_OK
-       nnet_predict_classes(&net, X, classes);
+       nnet_init_static(&net, &tiny_desc, tiny_parameters);   // NNET_OK
+       nnet_predict_with(&net, X, P, TINY_BATCH, tiny_scratch, TINY_SCRATCH_FLOATS);
 
-   Forward passes take up to TINY_BATCH rows (default 1; define it before
-   including this file for more). Do not edit: regenerate it. */
+   X is (N, TINY_N_INPUTS) and P (N, TINY_N_OUTPUTS); the rows go through TINY_BATCH
+   at a time (default 1; define it before including this file for more).
+   Do not edit: regenerate it. */
 #ifndef TINY_NNET_MODEL_H
 #define TINY_NNET_MODEL_H
 
@@ -21,15 +21,15 @@
 #ifndef TINY_BATCH
 #define TINY_BATCH 1
 #endif
-/* = nnet_static_workspace_floats(&tiny_desc, TINY_BATCH) */
-#define TINY_WORKSPACE_FLOATS (TINY_BATCH * 74)
+/* = nnet_predict_scratch_floats(&net, TINY_BATCH) */
+#define TINY_SCRATCH_FLOATS (TINY_BATCH * 19)
 
 static const nnet_desc tiny_desc = {
     4, 3,
     {8, 6, 3},
     {NNET_ACT_TANH, NNET_ACT_LEAKY_RELU, NNET_ACT_SOFTMAX},
     {0.125f, 0.0f, 0.0f},
-    0.0500000007f, NNET_LOSS_CROSS_ENTROPY, NNET_INIT_DEFAULT, 0.0f, 0
+    0.0500000007f, NNET_LOSS_CROSS_ENTROPY, NNET_INIT_DEFAULT, 0.0f, 0, 1.0f
 };
 
 /* W_0 (8 x 4), b_0 (8), W_1, b_1, ...: row-major, as nnet keeps them */
@@ -56,6 +56,6 @@ static const float tiny_parameters[115] = {
     -0.714764297f
 };
 
-static float tiny_workspace[TINY_WORKSPACE_FLOATS];
+static float tiny_scratch[TINY_SCRATCH_FLOATS];
 
 #endif
