@@ -34,7 +34,7 @@
       Part II, data and files: datasets, inference and metrics, IDX and gzip,
       images, model files and checkpoints. Part III, the fast path: SIMD
       kernels, tiling and packing, the thread team. Part I reaches Part III
-      only through the seam listed at the top of Part III; build with
+      only through the seam of four functions declared before Part I; build with
       -DNNET_REFERENCE and Part III is left out, so what runs is Part I's
       plain loops (docs/guide.md shows how to step through them in gdb).
 
@@ -5552,9 +5552,10 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 /* ========================================================================== */
 /*                          PART III  THE FAST PATH                           */
 /* ========================================================================== */
-// Everything below computes what Part I computes, faster: the seam's four
-// functions (listed before Part I) are at the end. The reading build
-// (NNET_REFERENCE) leaves this part out.
+// Everything below computes what Part I computes, faster. The seam's four
+// functions (declared before Part I) are nnet__train_on_team in section 16
+// and nnet__fast_gemm, nnet__fast_gather and nnet__fast_step in section 17.
+// The reading build (NNET_REFERENCE) leaves this part out.
 #ifndef NNET_REFERENCE
 #ifdef _OPENMP
 #include <omp.h>          /* omp_get_thread_num: each thread's band of a product */
