@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo bench bench-deps test-deps examples fuzz clean deps install uninstall
+.PHONY: all test sanitize demo bench bench-deps test-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -36,13 +36,13 @@ $(STB):
 	    echo "error: $(STB) is missing: install Debian's libstb-dev (sudo apt-get install libstb-dev)"; exit 1; \
 	fi
 
-# $(call apt,PACKAGES,WHO): install the Debian packages missing, with
-# apt-get when run as root, or say exactly which are missing.
+# $(call apt,PACKAGES,WHO[,OPTIONS]): install the Debian packages missing,
+# with apt-get (and its OPTIONS) when run as root, or say exactly which are missing.
 apt = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
     if [ -z "$$missing" ]; then :; \
     elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
         echo "installing $$missing with apt-get ($(2))"; \
-        (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null; \
+        (apt-get install -y -q $(3) $$missing || (apt-get update -q && apt-get install -y -q $(3) $$missing)) >/dev/null; \
     else echo "error: $(2) needs Debian's $$(echo $$missing) (sudo apt-get install $$(echo $$missing))"; exit 1; fi
 
 # make test also builds with clang's ThreadSanitizer and with gcc -m32 (run
@@ -100,6 +100,8 @@ tests/m32_%: tests/test_%.c nnet.h tests/test.h | test-deps
 EXTRA_TESTS = tests/tsan_threads $(M32_TESTS)
 # test_gemm_portable is test_gemm_fast on the portable kernels.
 tests/test_gemm_portable tests/asan_gemm_portable: tests/test_gemm_fast.c
+# test_int8 compiles in two exported int8 headers.
+tests/test_int8 tests/asan_int8: tests/data/int8/relu_int8.h tests/data/int8/lut_int8.h
 # test_cli runs the example programs.
 tests/test_cli tests/asan_cli: $(EXAMPLES)
 
@@ -156,6 +158,42 @@ install:
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/nnet.h $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc
+
+# An int8 network on an emulated Cortex-M4 (docs/microcontrollers.md). The
+# demo's 784-256-10 network and a 784-128-10 one (mnist's defaults otherwise)
+# are trained on $(DATA) and quantised by examples/quantize, which writes
+# model.h, the test digits and expected.txt (nnet.h's int8 predictions);
+# examples/mcu/main.c is built with them for the host and for QEMU's
+# mps2-an386, and tests/mcu.sh checks both print expected.txt, the accuracy
+# and, for 784-128-10, the flash and RAM budget.
+MCU_PACKAGES = gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+MCU_FLAGS = -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -mcpu=cortex-m4 -mthumb -mfloat-abi=soft \
+            -ffunction-sections -fdata-sections --specs=nano.specs -nostartfiles -Wl,--gc-sections
+MCU_SOURCES = examples/mcu/main.c examples/mcu/startup.c examples/mcu/mps2-an386.ld
+MCU_SIZES = 256 128
+mcu-deps: ; @$(call apt,$(MCU_PACKAGES),make test-mcu,--no-install-recommends)
+.PRECIOUS: build/mcu/%.nnet build/mcu/%/expected.txt
+build/mcu/%.nnet: examples/mnist
+	@mkdir -p $(@D)
+	./examples/mnist --data $(DATA) --layers 784,$*,10 --save $@ --quiet
+build/mcu/%/expected.txt: build/mcu/%.nnet examples/quantize
+	@mkdir -p $(@D)
+	./examples/quantize --model $< --data $(DATA) --out $(@D) > $(@D)/quantize.txt; status=$$?; cat $(@D)/quantize.txt; exit $$status
+build/mcu/%/host: build/mcu/%/expected.txt examples/mcu/main.c
+	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -DMCU_HOST -I$(@D) examples/mcu/main.c -o $@
+build/mcu/%/mcu.elf: build/mcu/%/expected.txt $(MCU_SOURCES) | mcu-deps
+	arm-none-eabi-gcc $(MCU_FLAGS) -I$(@D) examples/mcu/main.c examples/mcu/startup.c -T examples/mcu/mps2-an386.ld -o $@
+# With CMSIS_NN=DIR (a CMSIS-NN 7.0 or later source tree, which Debian does
+# not package), main.c is also built with its layers run by CMSIS-NN's
+# arm_fully_connected_per_channel_s8, and checked the same way.
+CMSIS_NN ?=
+CMSIS_NN_SOURCES = $(CMSIS_NN)/Source/FullyConnectedFunctions/arm_fully_connected_per_channel_s8.c \
+                   $(CMSIS_NN)/Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_per_ch_s8.c
+build/mcu/%/cmsis.elf: build/mcu/%/expected.txt $(MCU_SOURCES) | mcu-deps
+	arm-none-eabi-gcc $(filter-out -Wpedantic,$(MCU_FLAGS)) -DMCU_CMSIS_NN -I$(@D) -I$(CMSIS_NN)/Include \
+	    examples/mcu/main.c examples/mcu/startup.c $(CMSIS_NN_SOURCES) -T examples/mcu/mps2-an386.ld -o $@
+test-mcu: $(MCU_SIZES:%=build/mcu/%/host) $(MCU_SIZES:%=build/mcu/%/mcu.elf) $(if $(CMSIS_NN),$(MCU_SIZES:%=build/mcu/%/cmsis.elf)) | mcu-deps
+	@CMSIS_NN="$(CMSIS_NN)" sh tests/mcu.sh $(MCU_SIZES)
 
 # GEMM and training speed; compare.py runs PyTorch and numpy on the same data
 # back to back. `make bench BENCH_BLAS=` leaves OpenBLAS out.

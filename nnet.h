@@ -32,7 +32,8 @@
       matrix product, activations, losses, initialisers, the dense layer
       (forward beside backward), the network, optimisers, the training loop.
       Part II, data and files: datasets, inference and metrics, IDX and gzip,
-      images, model files and checkpoints. Part III, the fast path: SIMD
+      images, model files and checkpoints, int8 models for microcontrollers
+      (docs/microcontrollers.md). Part III, the fast path: SIMD
       kernels, tiling and packing, the thread team. Part I reaches Part III
       only through the seam of four functions declared before Part I; build with
       -DNNET_REFERENCE and Part III is left out, so what runs is Part I's
@@ -908,6 +909,97 @@ NNETDEF int nnet_load_weights(nnet *net, const char *path);
 // comment at the top of the generated file). name must be a C identifier.
 // Atomic.
 NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
+#endif
+
+// ---- 15. Int8 models -------------------------------------------------------
+// A trained network in 8-bit integers, for microcontrollers
+// (docs/microcontrollers.md), in the scheme of TensorFlow Lite and CMSIS-NN:
+// a tensor's real value is scale * (q - zero_point).
+//   weights      int8 in [-127, 127], symmetric (zero point 0), one scale per
+//                output neuron: max |w| of its row / 127
+//   biases       int32, zero point 0, scale = input scale * the neuron's weight scale
+//   activations  int8 in [-128, 127], one scale and zero point per tensor, from
+//                the range [min, max] (widened to hold 0) that the float network
+//                reaches on a calibration set: scale = (max - min) / 255
+// Each layer then runs on integers only, as CMSIS-NN's
+// arm_fully_connected_per_channel_s8 does:
+//   acc_o = bias_o + sum_i weight_oi (x_i - input_zero_point)                 (int32)
+//   z_o   = clamp(requantize(acc_o, multiplier_o, shift_o) + z_zero_point, lo, hi)
+// where multiplier_o 2^(shift_o - 31) = input scale * weight scale_o / z scale
+// and requantize rounds exactly as CMSIS-NN's arm_nn_requantize (z's scale
+// is kept above the finest step of the sum, so every multiplier is below 1
+// and every shift is a right shift). ReLU is the clamp (lo = the code of
+// 0.0); an identity layer clamps to [-128, 127]. A hidden sigmoid, tanh or
+// leaky ReLU is not a clamp: its z is looked up in a 256-entry table,
+// y_o = table[z_o + 128], as TensorFlow Lite runs int8 tanh and logistic. A
+// hidden softmax is refused. The output layer stops at z, the int8 logits:
+// the largest is the predicted class, and nnet_int8_predict applies the
+// output activation (softmax, sigmoid) in float.
+typedef struct nnet_int8_layer {
+    int n_inputs, n_outputs;                   // I, O
+    nnet_activation activation;                // the float layer's activation
+    const int8_t *weight;                      // (O, I) row o in units of weight_scale[o]
+    const int32_t *bias;                       // (O)
+    const float *weight_scale;                 // (O)
+    const int32_t *multiplier;                 // (O) in [2^30, 2^31), or 0
+    const int32_t *shift;                      // (O) <= 0 (CMSIS-NN's sign: negative shifts right)
+    float input_scale;  int input_zero_point;  // x, what the layer reads
+    float z_scale;      int z_zero_point;      // z, the requantised sums
+    int activation_min, activation_max;        // the clamp of z
+    const int8_t *table;                       // (256) y = table[z + 128] for a hidden sigmoid, tanh or
+                                               // leaky ReLU; NULL otherwise (y = z)
+    float output_scale; int output_zero_point; // y, what the layer writes (z's without a table)
+} nnet_int8_layer;
+
+// An int8 network: one allocation, read-only once built, so any number of
+// threads may run it at once.
+typedef struct nnet_int8 {
+    int n_inputs, n_layers;
+    nnet_int8_layer layers[NNET_MAX_LAYERS];
+    float leaky_slope;                         // the float network's, for a leaky ReLU output layer
+    int widest;                                // the largest O: bytes of each of the two activation buffers
+    int calibration_rows;                      // samples the ranges were calibrated on
+} nnet_int8;
+
+// Quantise a trained network as above, calibrating the activation ranges on
+// calibration (N, I): N >= 1 finite rows, e.g. 1,000 training samples. NULL
+// on failure, with nnet_error naming the problem (a hidden softmax, an empty
+// or non-finite calibration set, a row width that is not I, a neuron whose
+// int32 sum could overflow). Both arguments stay the caller's. The ranges
+// come from nnet_gemm_reference's sums in their fixed order, not from the
+// fast path's kernels, so they do not depend on the CPU's vector width or
+// the thread count. Free with nnet_int8_free.
+NNETDEF nnet_int8 *nnet_int8_create(const nnet *net, nnet_mat calibration);
+NNETDEF void nnet_int8_free(nnet_int8 *q);
+// input (I) = x (I) in the first layer's codes: round(x / scale) (halves away
+// from zero, in float arithmetic, as the exported NAME_quantize) +
+// zero_point, clamped to [-128, 127]. NNET_ERR_ARGUMENT on a non-finite x.
+NNETDEF int nnet_int8_quantize_input(const nnet_int8 *q, const float *x, int8_t *input);
+// The bytes of scratch nnet_int8_forward needs: two buffers of q->widest.
+NNETDEF size_t nnet_int8_scratch_bytes(const nnet_int8 *q);
+// The bytes of the const arrays nnet_export_int8_c writes (a device's
+// flash): per layer O I weights, 12 O of biases, multipliers and shifts, and
+// 256 for a table. (The header's table of layers adds 11 words a layer.)
+NNETDEF size_t nnet_int8_model_bytes(const nnet_int8 *q);
+// One sample through every layer on integers only: input (I) codes in,
+// output (O) int8 logits out. The reference the exported header matches bit
+// for bit. scratch holds nnet_int8_scratch_bytes(q) bytes; no allocation.
+NNETDEF int nnet_int8_forward(const nnet_int8 *q, const int8_t *input, int8_t *output, int8_t *scratch);
+// P (N, O) = the int8 network's outputs for X (N, I): each row quantised and
+// run by nnet_int8_forward, the logits z_scale * (z - z_zero_point) put
+// through the output activation in float. Allocates its scratch per call.
+NNETDEF int nnet_int8_predict(const nnet_int8 *q, nnet_mat X, nnet_mat P);
+// classes (N) of the rows of X (N, I): the largest int8 logit (first on
+// ties), as the exported NAME_classify; for one output, p >= 0.5.
+NNETDEF int nnet_int8_predict_classes(const nnet_int8 *q, nnet_mat X, int *classes);
+#ifndef NNET_NO_STDIO
+// Write the int8 network as a self-contained C header for a microcontroller:
+// const arrays (weights, biases, multipliers, shifts, tables: flash), one
+// static pair of activation buffers of q->widest bytes (RAM), and portable
+// C99 with no libc and no allocation: NAME_run and NAME_classify in integer
+// arithmetic (NAME_run's outputs equal nnet_int8_forward's bit for bit),
+// NAME_quantize for float inputs. name must be a C identifier. Atomic.
+NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char *name);
 #endif
 
 #ifdef __cplusplus
@@ -5455,12 +5547,11 @@ NNETDEF int nnet_load_weights(nnet *net, const char *path) {
 
 // The C source of nnet_export_c. Floats are printed with 9 significant
 // digits and an f suffix, which the compiler turns back into the same float.
-static void nnet__export_text(const nnet *net, const char *name, const char *file, nnet__text *t) {
-    char upper[72], number[40];
+static void nnet__export_text(const void *model, const char *name, const char *upper, const char *file, nnet__text *t) {
+    const nnet *net = (const nnet *)model;
+    char number[40];
     int l;
     size_t k, per_row = 2 * (size_t)nnet__widest(net) + (size_t)nnet_output_size(net);   // nnet_predict_scratch_floats
-    for (k = 0; name[k]; k++) upper[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 'a' + 'A' : name[k]);
-    upper[k] = '\0';
     nnet__append(t, "/* %s - a trained nnet network as C source, written by nnet_export_c (nnet.h %s).\n",
                  name, NNET_VERSION_STRING);
     nnet__append(t, "   Architecture: %d inputs", net->n_inputs);
@@ -5516,35 +5607,587 @@ static void nnet__export_text(const nnet *net, const char *name, const char *fil
     nnet__append(t, "static float %s_scratch[%s_SCRATCH_FLOATS];\n\n#endif\n", name, upper);
 }
 
-NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
-    nnet__text text = {NULL, 0, 0, 0};
-    const char *file = path;   // the file name without its directory, for the #include line
+// Whether name can prefix C identifiers: a letter or '_', then letters,
+// digits and '_', 1..64 characters.
+static int nnet__is_identifier(const char *name) {
     size_t k;
-    int status;
-    if (!net || !path || !name || !net->parameters)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: %s is NULL", !net ? "net" : !path ? "path" : !name ? "name" : "net->parameters");
     for (k = 0; name[k]; k++)
         if (!((name[k] >= 'a' && name[k] <= 'z') || (name[k] >= 'A' && name[k] <= 'Z') || name[k] == '_' ||
               (k > 0 && name[k] >= '0' && name[k] <= '9')))
-            break;
-    if (k == 0 || name[k] || k > 64)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: name \"%s\" is not a C identifier of 1..64 characters", name);
+            return 0;
+    return k > 0 && k <= 64;
+}
+
+// Write the C source that fill appends for model, atomically: one pass to
+// count the bytes, one to write them. fill gets the name, the name in upper
+// case (for macros) and the file name without its directory (for the
+// #include line of the usage comment).
+typedef void (*nnet__source_fill)(const void *model, const char *name, const char *upper, const char *file, nnet__text *t);
+static int nnet__export_source(const void *model, nnet__source_fill fill, const char *path, const char *name, const char *who) {
+    nnet__text text = {NULL, 0, 0, 0};
+    const char *file = path;
+    char upper[72];
+    size_t k;
+    int status;
+    if (!nnet__is_identifier(name))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: name \"%s\" is not a C identifier of 1..64 characters", who, name);
+    for (k = 0; name[k]; k++) upper[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 'a' + 'A' : name[k]);
+    upper[k] = '\0';
+    for (k = 0; path[k]; k++) if (path[k] == '/' || path[k] == '\\') file = path + k + 1;
+    fill(model, name, upper, file, &text);
+    if (text.failed || text.len == SIZE_MAX) return nnet__fail(NNET_ERR_ARGUMENT, "%s: could not format the source", who);
+    text.cap = text.len + 1;
+    if (!(text.buf = (char *)nnet__alloc(text.cap, who))) return NNET_ERR_MEMORY;
+    k = text.len;
+    text.len = 0;
+    fill(model, name, upper, file, &text);
+    NNET_ASSERT(text.len == k);
+    status = nnet__write_atomic(path, text.buf, text.len, who);
+    nnet__free(text.buf);
+    return status;
+}
+
+NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
+    size_t k;
+    if (!net || !path || !name || !net->parameters)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: %s is NULL", !net ? "net" : !path ? "path" : !name ? "name" : "net->parameters");
     for (k = 0; k < net->n_parameters; k++)
         if (!nnet__is_finite(net->parameters[k]))
             return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: parameter %zu is %g; only finite weights can be exported",
                               k, (double)net->parameters[k]);
-    for (k = 0; path[k]; k++) if (path[k] == '/' || path[k] == '\\') file = path + k + 1;
-    nnet__export_text(net, name, file, &text);
-    if (text.failed || text.len == SIZE_MAX) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: could not format the source");
-    text.cap = text.len + 1;
-    if (!(text.buf = (char *)nnet__alloc(text.cap, "nnet_export_c"))) return NNET_ERR_MEMORY;
-    k = text.len;
-    text.len = 0;
-    nnet__export_text(net, name, file, &text);
-    NNET_ASSERT(text.len == k);
-    status = nnet__write_atomic(path, text.buf, text.len, "nnet_export_c");
-    nnet__free(text.buf);
-    return status;
+    return nnet__export_source(net, nnet__export_text, path, name, "nnet_export_c");
+}
+#endif
+
+// ---- 15. Int8 models -------------------------------------------------------
+// Quantisation follows TensorFlow Lite's post-training int8 scheme (per-channel
+// weights, per-tensor activations, min/max calibration) and the arithmetic of
+// CMSIS-NN, so the arrays nnet_export_int8_c writes drop into
+// arm_fully_connected_per_channel_s8 unchanged (docs/microcontrollers.md).
+
+// round(x / scale) + zero_point clamped to int8, in float arithmetic with no
+// libc call, halves away from zero (as TensorFlow Lite's roundf): the
+// exported NAME_quantize is this function, line for line.
+static int8_t nnet__int8_quantize(float x, float scale, int zero_point) {
+    float v = x / scale;
+    int32_t q;
+    if (!(v >= -256.0f)) v = -256.0f;   // beyond any code (and NaN): the clamp decides
+    if (v > 256.0f) v = 256.0f;
+    q = (int32_t)v;                     // toward zero; v - q is exact
+    if (v - (float)q >= 0.5f) q++;
+    else if (v - (float)q <= -0.5f) q--;
+    q += zero_point;
+    return (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+}
+
+// CMSIS-NN's arm_nn_requantize for shift <= 0 (nnet never makes a multiplier
+// of 1 or more, so the left-shift branch is never needed): value * multiplier
+// / 2^31 rounded to nearest (the doubling high multiply, no saturation), then
+// divided by 2^-shift rounding halves away from zero. >> on a negative value
+// is an arithmetic shift here, as on every compiler CMSIS-NN supports.
+static int32_t nnet__requantize(int32_t value, int32_t multiplier, int32_t shift) {
+    int32_t high = (int32_t)(((int64_t)value * multiplier + ((int64_t)1 << 30)) >> 31);
+    int32_t exponent = -shift;
+    int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
+    int32_t result = high >> exponent, threshold = (mask >> 1) + (result < 0);
+    return result + ((high & mask) > threshold);
+}
+
+// One layer on one sample: acc = bias + W (x - input zero point), requantised,
+// shifted to z's zero point, clamped, then looked up in the table if any.
+static void nnet__int8_dense(const nnet_int8_layer *layer, const int8_t *x, int8_t *y) {
+    int o, i;
+    for (o = 0; o < layer->n_outputs; o++) {
+        const int8_t *w = layer->weight + (size_t)o * (size_t)layer->n_inputs;
+        int32_t acc = layer->bias[o];
+        for (i = 0; i < layer->n_inputs; i++) acc += (int32_t)w[i] * ((int32_t)x[i] - layer->input_zero_point);
+        acc = nnet__requantize(acc, layer->multiplier[o], layer->shift[o]) + layer->z_zero_point;
+        acc = acc < layer->activation_min ? layer->activation_min : acc > layer->activation_max ? layer->activation_max : acc;
+        y[o] = layer->table ? layer->table[acc + 128] : (int8_t)acc;
+    }
+}
+
+// The real multiplier m in (0, 1) as q 2^(shift - 31), q in [2^30, 2^31),
+// as TensorFlow Lite's QuantizeMultiplier: frexp's mantissa in [0.5, 1)
+// rounded to 31 bits. Below 2^-32 it is 0 (the product rounds to 0 anyway).
+static void nnet__quantize_multiplier(double m, int32_t *multiplier, int32_t *shift) {
+    int exponent;
+    double q = round(ldexp(frexp(m, &exponent), 31));
+    if (q >= 2147483648.0) { q /= 2; exponent++; }
+    if (exponent < -31) { q = 0; exponent = 0; }
+    NNET_ASSERT(exponent <= 0);
+    *multiplier = (int32_t)q;
+    *shift = exponent;
+}
+
+// Scale and zero point of a tensor whose values span [lo, hi], widened to
+// hold 0 so that 0.0 has an exact code (ReLU's clamp is that code). The
+// scale is at least floor_scale, and 1 for a tensor that is always 0.
+static void nnet__int8_tensor(double lo, double hi, double floor_scale, float *scale, int *zero_point) {
+    double s, zp;
+    lo = lo < 0.0 ? lo : 0.0;
+    hi = hi > 0.0 ? hi : 0.0;
+    s = (hi - lo) / 255.0;
+    if (s < floor_scale) s = floor_scale;
+    if (!(s > 0.0)) s = 1.0;
+    *scale = (float)s;
+    zp = round(-128.0 - lo / (double)*scale);
+    *zero_point = zp < -128.0 ? -128 : zp > 127.0 ? 127 : (int)zp;
+}
+
+// The ranges the float network's tensors reach on the calibration set: per
+// layer its sums z and its outputs y (the input's range is layer 0's x).
+typedef struct nnet__int8_ranges {
+    double x[2], z[NNET_MAX_LAYERS][2], y[NNET_MAX_LAYERS][2];
+} nnet__int8_ranges;
+
+static void nnet__widen(double range[2], nnet_mat M) {
+    size_t k, n = nnet__count(M);
+    for (k = 0; k < n; k++) {
+        if (M.data[k] < range[0]) range[0] = M.data[k];
+        if (M.data[k] > range[1]) range[1] = M.data[k];
+    }
+}
+
+// The float forward pass over the calibration set in chunks, keeping each
+// layer's z and y apart to measure both. The products are the plain
+// nnet_gemm_reference, summed in a fixed order, so the ranges (and the int8
+// network) do not depend on which of the fast path's kernels a CPU runs.
+static int nnet__int8_calibrate(const nnet *net, nnet_mat C, nnet__int8_ranges *r, const char *who) {
+    int rows = nnet__min(C.rows, NNET__PREDICT_CHUNK), start, l;
+    size_t buffer = (size_t)rows * (size_t)nnet__widest(net);
+    float *block = (float *)nnet__alloc(3 * buffer * sizeof(float), who);
+    if (!block) return NNET_ERR_MEMORY;
+    r->x[0] = r->x[1] = 0.0;
+    for (l = 0; l < net->n_layers; l++) r->z[l][0] = r->z[l][1] = r->y[l][0] = r->y[l][1] = 0.0;
+    for (start = 0; start < C.rows; start += rows) {
+        int B = nnet__min(rows, C.rows - start);
+        nnet_mat X = nnet_mat_view(B, C.cols, &NNET_AT(C, start, 0));
+        nnet__widen(r->x, X);
+        for (l = 0; l < net->n_layers; l++) {
+            const nnet_layer *layer = &net->layers[l];
+            nnet_mat Z = nnet_mat_view(B, layer->n_outputs, block);
+            nnet_mat Y = nnet_mat_view(B, layer->n_outputs, block + (size_t)(1 + l % 2) * buffer);
+            (void)nnet_gemm_reference(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z);   // Z = X W^T
+            nnet_add_bias(Z, layer->bias);
+            nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
+            nnet__widen(r->z[l], Z);
+            nnet__widen(r->y[l], Y);
+            X = Y;
+        }
+    }
+    nnet__free(block);
+    for (l = 0; l < net->n_layers; l++)
+        if (!nnet__is_finite(r->z[l][0]) || !nnet__is_finite(r->z[l][1]))
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: the calibration set drives the sums of layer %d to %g; they must stay finite",
+                              who, l, nnet__is_finite(r->z[l][0]) ? r->z[l][1] : r->z[l][0]);
+    return NNET_OK;
+}
+
+// Layer l's weights, biases, multipliers, shifts and table from the float
+// layer and the ranges; the layer's input scale and zero point are set.
+static int nnet__int8_layer_quantize(const nnet *net, int l, const nnet__int8_ranges *r, nnet_int8_layer *q,
+                                     int8_t *weight, int32_t *bias, float *weight_scale, int32_t *multiplier,
+                                     int32_t *shift, int8_t *table, const char *who) {
+    const nnet_layer *layer = &net->layers[l];
+    int I = layer->n_inputs, O = layer->n_outputs, o, i, k;
+    int output = l == net->n_layers - 1, relu = !output && layer->activation == NNET_ACT_RELU;
+    double largest = 0.0;
+    for (o = 0; o < O; o++) {   // symmetric per neuron: max |w| maps to 127
+        double m = 0.0;
+        for (i = 0; i < I; i++) m = fmax(m, fabs((double)NNET_AT(layer->weight, o, i)));
+        weight_scale[o] = (float)(m / 127.0);
+        largest = fmax(largest, (double)weight_scale[o]);
+    }
+    for (o = 0; o < O; o++) {
+        double accumulator_scale, b, bound = 0.0;
+        if (!(weight_scale[o] > 0.0f)) weight_scale[o] = largest > 0.0 ? (float)largest : 1.0f;   // an all-zero row
+        for (i = 0; i < I; i++) {
+            double w = round((double)NNET_AT(layer->weight, o, i) / weight_scale[o]);
+            weight[(size_t)o * (size_t)I + (size_t)i] = (int8_t)(w > 127.0 ? 127 : w < -127.0 ? -127 : w);
+            bound += fabs(w);
+        }
+        accumulator_scale = (double)q->input_scale * weight_scale[o];
+        b = round((double)layer->bias[o] / accumulator_scale);
+        // |x - input zero point| <= 255, so |acc| <= |bias| + 255 sum |w|.
+        if (fabs(b) + 255.0 * bound > 2147483647.0)
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: layer %d, neuron %d: its int32 sum could reach %.3g, beyond 2^31 "
+                              "(bias %g, %d inputs); int8 cannot run it", who, l, o, fabs(b) + 255.0 * bound,
+                              (double)layer->bias[o], I);
+        bias[o] = (int32_t)b;
+    }
+    // z's scale is at least the finest accumulator step (times 1 + 2^-20),
+    // so every multiplier is below 1; only a layer whose calibrated range is
+    // tiny next to its weights meets the floor.
+    nnet__int8_tensor(relu ? 0.0 : r->z[l][0], relu ? r->y[l][1] : r->z[l][1],
+                      (double)q->input_scale * largest * (1.0 + 1.0 / 1048576.0), &q->z_scale, &q->z_zero_point);
+    for (o = 0; o < O; o++)
+        nnet__quantize_multiplier((double)q->input_scale * weight_scale[o] / q->z_scale, &multiplier[o], &shift[o]);
+    q->n_inputs = I;
+    q->n_outputs = O;
+    q->activation = layer->activation;
+    q->weight = weight;
+    q->bias = bias;
+    q->weight_scale = weight_scale;
+    q->multiplier = multiplier;
+    q->shift = shift;
+    q->activation_min = relu ? q->z_zero_point : -128;   // ReLU: nothing below the code of 0.0
+    q->activation_max = 127;
+    q->table = NULL;
+    q->output_scale = q->z_scale;
+    q->output_zero_point = q->z_zero_point;
+    if (!output && !relu && layer->activation != NNET_ACT_IDENTITY) {
+        // y = f(z) for each of the 256 codes of z, in float as the network
+        // computes it, then quantised on y's own range.
+        float values[256];
+        nnet_mat V = nnet_mat_view(1, 256, values);
+        nnet__int8_tensor(r->y[l][0], r->y[l][1], 0.0, &q->output_scale, &q->output_zero_point);
+        for (k = 0; k < 256; k++) values[k] = q->z_scale * (float)(k - 128 - q->z_zero_point);
+        nnet_activation_forward(layer->activation, net->leaky_slope, V, V);
+        for (k = 0; k < 256; k++) table[k] = nnet__int8_quantize(values[k], q->output_scale, q->output_zero_point);
+        q->table = table;
+    }
+    return NNET_OK;
+}
+
+NNETDEF nnet_int8 *nnet_int8_create(const nnet *net, nnet_mat calibration) {
+    const char *who = "nnet_int8_create";
+    nnet__int8_ranges ranges;
+    nnet_int8 *q;
+    size_t words = 0, bytes = 0, head, k;
+    int32_t *word;
+    int8_t *byte;
+    int l, i;
+    if (!net || !net->parameters) { nnet__fail(NNET_ERR_ARGUMENT, "%s: net%s is NULL", who, net ? "->parameters" : ""); return NULL; }
+    for (l = 0; l < net->n_layers - 1; l++)
+        if (net->layers[l].activation == NNET_ACT_SOFTMAX) {
+            nnet__fail(NNET_ERR_ARGUMENT, "%s: hidden layer %d is softmax; int8 runs softmax only on the output layer "
+                       "(in float, from the int8 logits)", who, l);
+            return NULL;
+        }
+    for (k = 0; k < net->n_parameters; k++)
+        if (!nnet__is_finite(net->parameters[k])) {
+            nnet__fail(NNET_ERR_ARGUMENT, "%s: parameter %zu is %g; only finite weights can be quantised", who, k,
+                       (double)net->parameters[k]);
+            return NULL;
+        }
+    if (!calibration.data || calibration.rows < 1) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: the calibration set is empty (%d rows%s); pass samples the network will see, "
+                   "e.g. 1,000 training samples", who, calibration.rows, calibration.data ? "" : ", data NULL");
+        return NULL;
+    }
+    if (calibration.cols != net->n_inputs) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: the calibration set has %d columns, expected the network's %d inputs", who,
+                   calibration.cols, net->n_inputs);
+        return NULL;
+    }
+    for (i = 0; i < calibration.rows; i++)
+        for (l = 0; l < calibration.cols; l++)
+            if (!nnet__is_finite(NNET_AT(calibration, i, l))) {
+                nnet__fail(NNET_ERR_ARGUMENT, "%s: calibration row %d, column %d is %g; the calibration set must be finite",
+                           who, i, l, (double)NNET_AT(calibration, i, l));
+                return NULL;
+            }
+    if (nnet__int8_calibrate(net, calibration, &ranges, who) != NNET_OK) return NULL;
+
+    // One block: the struct, then the 4-byte arrays (bias, weight scale,
+    // multiplier, shift: 4 O per layer), then the weights and tables.
+    for (l = 0; l < net->n_layers; l++) {
+        words += 4 * (size_t)net->layers[l].n_outputs;
+        bytes += (size_t)net->layers[l].n_outputs * (size_t)net->layers[l].n_inputs + 256;
+    }
+    head = (sizeof(nnet_int8) + NNET__ALIGN - 1) / NNET__ALIGN * NNET__ALIGN;
+    if (!(q = (nnet_int8 *)nnet__alloc(head + words * 4 + bytes, who))) return NULL;
+    memset(q, 0, sizeof *q);
+    word = (int32_t *)(void *)((unsigned char *)q + head);
+    byte = (int8_t *)(word + words);
+    q->n_inputs = net->n_inputs;
+    q->n_layers = net->n_layers;
+    q->leaky_slope = net->leaky_slope;
+    q->widest = nnet__widest(net);
+    q->calibration_rows = calibration.rows;
+    nnet__int8_tensor(ranges.x[0], ranges.x[1], 0.0, &q->layers[0].input_scale, &q->layers[0].input_zero_point);
+    for (l = 0; l < net->n_layers; l++) {
+        int O = net->layers[l].n_outputs;
+        if (l > 0) {
+            q->layers[l].input_scale = q->layers[l - 1].output_scale;
+            q->layers[l].input_zero_point = q->layers[l - 1].output_zero_point;
+        }
+        if (nnet__int8_layer_quantize(net, l, &ranges, &q->layers[l], byte, word, (float *)(void *)(word + O),
+                                      word + 2 * O, word + 3 * O, byte + (size_t)O * (size_t)net->layers[l].n_inputs,
+                                      who) != NNET_OK) {
+            nnet__free(q);
+            return NULL;
+        }
+        word += 4 * (size_t)O;
+        byte += (size_t)O * (size_t)net->layers[l].n_inputs + 256;
+    }
+    return q;
+}
+
+NNETDEF void nnet_int8_free(nnet_int8 *q) { nnet__free(q); }
+
+NNETDEF int nnet_int8_quantize_input(const nnet_int8 *q, const float *x, int8_t *input) {
+    int i;
+    if (!q || !x || !input)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_quantize_input: %s is NULL", !q ? "q" : !x ? "x" : "input");
+    for (i = 0; i < q->n_inputs; i++) {
+        if (!nnet__is_finite(x[i]))
+            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_quantize_input: x[%d] is %g; inputs must be finite", i, (double)x[i]);
+        input[i] = nnet__int8_quantize(x[i], q->layers[0].input_scale, q->layers[0].input_zero_point);
+    }
+    return NNET_OK;
+}
+
+NNETDEF size_t nnet_int8_scratch_bytes(const nnet_int8 *q) { return q ? 2 * (size_t)q->widest : 0; }
+
+NNETDEF size_t nnet_int8_model_bytes(const nnet_int8 *q) {
+    size_t bytes = 0;
+    int l;
+    for (l = 0; q && l < q->n_layers; l++)
+        bytes += (size_t)q->layers[l].n_outputs * ((size_t)q->layers[l].n_inputs + 12) + (q->layers[l].table ? 256 : 0);
+    return bytes;
+}
+
+// Layer l writes buffer l % 2 of scratch, the last layer writes output.
+static void nnet__int8_run(const nnet_int8 *q, const int8_t *input, int8_t *output, int8_t *scratch) {
+    int l;
+    for (l = 0; l < q->n_layers; l++) {
+        int8_t *y = l == q->n_layers - 1 ? output : scratch + (size_t)(l % 2) * (size_t)q->widest;
+        nnet__int8_dense(&q->layers[l], input, y);
+        input = y;
+    }
+}
+
+NNETDEF int nnet_int8_forward(const nnet_int8 *q, const int8_t *input, int8_t *output, int8_t *scratch) {
+    if (!q || !input || !output || !scratch)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_forward: %s is NULL", !q ? "q" : !input ? "input" : !output ? "output" : "scratch");
+    nnet__int8_run(q, input, output, scratch);
+    return NNET_OK;
+}
+
+// For one output: the smallest code whose probability (or value) is >= 0.5,
+// 128 if none is; the class is code >= it, as NAME_classify decides.
+static int nnet__int8_threshold(const nnet_int8 *q) {
+    const nnet_int8_layer *out = &q->layers[q->n_layers - 1];
+    int code;
+    for (code = -128; code < 128; code++) {
+        float p = out->z_scale * (float)(code - out->z_zero_point);
+        nnet_activation_forward(out->activation, q->leaky_slope, nnet_mat_view(1, 1, &p), nnet_mat_view(1, 1, &p));
+        if (p >= 0.5f) return code;
+    }
+    return 128;
+}
+
+// P or classes (the other NULL) for every row of X.
+static int nnet__int8_predict(const nnet_int8 *q, nnet_mat X, float *P, int *classes, const char *who) {
+    const nnet_int8_layer *out;
+    int8_t *block;
+    int i, k, O, threshold = 128;
+    if (!q || !X.data) return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s is NULL", who, !q ? "q" : "X.data");
+    if (X.rows < 1 || X.cols != q->n_inputs)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: X is %dx%d, expected N x %d with N >= 1", who, X.rows, X.cols, q->n_inputs);
+    out = &q->layers[q->n_layers - 1];
+    O = out->n_outputs;
+    if (!(block = (int8_t *)nnet__alloc((size_t)q->n_inputs + (size_t)O + nnet_int8_scratch_bytes(q), who))) return NNET_ERR_MEMORY;
+    if (classes && O == 1) threshold = nnet__int8_threshold(q);
+    for (i = 0; i < X.rows; i++) {
+        int8_t *input = block, *z = block + q->n_inputs;
+        if (nnet_int8_quantize_input(q, &NNET_AT(X, i, 0), input) != NNET_OK) {
+            nnet__fail(NNET_ERR_ARGUMENT, "%s: X row %d is not finite", who, i);
+            nnet__free(block);
+            return NNET_ERR_ARGUMENT;
+        }
+        nnet__int8_run(q, input, z, z + O);
+        if (P) {
+            nnet_mat row = nnet_mat_view(1, O, P + (size_t)i * (size_t)O);
+            for (k = 0; k < O; k++) row.data[k] = out->z_scale * (float)(z[k] - out->z_zero_point);
+            nnet_activation_forward(out->activation, q->leaky_slope, row, row);
+        } else if (O == 1) {
+            classes[i] = z[0] >= threshold;
+        } else {
+            for (classes[i] = 0, k = 1; k < O; k++) if (z[k] > z[classes[i]]) classes[i] = k;
+        }
+    }
+    nnet__free(block);
+    return NNET_OK;
+}
+
+NNETDEF int nnet_int8_predict(const nnet_int8 *q, nnet_mat X, nnet_mat P) {
+    if (!P.data) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_predict: P.data is NULL");
+    if (q && (P.rows != X.rows || P.cols != q->layers[q->n_layers - 1].n_outputs))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_predict: P is %dx%d, expected %dx%d", P.rows, P.cols, X.rows,
+                          q->layers[q->n_layers - 1].n_outputs);
+    return nnet__int8_predict(q, X, P.data, NULL, "nnet_int8_predict");
+}
+
+NNETDEF int nnet_int8_predict_classes(const nnet_int8 *q, nnet_mat X, int *classes) {
+    if (!classes) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_predict_classes: classes is NULL");
+    return nnet__int8_predict(q, X, NULL, classes, "nnet_int8_predict_classes");
+}
+
+#ifndef NNET_NO_STDIO
+// A float as a C constant ("%.9g" with a point or exponent and an f
+// suffix), or as plain text for a comment.
+static void nnet__append_float(nnet__text *t, float x, int constant) {
+    char number[40];
+    nnet__format_float(number, sizeof number, x);
+    nnet__append(t, "%s%s", number, !constant ? "" : strpbrk(number, ".e") ? "f" : ".0f");
+}
+
+// const int8_t or int32_t NAME_what_l[n] = {...}, 20 or 10 values a line.
+static void nnet__append_array(nnet__text *t, const char *name, const char *what, int l, const int8_t *bytes,
+                               const int32_t *words, size_t n, const char *comment) {
+    size_t k, per_line = bytes ? 20 : 10;
+    nnet__append(t, "static const %s %s_%s_%d[%zu] = {  /* %s */", bytes ? "int8_t" : "int32_t", name, what, l, n, comment);
+    for (k = 0; k < n; k++)
+        nnet__append(t, "%s%ld%s", k % per_line ? " " : "\n    ", bytes ? (long)bytes[k] : (long)words[k], k + 1 < n ? "," : "\n};\n");
+}
+
+// The source of nnet_export_int8_c: the arrays, then the code, which
+// mirrors nnet__int8_quantize, nnet__requantize and nnet__int8_dense.
+static void nnet__export_int8_text(const void *model, const char *name, const char *upper, const char *file, nnet__text *t) {
+    const nnet_int8 *q = (const nnet_int8 *)model;
+    const nnet_int8_layer *out = &q->layers[q->n_layers - 1];
+    int l, O = out->n_outputs;
+    nnet__append(t, "/* %s - an int8 network for microcontrollers, written by nnet_export_int8_c (nnet.h %s).\n"
+                    "   Architecture: %d inputs", name, NNET_VERSION_STRING, q->n_inputs);
+    for (l = 0; l < q->n_layers; l++)
+        nnet__append(t, " -> %d %s", q->layers[l].n_outputs, nnet_activation_name(q->layers[l].activation));
+    nnet__append(t, "; ranges calibrated on %d samples.\n"
+                    "   Quantised as TensorFlow Lite and CMSIS-NN do, real = scale * (q - zero_point):\n"
+                    "   int8 weights with one scale per neuron, int32 biases, int8 activations.\n"
+                    "   Model data: %zu bytes of const arrays (flash); activations: 2 x %d bytes (RAM).\n\n"
+                    "   Use (C99 or C++; no libc, no allocation):\n\n"
+                    "       #include \"%s\"\n"
+                    "       int8_t x[%s_N_INPUTS];\n"
+                    "       %s_quantize(real, x);\n"
+                    "       int k = %s_classify(x);\n"
+                    "       const int8_t *z = %s_run(x);\n\n"
+                    "   %s_quantize turns real inputs into the network's codes, round(real /\n"
+                    "   %s_INPUT_SCALE) + %s_INPUT_ZERO_POINT clamped to [-128, 127], in float\n"
+                    "   arithmetic (without a float unit, make the codes elsewhere). Everything else\n"
+                    "   is integer arithmetic. %s_classify gives the predicted class, %s_run the\n"
+                    "   %s_N_OUTPUTS int8 outputs (logits), each worth %s_OUTPUT_SCALE *\n"
+                    "   (z[k] - %s_OUTPUT_ZERO_POINT); the output activation (%s) is left to\n"
+                    "   the caller. %s_run keeps the layers' outputs in one static buffer pair,\n"
+                    "   %s_activations: one call at a time, and z holds until the next call.\n"
+                    "   %s_dense computes for each layer of %s_layers what CMSIS-NN's\n"
+                    "   arm_fully_connected_per_channel_s8 computes with the same arrays, offsets\n"
+                    "   and clamp (docs/microcontrollers.md in nnet.h's repository).\n"
+                    "   Do not edit: regenerate it. */\n",
+                 q->calibration_rows, nnet_int8_model_bytes(q), q->widest, file, upper, name, name, name, name, upper, upper,
+                 name, name, upper, upper, upper, nnet_activation_name(out->activation), name, name, name, name);
+    nnet__append(t, "#ifndef %s_INT8_H\n#define %s_INT8_H\n\n#include <stdint.h>\n\n", upper, upper);
+    nnet__append(t, "#define %s_N_INPUTS %d\n#define %s_N_OUTPUTS %d\n#define %s_INPUT_SCALE ", upper, q->n_inputs, upper, O, upper);
+    nnet__append_float(t, q->layers[0].input_scale, 1);
+    nnet__append(t, "\n#define %s_INPUT_ZERO_POINT (%d)\n#define %s_OUTPUT_SCALE ", upper, q->layers[0].input_zero_point, upper);
+    nnet__append_float(t, out->z_scale, 1);
+    nnet__append(t, "\n#define %s_OUTPUT_ZERO_POINT (%d)\n#define %s_MODEL_BYTES %zu\n#define %s_ACTIVATION_BYTES %d\n",
+                 upper, out->z_zero_point, upper, nnet_int8_model_bytes(q), upper, 2 * q->widest);
+    for (l = 0; l < q->n_layers; l++) {
+        const nnet_int8_layer *layer = &q->layers[l];
+        char shape[64];
+        nnet__append(t, "\n/* Layer %d: %d -> %d, %s%s. Input scale ", l, layer->n_inputs, layer->n_outputs,
+                     nnet_activation_name(layer->activation),
+                     l == q->n_layers - 1 ? " (left to the caller)" : layer->table ? " (the table)" :
+                     layer->activation == NNET_ACT_RELU ? " (the clamp)" : "");
+        nnet__append_float(t, layer->input_scale, 0);
+        nnet__append(t, ", zero point %d; output scale ", layer->input_zero_point);
+        nnet__append_float(t, layer->output_scale, 0);
+        nnet__append(t, ", zero point %d. */\n", layer->output_zero_point);
+        snprintf(shape, sizeof shape, "(%d, %d), row-major", layer->n_outputs, layer->n_inputs);
+        nnet__append_array(t, name, "weight", l, layer->weight, NULL, (size_t)layer->n_outputs * (size_t)layer->n_inputs, shape);
+        nnet__append_array(t, name, "bias", l, NULL, layer->bias, (size_t)layer->n_outputs, "input scale * weight scale");
+        nnet__append_array(t, name, "multiplier", l, NULL, layer->multiplier, (size_t)layer->n_outputs, "Q31");
+        nnet__append_array(t, name, "shift", l, NULL, layer->shift, (size_t)layer->n_outputs, "CMSIS-NN's: negative = right");
+        if (layer->table) nnet__append_array(t, name, "table", l, layer->table, NULL, 256, "y = table[z + 128]");
+    }
+    nnet__append(t, "\n/* Each layer as CMSIS-NN's cmsis_nn_fc_params and per-channel parameters hold it:\n"
+                    "   input_offset = -(input zero point), output_offset = the output zero point. */\n"
+                    "typedef struct %s_layer {\n"
+                    "    int32_t n_inputs, n_outputs;\n"
+                    "    const int8_t *weight;                         /* (n_outputs, n_inputs) */\n"
+                    "    const int32_t *bias, *multiplier, *shift;     /* (n_outputs) */\n"
+                    "    int32_t input_offset, output_offset, activation_min, activation_max;\n"
+                    "    const int8_t *table;                          /* y = table[y + 128] after the clamp, or 0 */\n"
+                    "} %s_layer;\n\n#define %s_N_LAYERS %d\nstatic const %s_layer %s_layers[%s_N_LAYERS] = {\n",
+                 name, name, upper, q->n_layers, name, name, upper);
+    for (l = 0; l < q->n_layers; l++) {
+        const nnet_int8_layer *layer = &q->layers[l];
+        char table[96];
+        if (layer->table) snprintf(table, sizeof table, "%s_table_%d", name, l);
+        else snprintf(table, sizeof table, "(const int8_t *)0");
+        nnet__append(t, "    {%d, %d, %s_weight_%d, %s_bias_%d, %s_multiplier_%d, %s_shift_%d, %d, %d, %d, %d, %s}%s\n",
+                     layer->n_inputs, layer->n_outputs, name, l, name, l, name, l, name, l, -layer->input_zero_point,
+                     layer->z_zero_point, layer->activation_min, layer->activation_max, table, l + 1 < q->n_layers ? "," : "");
+    }
+    nnet__append(t, "};\n\nstatic int8_t %s_activations[2][%d];\n\n", name, q->widest);
+    nnet__append(t,
+        "/* CMSIS-NN's arm_nn_requantize for shift <= 0: value * multiplier / 2^31 rounded to\n"
+        "   nearest, then divided by 2^-shift rounding halves away from zero. */\n"
+        "static inline int32_t %s_requantize(int32_t value, int32_t multiplier, int32_t shift) {\n"
+        "    int32_t high = (int32_t)(((int64_t)value * multiplier + ((int64_t)1 << 30)) >> 31);\n"
+        "    int32_t exponent = -shift;\n"
+        "    int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);\n"
+        "    int32_t result = high >> exponent, threshold = (mask >> 1) + (result < 0);\n"
+        "    return result + ((high & mask) > threshold);\n"
+        "}\n\n"
+        "/* One dense layer, y (n_outputs) from x (n_inputs): y[o] = clamp(requantize(bias[o] +\n"
+        "   sum_i weight[o][i] (x[i] + input_offset)) + output_offset), then table[y[o] + 128]. */\n"
+        "static inline void %s_dense(const %s_layer *layer, const int8_t *x, int8_t *y) {\n"
+        "    int32_t o, i;\n"
+        "    for (o = 0; o < layer->n_outputs; o++) {\n"
+        "        const int8_t *w = layer->weight + o * layer->n_inputs;\n"
+        "        int32_t acc = layer->bias[o];\n"
+        "        for (i = 0; i < layer->n_inputs; i++) acc += (int32_t)w[i] * ((int32_t)x[i] + layer->input_offset);\n"
+        "        acc = %s_requantize(acc, layer->multiplier[o], layer->shift[o]) + layer->output_offset;\n"
+        "        acc = acc < layer->activation_min ? layer->activation_min : acc > layer->activation_max ? layer->activation_max : acc;\n"
+        "        y[o] = layer->table ? layer->table[acc + 128] : (int8_t)acc;\n"
+        "    }\n"
+        "}\n\n"
+        "/* The network: x (%s_N_INPUTS) in, the output layer's int8 logits (%s_N_OUTPUTS) out.\n"
+        "   Layer l writes %s_activations[l %% 2]. */\n"
+        "static inline const int8_t *%s_run(const int8_t *x) {\n"
+        "    int32_t l;\n"
+        "    for (l = 0; l < %s_N_LAYERS; l++) %s_dense(&%s_layers[l], l ? %s_activations[(l - 1) %% 2] : x, %s_activations[l %% 2]);\n"
+        "    return %s_activations[(%s_N_LAYERS - 1) %% 2];\n"
+        "}\n\n", name, name, name, name, upper, upper, name, name, upper, name, name, name, name, name, upper);
+    if (O > 1)
+        nnet__append(t, "/* The predicted class: the largest logit, the first of equals. */\n"
+                        "static inline int %s_classify(const int8_t *x) {\n"
+                        "    const int8_t *z = %s_run(x);\n"
+                        "    int k, best = 0;\n"
+                        "    for (k = 1; k < %s_N_OUTPUTS; k++) if (z[k] > z[best]) best = k;\n"
+                        "    return best;\n}\n\n", name, name, upper);
+    else {
+        int threshold = nnet__int8_threshold(q);   // -128 or 128: every code, or none, means p >= 0.5
+        nnet__append(t, "/* The predicted class: 1 when the output means p >= 0.5. */\n"
+                        "static inline int %s_classify(const int8_t *x) { return ", name);
+        if (threshold > -128 && threshold < 128) nnet__append(t, "%s_run(x)[0] >= %d; }\n\n", name, threshold);
+        else nnet__append(t, "(void)%s_run(x), %d; }\n\n", name, threshold < 128);
+    }
+    nnet__append(t,
+        "/* x = the codes of the real inputs: round(real / scale), halves away from zero,\n"
+        "   + zero point, clamped to [-128, 127]; float arithmetic, no libc. */\n"
+        "static inline void %s_quantize(const float *real, int8_t *x) {\n"
+        "    int32_t i, q;\n"
+        "    for (i = 0; i < %s_N_INPUTS; i++) {\n"
+        "        float v = real[i] / %s_INPUT_SCALE;\n"
+        "        if (!(v >= -256.0f)) v = -256.0f;\n"
+        "        if (v > 256.0f) v = 256.0f;\n"
+        "        q = (int32_t)v;\n"
+        "        if (v - (float)q >= 0.5f) q++;\n"
+        "        else if (v - (float)q <= -0.5f) q--;\n"
+        "        q += %s_INPUT_ZERO_POINT;\n"
+        "        x[i] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);\n"
+        "    }\n}\n\n#endif\n", name, upper, upper, upper);
+}
+
+NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char *name) {
+    if (!q || !path || !name)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_int8_c: %s is NULL", !q ? "q" : !path ? "path" : "name");
+    return nnet__export_source(q, nnet__export_int8_text, path, name, "nnet_export_int8_c");
 }
 #endif
 
@@ -5553,8 +6196,8 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 /*                          PART III  THE FAST PATH                           */
 /* ========================================================================== */
 // Everything below computes what Part I computes, faster. The seam's four
-// functions (declared before Part I) are nnet__train_on_team in section 16
-// and nnet__fast_gemm, nnet__fast_gather and nnet__fast_step in section 17.
+// functions (declared before Part I) are nnet__train_on_team in section 17
+// and nnet__fast_gemm, nnet__fast_gather and nnet__fast_step in section 18.
 // The reading build (NNET_REFERENCE) leaves this part out.
 #ifndef NNET_REFERENCE
 #ifdef _OPENMP
@@ -5569,7 +6212,7 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 #define nnet__prefetch(p) ((void)(p))
 #endif
 
-// ---- 15. SIMD kernels ------------------------------------------------------
+// ---- 16. SIMD kernels ------------------------------------------------------
 // The fast path. An MLP's matrices are small (batch 16-256, layers of
 // 10-2048), so the operands stay in L1/L2 and nothing is packed: the kernels
 // read A, B and C where they are. There are two register-tiled kernels,
@@ -5830,7 +6473,7 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
     }
 }
 
-// ---- 16. The thread team ---------------------------------------------------
+// ---- 17. The thread team ---------------------------------------------------
 // Work shared by threads. A job is a function of (t, T) that does thread t's
 // share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
 // team when there is one (below), else in an OpenMP parallel region of its
@@ -5966,7 +6609,7 @@ static void nnet__share(int count, int unit, int T, int t, int *begin, int *end)
     *end = nnet__min(count, (int)((long long)tiles * (t + 1) / T) * unit);
 }
 
-// ---- 17. Products, batches and steps on the team ---------------------------
+// ---- 18. Products, batches and steps on the team ---------------------------
 // One product, cut into tiles: column tile jt of rows [i0, i1) of C.
 typedef struct nnet__gemm_job {
     nnet_transpose ta, tb;
