@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo bench bench-deps test-deps examples fuzz clean deps install uninstall
+.PHONY: all test sanitize demo bench bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -49,6 +49,15 @@ apt = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done
 # under qemu-i386: some kernels, this VM's among them, run no 32-bit programs).
 TEST_PACKAGES = clang libclang-rt-14-dev gcc-multilib qemu-user
 test-deps: ; @$(call apt,$(TEST_PACKAGES),make test)
+
+# WebAssembly: clang's wasm32-wasi target with Debian's wasi-libc, lld and
+# compiler-rt for wasm32; no emscripten. Node.js runs the WASI tests.
+WASM_PACKAGES = clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+WASM_CC      = clang-14 --target=wasm32-wasi
+WASM_CFLAGS  = -O3 -msimd128
+wasm-deps:
+	@$(call apt,$(WASM_PACKAGES),WebAssembly builds)
+	@command -v node >/dev/null || { echo "error: WebAssembly tests need Node.js >= 18 (node:wasi)"; exit 1; }
 
 examples: $(EXAMPLES)
 examples/%: examples/%.c nnet.h examples/plot.h examples/flags.h | deps
@@ -97,7 +106,13 @@ M32_TESTS = $(patsubst %,tests/m32_%,gradients training resume optim model layer
 tests/m32_%: tests/test_%.c nnet.h tests/test.h | test-deps
 	$(CC) -m32 -mfpmath=sse -march=x86-64-v3 -O2 $(WARN) -I. $< -o $@.bin -lm
 	printf '#!/bin/sh\nexec qemu-i386 %s.bin "$$@"\n' $@ > $@ && chmod +x $@
-EXTRA_TESTS = tests/tsan_threads $(M32_TESTS)
+# The same core tests and the fast-path tests compiled to WebAssembly
+# (wasm32-wasi, SIMD128 kernels), run under node's WASI by tests/wasi_run.mjs.
+WASI_TESTS = $(patsubst %,tests/wasi_%,gemm_fast gemm_portable gradients training resume optim layers)
+tests/wasi_%: tests/test_%.c nnet.h tests/test.h tests/wasi_run.mjs | wasm-deps
+	$(WASM_CC) $(WARN) $(WASM_CFLAGS) -I. $< -o $@.wasm -lm
+	printf '#!/bin/sh\nexec node --no-warnings tests/wasi_run.mjs %s.wasm "$$@"\n' $@ > $@ && chmod +x $@
+EXTRA_TESTS = tests/tsan_threads $(M32_TESTS) $(WASI_TESTS)
 # test_gemm_portable is test_gemm_fast on the portable kernels.
 tests/test_gemm_portable tests/asan_gemm_portable: tests/test_gemm_fast.c
 # test_cli runs the example programs.
@@ -171,5 +186,5 @@ bench: bench/bench
 	/usr/bin/python3 bench/compare.py
 
 clean:
-	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
+	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
 	rm -rf build

@@ -53,7 +53,7 @@
       NNET_REFERENCE       impl TU   the reading build: Part I's plain loops
                                      only (no SIMD, no tiling, no threads)
       NNET_NO_SIMD         impl TU   Part III's tiled kernels in portable C even
-                                     where AVX2/AVX-512 is on
+                                     where AVX2/AVX-512 or WebAssembly SIMD128 is on
       NNET_USE_CBLAS       impl TU   matrix products through cblas_sgemm (link a
                                      CBLAS, e.g. -lopenblas), for comparison
       -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
@@ -930,6 +930,8 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #include <string.h>
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/time.h>     /* gettimeofday for the epoch timings */
+#elif defined(__wasi__)
+#include <wasi/api.h>     /* __wasi_clock_time_get: WASI has no clock() without emulation */
 #else
 #include <time.h>
 #endif
@@ -992,6 +994,9 @@ static double nnet__seconds(void) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
+#elif defined(__wasi__)
+    __wasi_timestamp_t ns = 0;   // nanoseconds
+    return __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1000, &ns) == 0 ? 1e-9 * (double)ns : 0.0;
 #else
     return (double)clock() / CLOCKS_PER_SEC;
 #endif
@@ -5585,7 +5590,8 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 // same order wherever it sits (edge tiles repeat the last row and mask the
 // last columns instead of running other code), so splitting tiles across
 // threads never changes a bit. The vector width is fixed at compile time:
-// AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
+// AVX-512F, else AVX2+FMA, else WebAssembly SIMD128, else portable C (also
+// with NNET_NO_SIMD).
 #ifdef NNET_USE_CBLAS
 #ifndef FORCE_OPENBLAS_COMPLEX_STRUCT
 #define FORCE_OPENBLAS_COMPLEX_STRUCT   // keep OpenBLAS's cblas.h from including <complex.h> (its I macro)
@@ -5660,6 +5666,50 @@ static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   
     __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
     __m256 h = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xEE));
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
+#elif !defined(NNET_NO_SIMD) && defined(__wasm_simd128__)
+// WebAssembly SIMD128 (clang -msimd128): 4 lanes. It has no fused
+// multiply-add, so vfma rounds twice. The engine maps the 16 x 128-bit
+// values of a tile onto the host's 16 vector registers: 4 x 2 accumulators,
+// 2 loads and a broadcast.
+#include <wasm_simd128.h>
+typedef v128_t nnet__vec;
+#define NNET__VL 4
+#define NNET__MR 4
+#define NNET__NV 2
+#define NNET__DM 2
+#define NNET__DN 4
+#define nnet__vzero() wasm_f32x4_splat(0.0f)
+#define nnet__vset1(x) wasm_f32x4_splat(x)
+#define nnet__vload(p) wasm_v128_load(p)
+#define nnet__vstore(p, v) wasm_v128_store(p, v)
+#define nnet__vfma(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#define nnet__vmul(a, b) wasm_f32x4_mul(a, b)
+#define nnet__vadd(a, b) wasm_f32x4_add(a, b)
+#define nnet__vsub(a, b) wasm_f32x4_sub(a, b)
+#define nnet__vdiv(a, b) wasm_f32x4_div(a, b)
+#define nnet__vsqrt(a) wasm_f32x4_sqrt(a)
+// The first n lanes at p (n < 4 reads only those), the rest 0; and the store.
+static v128_t nnet__vloadn(const float *p, int n) {
+    if (n >= 4) return wasm_v128_load(p);
+    if (n == 3) return wasm_f32x4_replace_lane(wasm_v128_load64_zero(p), 2, p[2]);
+    if (n == 2) return wasm_v128_load64_zero(p);
+    return n == 1 ? wasm_v128_load32_zero(p) : wasm_f32x4_splat(0.0f);
+}
+static void nnet__vstoren(float *p, v128_t v, int n) {
+    if (n >= 4) { wasm_v128_store(p, v); return; }
+    if (n >= 2) wasm_v128_store64_lane(p, v, 0);
+    else if (n == 1) wasm_v128_store32_lane(p, v, 0);
+    if (n == 3) p[2] = wasm_f32x4_extract_lane(v, 2);
+}
+static float nnet__vsum(v128_t v) {   // ((0+2) + (1+3))
+    v128_t s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1);
+}
+static void nnet__vsum4(float *out, v128_t a, v128_t b, v128_t c, v128_t d) {   // each as nnet__vsum
+    v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+    v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+    wasm_v128_store(out, wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7)));
 }
 #else
 typedef float nnet__vec;   // portable C: one lane, plain multiply-add
