@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo bench bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall
+.PHONY: all test sanitize demo web serve test-web bench bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -148,6 +148,44 @@ fuzz/fuzz_%: fuzz/fuzz_%.c nnet.h | deps
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. $< -o $@ $(LDLIBS)
 fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
 	$(CC) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -I. $< fuzz/fuzz_main.c -o $@ $(LDLIBS)
+
+# The web page (web/): build/web holds index.html, nnet.js, nnet.wasm (web/
+# nnet_wasm.c with nnet.h, built for wasm32-wasi), the model mnist.nnet
+# trained here by examples/mnist with the page's training settings, and the
+# MNIST sample it trains on. `make serve` serves it on 127.0.0.1:$(PORT)
+# (browsers fetch no .wasm from file://); `make test-web` drives it in
+# Debian's chromium with puppeteer-core (web/test/) and leaves a screenshot
+# in build/web-test/.
+PORT     ?= 8016
+WEB_TRAIN = --layers 784,128,10 --optimizer adam --lr 0.003 --batch 32 --epochs 10 --shift 1 --dropout 0 --seed 1
+WEB_DATA  = $(patsubst data/mnist-sample/%,build/web/data/%,$(wildcard data/mnist-sample/*.gz))
+WEB_FILES = build/web/index.html build/web/nnet.js build/web/nnet.wasm build/web/mnist.nnet $(WEB_DATA)
+web: $(WEB_FILES)
+	@echo "build/web: $$(du -cb build/web/index.html build/web/nnet.js build/web/nnet.wasm | tail -1 | cut -f1) bytes of page" \
+	    "($$(cat build/web/index.html build/web/nnet.js build/web/nnet.wasm | gzip -9 | wc -c) gzipped), plus the model and the data"
+build/web/nnet.wasm: web/nnet_wasm.c nnet.h | wasm-deps
+	@mkdir -p build/web
+	$(WASM_CC) $(WARN) $(WASM_CFLAGS) -mexec-model=reactor -Wl,--strip-all -Wl,-z,stack-size=1048576 $< -o $@ -lm
+build/web/index.html build/web/nnet.js: build/web/%: web/%
+	@mkdir -p build/web
+	cp $< $@
+build/web/data/%: data/mnist-sample/%
+	@mkdir -p build/web/data
+	cp $< $@
+build/web/mnist.nnet: examples/mnist
+	@mkdir -p build/web
+	./examples/mnist --data data/mnist-sample $(WEB_TRAIN) --save $@ --quiet
+serve: web
+	@echo "serving build/web on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	python3 -m http.server --bind 127.0.0.1 --directory build/web $(PORT)
+
+WEB_TEST_PACKAGES = chromium
+web/test/node_modules: web/test/package.json web/test/package-lock.json
+	cd web/test && npm ci --no-audit --no-fund
+	@touch $@
+test-web: web web/test/node_modules examples/predict
+	@$(call apt,$(WEB_TEST_PACKAGES),make test-web)
+	node web/test/test.mjs
 
 # Train on $(DATA) with mnist's defaults, then classify the sample digit
 # images in data/digits with the saved model (only for the default DATA).
