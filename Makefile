@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo web serve test-web bench bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall
+.PHONY: all test sanitize demo web serve test-web bench bench-web bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -154,8 +154,8 @@ fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
 # trained here by examples/mnist with the page's training settings, and the
 # MNIST sample it trains on. `make serve` serves it on 127.0.0.1:$(PORT)
 # (browsers fetch no .wasm from file://); `make test-web` drives it in
-# Debian's chromium with puppeteer-core (web/test/) and leaves a screenshot
-# in build/web-test/.
+# Debian's chromium and Firefox ESR with puppeteer-core (web/test/) and
+# leaves a screenshot in build/web-test/.
 PORT     ?= 8016
 WEB_TRAIN = --layers 784,128,10 --optimizer adam --lr 0.003 --batch 32 --epochs 10 --shift 1 --dropout 0 --seed 1
 WEB_DATA  = $(patsubst data/mnist-sample/%,build/web/data/%,$(wildcard data/mnist-sample/*.gz))
@@ -179,13 +179,23 @@ serve: web
 	@echo "serving build/web on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
 	python3 -m http.server --bind 127.0.0.1 --directory build/web $(PORT)
 
-WEB_TEST_PACKAGES = chromium
+WEB_TEST_PACKAGES = chromium firefox-esr
 web/test/node_modules: web/test/package.json web/test/package-lock.json
 	cd web/test && npm ci --no-audit --no-fund
 	@touch $@
 test-web: web web/test/node_modules examples/predict
 	@$(call apt,$(WEB_TEST_PACKAGES),make test-web)
 	node web/test/test.mjs
+
+# The page's training epoch in Chromium against the same C built natively
+# with SSE2 only (bench/web_epoch.c), back to back; and reading a drawing.
+bench/web_epoch_sse2_gcc: bench/web_epoch.c web/nnet_wasm.c nnet.h | deps
+	gcc -std=c99 -O3 -mno-avx -I. $< -o $@ $(LDLIBS)
+bench/web_epoch_sse2_clang: bench/web_epoch.c web/nnet_wasm.c nnet.h | deps wasm-deps
+	clang-14 -std=c99 -O3 -mno-avx -I. $< -o $@ $(LDLIBS)
+bench-web: web web/test/node_modules bench/web_epoch_sse2_gcc bench/web_epoch_sse2_clang
+	@$(call apt,$(WEB_TEST_PACKAGES),make bench-web)
+	node bench/web.mjs
 
 # Train on $(DATA) with mnist's defaults, then classify the sample digit
 # images in data/digits with the saved model (only for the default DATA).
@@ -224,5 +234,5 @@ bench: bench/bench
 	/usr/bin/python3 bench/compare.py
 
 clean:
-	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
+	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/web_epoch_sse2_* tests/*.o
 	rm -rf build

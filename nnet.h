@@ -780,8 +780,9 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 // was made, after taking away what a photo adds to the paper:
 //   1. grey levels in [0, 1]; invert when the background is light (MNIST is
 //      white ink on black);
-//   2. remove the background: subtract its local level, so that vignetting,
-//      a shadow, a lamp's gradient or a desk around the sheet become 0;
+//   2. on a photo (paper that is not one plain grey), remove the
+//      background: subtract its local level, so that vignetting, a shadow,
+//      a lamp's gradient or a desk around the sheet become 0;
 //   3. stretch the contrast: background -> 0, strongest ink -> 1;
 //   4. keep the digit: the heaviest connected piece of ink and the pieces
 //      near it, not specks, nor lines that run across the picture (ruled
@@ -809,10 +810,13 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 // flip-on-load setting must be off (the default); nnet never sets it.
 typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
 
-// Step 1. image (H, W): if the median of the border pixels or the median of
-// all pixels is above 0.5 the background is light (a page, or a sheet filling
-// most of a photo taken on a dark desk), so x = 1 - x everywhere. *inverted
-// (may be NULL) receives 1 if it inverted, else 0.
+// Step 1. image (H, W): if the ink is darker than the paper, x = 1 - x
+// everywhere. Plain paper (half of the border one grey level, the whole
+// picture's median) is light when above 0.5. On a photo's paper the ink is
+// what is thinnest: of the light and the dark structures that openings and
+// closings at growing windows take away, the ones that come out first and
+// strongest (shadows, vignetting, a desk are wider). *inverted (may be NULL)
+// receives 1 if it inverted, else 0. Allocates scratch on photos.
 NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted);
 // Step 2. image (H, W), light ink on a darker background: x = (x - b) / (1 - b)
 // with b the local background level, the grey-level opening of the image by a
@@ -3905,16 +3909,22 @@ static void nnet__image_stats(const float *image, int width, int height, int bor
 // extrema from the block's end (h) and from its start (g) are computed once,
 // so each value costs three comparisons, whatever the radius. work holds
 // 3 (n + 2 radius) floats.
+#define NNET__IMAGE_EXTREMUM(a, b) (is_max ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
 static void nnet__image_extremum_line(float *line, size_t stride, int n, int radius, int is_max, float *work) {
-    int k = 2 * radius + 1, m = n + 2 * radius, j;
+    int k = 2 * radius + 1, m = n + 2 * radius, j, start;
     float *p = work, *g = work + m, *h = g + m, pad = is_max ? -FLT_MAX : FLT_MAX;
-#define NNET__EXTREMUM(a, b) (is_max ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
-    for (j = 0; j < m; j++) p[j] = j < radius || j >= radius + n ? pad : line[(size_t)(j - radius) * stride];
-    for (j = 0; j < m; j++) g[j] = j % k == 0 ? p[j] : NNET__EXTREMUM(g[j - 1], p[j]);
-    for (j = m - 1; j >= 0; j--) h[j] = j % k == k - 1 || j == m - 1 ? p[j] : NNET__EXTREMUM(h[j + 1], p[j]);
-    for (j = 0; j < n; j++) line[(size_t)j * stride] = NNET__EXTREMUM(h[j], g[j + 2 * radius]);
-#undef NNET__EXTREMUM
+    for (j = 0; j < radius; j++) p[j] = p[m - 1 - j] = pad;
+    for (j = 0; j < n; j++) p[radius + j] = line[(size_t)j * stride];
+    for (start = 0; start < m; start += k) {
+        int end = nnet__min(start + k, m);
+        g[start] = p[start];
+        for (j = start + 1; j < end; j++) g[j] = NNET__IMAGE_EXTREMUM(g[j - 1], p[j]);
+        h[end - 1] = p[end - 1];
+        for (j = end - 2; j >= start; j--) h[j] = NNET__IMAGE_EXTREMUM(h[j + 1], p[j]);
+    }
+    for (j = 0; j < n; j++) line[(size_t)j * stride] = NNET__IMAGE_EXTREMUM(h[j], g[j + 2 * radius]);
 }
+#undef NNET__IMAGE_EXTREMUM
 
 // The grey-level opening (closing 0) or closing (closing 1) of image (H, W)
 // by a (2 radius + 1)-pixel square, into out (H, W); work holds
@@ -3953,16 +3963,51 @@ static double nnet__image_top_mean(const size_t *histogram, size_t n) {
     return sum / (double)want;
 }
 
-#define NNET__IMAGE_POLARITY_SIDE 256   // step 1 looks at the picture scaled to this longer side at most
+#define NNET__IMAGE_POLARITY_SIDE 160   // step 1 looks at the picture scaled to this longer side at most
+
+// Plain paper: 90% of the border has one grey level (to 1/255), which is
+// also the median of the whole picture. A drawing, a scan or a digital digit
+// has it; a photo's paper (light falling off, a shadow, grain, a desk) does
+// not, and needs steps 1 and 2 in full.
+static int nnet__image_plain_paper(const float *image, int width, int height) {
+    float border, mad;
+    size_t n = 0, same = 0, below = 0, i, count = (size_t)width * (size_t)height;
+    int x, y, level;
+    nnet__image_stats(image, width, height, 1, &border, &mad);
+    level = nnet__image_bin(border);
+    for (y = 0; y < height; y++) {
+        int step = y == 0 || y == height - 1 ? 1 : nnet__max(width - 1, 1);
+        for (x = 0; x < width; x += step, n++) same += nnet__image_bin(image[(size_t)y * (size_t)width + (size_t)x]) == level;
+    }
+    if (10 * same < 9 * n) return 0;
+    // The whole picture's median is that level: fewer than half of the
+    // pixels on either side of it.
+    for (i = 0; i < count; i++) below += nnet__image_bin(image[i]) < level;
+    if (2 * below > count) return 0;
+    for (i = 0, below = 0; i < count; i++) below += nnet__image_bin(image[i]) > level;
+    return 2 * below <= count;
+}
+
+static int nnet__image_invert(float *image, int width, int height, int plain, int *inverted);
 
 NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted) {
+    int status = nnet__image_check("nnet_image_invert_if_light", image, width, height);
+    if (inverted) *inverted = 0;
+    if (status != NNET_OK) return status;
+    return nnet__image_invert(image, width, height, nnet__image_plain_paper(image, width, height), inverted);
+}
+
+// Step 1 on a checked image; plain: nnet__image_plain_paper's answer.
+static int nnet__image_invert(float *image, int width, int height, int plain, int *inverted) {
     size_t i, n = 0, *histogram = NULL;
     double score = 0.0;
     float *small = NULL, *opened, *closed, border, all, mad;
-    int status = nnet__image_check("nnet_image_invert_if_light", image, width, height), light;
-    int w = width, h = height, most, radius;
-    if (inverted) *inverted = 0;
-    if (status != NNET_OK) return status;
+    int light, w = width, h = height, most, radius;
+    if (plain) {   // the paper's level decides
+        nnet__image_stats(image, width, height, 1, &border, &mad);
+        light = border > 0.5f;
+        goto done;
+    }
     // Ink is thinner than the paper around it, and thinner than the gaps
     // between its strokes. At each window, doubling from 3 pixels to step 2's
     // (at most half the picture), the opening takes away light structures
@@ -4006,6 +4051,7 @@ NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int 
         nnet__image_stats(image, width, height, 0, &all, &mad);
         light = border > 0.5f || all > 0.5f;
     }
+done:
     n = (size_t)width * (size_t)height;
     if (light) for (i = 0; i < n; i++) image[i] = 1.0f - image[i];
     if (inverted) *inverted = light;
@@ -4045,8 +4091,10 @@ NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height) {
     // background removal), all the pixels, mostly paper, give the lower level.
     nnet__image_stats(image, width, height, 1, &median, &mad);
     background = median + 3.0f * mad;
-    nnet__image_stats(image, width, height, 0, &median, &mad);
-    if (median + 3.0f * mad < background) background = median + 3.0f * mad;
+    if (background > 0.0f) {
+        nnet__image_stats(image, width, height, 0, &median, &mad);
+        if (median + 3.0f * mad < background) background = median + 3.0f * mad;
+    }
     for (i = 0; i < n; i++) if (image[i] > top) top = image[i];
     if (top > 1.0f) top = 1.0f;
     if (!(top - background >= NNET__IMAGE_MIN_CONTRAST))
@@ -4314,8 +4362,9 @@ static int nnet__image_to_mnist(float *image, int width, int height, float *pixe
     float digit[NNET__MNIST_BOX * NNET__MNIST_BOX];
     nnet_image_box box;
     int fit_w = 0, fit_h = 0, status;   // set by nnet_image_fit_size; gcc -O3 cannot see it
-    if ((status = nnet_image_invert_if_light(image, width, height, NULL)) != NNET_OK) return status;
-    if ((status = nnet_image_remove_background(image, width, height, 0)) != NNET_OK) return status;
+    int plain = nnet__image_plain_paper(image, width, height);
+    if ((status = nnet__image_invert(image, width, height, plain, NULL)) != NNET_OK) return status;
+    if (!plain && (status = nnet_image_remove_background(image, width, height, 0)) != NNET_OK) return status;
     if ((status = nnet_image_stretch_contrast(image, width, height)) != NNET_OK) return status;
     if ((status = nnet_image_keep_digit(image, width, height, NNET__IMAGE_INK)) != NNET_OK) return status;
     if ((status = nnet_image_bounding_box(image, width, height, NNET__IMAGE_INK, &box)) != NNET_OK) return status;

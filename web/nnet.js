@@ -327,8 +327,8 @@ function page() {
     history.accuracy.forEach(([t, v], i) => (i ? curve.lineTo(x(t), accuracyY(v)) : curve.moveTo(x(t), accuracyY(v))));
     curve.stroke();
     for (const [t, v] of history.accuracy) { curve.beginPath(); curve.arc(x(t), accuracyY(v), 3.5, 0, 2 * Math.PI); curve.fill(); }
-    curve.textAlign = 'left'; curve.fillStyle = '#2f6fde'; curve.fillText('training loss (left, log scale)', left + 8, top + 12);
-    curve.fillStyle = '#e07b24'; curve.fillText('test accuracy (right)', left + 190, top + 12);
+    curve.textAlign = 'left'; curve.fillStyle = '#2f6fde'; curve.fillText('training loss (left, log scale)', left + 8, bottom - 8);
+    curve.fillStyle = '#e07b24'; curve.fillText('test accuracy (right)', left + 190, bottom - 8);
   }
   let onTrained = null;
   let settings = null;   // of the run under way

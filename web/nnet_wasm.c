@@ -11,12 +11,16 @@
 #include "../nnet.h"
 #include <stdlib.h>
 
-#define WEB_EXPORT(name) __attribute__((export_name(#name)))
-
 // The page's progress function (web/nnet.js, worker side): epoch and batch
 // counts, the running loss and accuracy of the epoch, its seconds, and at an
-// epoch's end (end = 1) the test set's loss and accuracy.
+// epoch's end (end = 1) the test set's loss and accuracy. (bench/web_epoch.c
+// builds this file natively, with its own web_progress.)
+#ifdef __wasm__
+#define WEB_EXPORT(name) __attribute__((export_name(#name)))
 __attribute__((import_module("nnet"), import_name("progress")))
+#else
+#define WEB_EXPORT(name)
+#endif
 extern int web_progress(int epoch, int epochs, int batch, int batches, double loss, double accuracy,
                         double seconds, int end, double test_loss, double test_accuracy);
 

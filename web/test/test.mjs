@@ -5,7 +5,8 @@
 // examples/predict reads it, loads a corrupt model (nnet.h's message must be
 // shown), trains one epoch in the browser (>= 90% on the test digits), and
 // fails on any console error or request to another origin. The screenshot
-// goes to build/web-test/page.png. Run from the repository root.
+// goes to build/web-test/page.png. Then the main checks again in Firefox
+// ESR. Run from the repository root.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,12 @@ export function launch(userDataDir) {
   });
 }
 
+// Debian's Firefox ESR, through WebDriver BiDi.
+export function launchFirefox(userDataDir) {
+  return puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, userDataDir,
+                            defaultViewport: { width: 1060, height: 1040 } });
+}
+
 // Draw a digit's strokes on the pad with the mouse (pointer events).
 export async function draw(page, strokes) {
   const box = await (await page.$('#pad')).boundingBox();
@@ -58,6 +65,39 @@ export async function draw(page, strokes) {
     digit: document.getElementById('digit').textContent,
     p: [...document.getElementById('probs').children].map((c) => Number(c.dataset.p)),
   }));
+}
+
+// Firefox: the page starts, reads the drawn digits, shows nnet.h's message
+// for a corrupt model, trains an epoch in its worker, with no page error.
+async function firefox(origin, work) {
+  let browser;
+  try {
+    browser = await launchFirefox(join(work, 'firefox'));
+  } catch (error) {
+    check(false, `Firefox starts (/usr/bin/firefox-esr): ${error.message}`);
+    return;
+  }
+  const problems = [];
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(origin + '/', { waitUntil: 'load' });
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+    let right = 0;
+    for (let d = 0; d < 10; d++) right += Number((await draw(page, DIGITS[d])).digit) === d;
+    check(right >= 9, `Firefox: the shipped model reads ${right} of the 10 drawn digits (>= 9)`);
+    await (await page.$('#model-file')).uploadFile(join(work, 'corrupt.nnet'));
+    await page.waitForFunction(() => document.getElementById('message').textContent !== '');
+    check((await page.$eval('#message', (e) => e.textContent)).includes('CRC'), "Firefox: a corrupt model shows nnet.h's message");
+    const r = await page.evaluate(() => window.nnetPage.train({ epochs: 1, hidden: 128, rate: 0.003 }));
+    console.log(`  Firefox: one epoch in ${(1000 * r.epochSeconds[0]).toFixed(0)} ms, ${(100 * r.accuracy).toFixed(2)}% of the test digits`);
+    check(r.accuracy >= 0.9, `Firefox: one epoch in the browser reads ${(100 * r.accuracy).toFixed(2)}% of the test digits (>= 90%)`);
+  } finally {
+    await browser.close();
+  }
+  for (const p of problems) console.log(`  ${p}`);
+  check(problems.length === 0, 'Firefox: no console error or page error');
 }
 
 async function main() {
@@ -112,7 +152,8 @@ async function main() {
                 `${(1000 * timing.wholeMs).toFixed(0)} us for nnet_image_to_mnist and the network, ${(1000 * timing.networkMs).toFixed(1)} us the network alone`);
 
     // Photos, decoded by the browser and read by nnet_image_to_mnist.
-    for (const file of ['data/digits/4_photo.jpg', 'data/digits/0_colour.png', 'data/digits/3_transparent.png']) {
+    for (const file of ['data/digits/4_photo.jpg', 'data/digits/0_colour.png', 'data/digits/3_transparent.png',
+                        'data/digits/hard/3_ruled_159.jpg', 'data/digits/hard/5_desk_shadow_454.jpg']) {
       await (await page.$('#photo')).uploadFile(file);
       await page.waitForFunction(() => /^Read the photo|^No digit/.test(document.getElementById('message').textContent));
       const digit = await page.$eval('#digit', (e) => e.textContent);
@@ -183,13 +224,15 @@ async function main() {
     await draw(page, DIGITS[3]);
     await page.screenshot({ path: 'build/web-test/page.png', fullPage: true });
     console.log('  screenshot: build/web-test/page.png');
-  } finally {
     await browser.close();
+    for (const p of problems) console.log(`  ${p}`);
+    check(problems.length === 0, 'no console error, page error, failed request or request to another origin');
+    await firefox(origin, work);
+  } finally {
+    await browser.close().catch(() => {});
     server.kill();
     rmSync(work, { recursive: true, force: true });
   }
-  for (const p of problems) console.log(`  ${p}`);
-  check(problems.length === 0, 'no console error, page error, failed request or request to another origin');
   console.log(`test-web: ${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }
