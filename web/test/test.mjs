@@ -172,6 +172,15 @@ async function main() {
     if (downloaded) {
       const out = execFileSync('./examples/predict', [join(work, downloaded), 'data/digits/7_inverted.png'], { encoding: 'utf8' });
       check(/7_inverted.png: 7 /.test(out), `examples/predict reads the downloaded model: ${out.trim()}`);
+      const python = execFileSync('python3', ['-c', [
+        'import json, struct, sys',
+        'data = open(sys.argv[1], "rb").read()',
+        'n = struct.unpack("<Q", data[:8])[0]',
+        'header = json.loads(data[8:8 + n])',
+        'w = header["layers.0.weight"]',
+        'print(header["__metadata__"]["format"], w["dtype"], w["shape"], len(data) - 8 - n)',
+      ].join('\n'), join(work, downloaded)], { encoding: 'utf8' }).trim();
+      check(python === 'nnet F32 [128, 784] 407080', `Python reads the downloaded model's safetensors header: ${python}`);
       const same = Buffer.compare(readFileSync(join(work, downloaded)), readFileSync('build/web/mnist.nnet')) === 0;
       check(same, 'the downloaded model is byte for byte the mnist.nnet that make web wrote');
     }
