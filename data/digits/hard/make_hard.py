@@ -15,26 +15,18 @@ repository root (needs numpy and Pillow, Debian's python3-numpy python3-pil):
 
 The output is deterministic (fixed seed); the script rewrites every file.
 """
-import gzip
 import os
-import struct
+import sys
 
 import numpy as np
 from PIL import Image, ImageFilter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.dirname(HERE))
+from make_digits import read_idx  # noqa: E402  (data/digits/make_digits.py)
 W, H = 320, 240
 CONDITIONS = ["vignette", "shadow", "desk", "ruled", "pencil", "lamp", "desk_shadow", "ruled_pencil"]
-
-
-def read_idx(path):
-    data = gzip.open(path).read()
-    magic, n = struct.unpack(">II", data[:8])
-    if magic == 0x803:
-        rows, cols = struct.unpack(">II", data[8:16])
-        return np.frombuffer(data, np.uint8, offset=16).reshape(n, rows, cols)
-    return np.frombuffer(data, np.uint8, offset=8)
 
 
 def ink_alpha(digit, height, rng, pencil):
