@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo bench bench-deps test-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
+.PHONY: all test sanitize demo web serve test-web bench bench-web bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -49,6 +49,15 @@ apt = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done
 # under qemu-i386: some kernels, this VM's among them, run no 32-bit programs).
 TEST_PACKAGES = clang libclang-rt-14-dev gcc-multilib qemu-user
 test-deps: ; @$(call apt,$(TEST_PACKAGES),make test)
+
+# WebAssembly: clang's wasm32-wasi target with Debian's wasi-libc, lld and
+# compiler-rt for wasm32; no emscripten. Node.js runs the WASI tests.
+WASM_PACKAGES = clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+WASM_CC      = clang-14 --target=wasm32-wasi
+WASM_CFLAGS  = -O3 -msimd128
+wasm-deps:
+	@$(call apt,$(WASM_PACKAGES),WebAssembly builds)
+	@command -v node >/dev/null || { echo "error: WebAssembly tests need Node.js >= 18 (node:wasi)"; exit 1; }
 
 examples: $(EXAMPLES)
 examples/%: examples/%.c nnet.h examples/plot.h examples/flags.h | deps
@@ -97,7 +106,13 @@ M32_TESTS = $(patsubst %,tests/m32_%,gradients training resume optim model layer
 tests/m32_%: tests/test_%.c nnet.h tests/test.h | test-deps
 	$(CC) -m32 -mfpmath=sse -march=x86-64-v3 -O2 $(WARN) -I. $< -o $@.bin -lm
 	printf '#!/bin/sh\nexec qemu-i386 %s.bin "$$@"\n' $@ > $@ && chmod +x $@
-EXTRA_TESTS = tests/tsan_threads $(M32_TESTS)
+# The same core tests and the fast-path tests compiled to WebAssembly
+# (wasm32-wasi, SIMD128 kernels), run under node's WASI by tests/wasi_run.mjs.
+WASI_TESTS = $(patsubst %,tests/wasi_%,gemm_fast gemm_portable gradients training resume optim layers)
+tests/wasi_%: tests/test_%.c nnet.h tests/test.h tests/wasi_run.mjs | wasm-deps
+	$(WASM_CC) $(WARN) $(WASM_CFLAGS) -I. $< -o $@.wasm -lm
+	printf '#!/bin/sh\nexec node --no-warnings tests/wasi_run.mjs %s.wasm "$$@"\n' $@ > $@ && chmod +x $@
+EXTRA_TESTS = tests/tsan_threads $(M32_TESTS) $(WASI_TESTS)
 # test_gemm_portable is test_gemm_fast on the portable kernels.
 tests/test_gemm_portable tests/asan_gemm_portable: tests/test_gemm_fast.c
 # test_int8 compiles in two exported int8 headers.
@@ -135,6 +150,54 @@ fuzz/fuzz_%: fuzz/fuzz_%.c nnet.h | deps
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. $< -o $@ $(LDLIBS)
 fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
 	$(CC) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -I. $< fuzz/fuzz_main.c -o $@ $(LDLIBS)
+
+# The web page (web/): build/web holds index.html, nnet.js, nnet.wasm (web/
+# nnet_wasm.c with nnet.h, built for wasm32-wasi), the model mnist.nnet
+# trained here by examples/mnist with the page's training settings, and the
+# MNIST sample it trains on. `make serve` serves it on 127.0.0.1:$(PORT)
+# (browsers fetch no .wasm from file://); `make test-web` drives it in
+# Debian's chromium and Firefox ESR with puppeteer-core (web/test/) and
+# leaves a screenshot in build/web-test/.
+PORT     ?= 8016
+WEB_TRAIN = --layers 784,128,10 --optimizer adam --lr 0.003 --batch 32 --epochs 10 --shift 1 --dropout 0 --seed 1
+WEB_DATA  = $(patsubst data/mnist-sample/%,build/web/data/%,$(wildcard data/mnist-sample/*.gz))
+WEB_FILES = build/web/index.html build/web/nnet.js build/web/nnet.wasm build/web/mnist.nnet $(WEB_DATA)
+web: $(WEB_FILES)
+	@echo "build/web: $$(du -cb build/web/index.html build/web/nnet.js build/web/nnet.wasm | tail -1 | cut -f1) bytes of page" \
+	    "($$(cat build/web/index.html build/web/nnet.js build/web/nnet.wasm | gzip -9 | wc -c) gzipped), plus the model and the data"
+build/web/nnet.wasm: web/nnet_wasm.c nnet.h | wasm-deps
+	@mkdir -p build/web
+	$(WASM_CC) $(WARN) $(WASM_CFLAGS) -mexec-model=reactor -Wl,--strip-all -Wl,-z,stack-size=1048576 $< -o $@ -lm
+build/web/index.html build/web/nnet.js: build/web/%: web/%
+	@mkdir -p build/web
+	cp $< $@
+build/web/data/%: data/mnist-sample/%
+	@mkdir -p build/web/data
+	cp $< $@
+build/web/mnist.nnet: examples/mnist
+	@mkdir -p build/web
+	./examples/mnist --data data/mnist-sample $(WEB_TRAIN) --save $@ --quiet
+serve: web
+	@echo "serving build/web on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	python3 -m http.server --bind 127.0.0.1 --directory build/web $(PORT)
+
+WEB_TEST_PACKAGES = chromium firefox-esr
+web/test/node_modules: web/test/package.json web/test/package-lock.json
+	cd web/test && npm ci --no-audit --no-fund
+	@touch $@
+test-web: web web/test/node_modules examples/predict
+	@$(call apt,$(WEB_TEST_PACKAGES),make test-web)
+	node web/test/test.mjs
+
+# The page's training epoch in Chromium against the same C built natively
+# with SSE2 only (bench/web_epoch.c), back to back; and reading a drawing.
+bench/web_epoch_sse2_gcc: bench/web_epoch.c web/nnet_wasm.c nnet.h | deps
+	gcc -std=c99 -O3 -mno-avx -I. $< -o $@ $(LDLIBS)
+bench/web_epoch_sse2_clang: bench/web_epoch.c web/nnet_wasm.c nnet.h | deps wasm-deps
+	clang-14 -std=c99 -O3 -mno-avx -I. $< -o $@ $(LDLIBS)
+bench-web: web web/test/node_modules bench/web_epoch_sse2_gcc bench/web_epoch_sse2_clang
+	@$(call apt,$(WEB_TEST_PACKAGES),make bench-web)
+	node bench/web.mjs
 
 # Train on $(DATA) with mnist's defaults, then classify the sample digit
 # images in data/digits with the saved model (only for the default DATA).
@@ -209,5 +272,5 @@ bench: bench/bench
 	/usr/bin/python3 bench/compare.py
 
 clean:
-	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
+	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/web_epoch_sse2_* tests/*.o
 	rm -rf build

@@ -54,7 +54,7 @@
       NNET_REFERENCE       impl TU   the reading build: Part I's plain loops
                                      only (no SIMD, no tiling, no threads)
       NNET_NO_SIMD         impl TU   Part III's tiled kernels in portable C even
-                                     where AVX2/AVX-512 is on
+                                     where AVX2/AVX-512 or WebAssembly SIMD128 is on
       NNET_USE_CBLAS       impl TU   matrix products through cblas_sgemm (link a
                                      CBLAS, e.g. -lopenblas), for comparison
       -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
@@ -776,15 +776,23 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 #endif
 
 // ---- 13. Image input -------------------------------------------------------
-// Turn a picture of a handwritten digit (any size, any colours) into the 784
-// floats an MNIST network expects, the way MNIST itself was made:
+// Turn a picture of a handwritten digit (any size, any colours, a scan or a
+// photo) into the 784 floats an MNIST network expects, the way MNIST itself
+// was made, after taking away what a photo adds to the paper:
 //   1. grey levels in [0, 1]; invert when the background is light (MNIST is
 //      white ink on black);
-//   2. stretch the contrast: background -> 0, strongest ink -> 1;
-//   3. crop to the bounding box of the ink (pixels > 0.25);
-//   4. scale the longer side to 20 pixels, keeping the aspect ratio, by area
-//      averaging (this makes the grey anti-aliased edges MNIST has);
-//   5. paste into a 28x28 black field so that the centre of mass lands on
+//   2. on a photo (paper that is not one plain grey), remove the
+//      background: subtract its local level, so that vignetting, a shadow,
+//      a lamp's gradient or a desk around the sheet become 0;
+//   3. stretch the contrast: background -> 0, strongest ink -> 1;
+//   4. keep the digit: the heaviest connected piece of ink and the pieces
+//      near it, not specks, nor lines that run across the picture (ruled
+//      paper, a margin);
+//   5. crop to the bounding box of the ink (pixels > 0.25);
+//   6. scale the longer side to 20 pixels, keeping the aspect ratio, by area
+//      averaging (this makes the grey anti-aliased edges MNIST has), then
+//      bring the strongest stroke back to 1 (a thin pencil line averages to grey);
+//   7. paste into a 28x28 black field so that the centre of mass lands on
 //      pixel (14, 14).
 // Each step is a public function on a grey image: (H, W) floats, row-major,
 // in [0, 1], 0 = black; W = width, H = height. They need no stb_image.
@@ -803,32 +811,59 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 // flip-on-load setting must be off (the default); nnet never sets it.
 typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
 
-// Step 1. image (H, W): if the median of the border pixels is above 0.5 the
-// background is light, so x = 1 - x everywhere. *inverted (may be NULL)
-// receives 1 if it inverted, else 0.
+// Step 1. image (H, W): if the ink is darker than the paper, x = 1 - x
+// everywhere. Plain paper (half of the border one grey level, the whole
+// picture's median) is light when above 0.5. On a photo's paper the ink is
+// what is thinnest: of the light and the dark structures that openings and
+// closings at growing windows take away, the ones that come out first and
+// strongest (shadows, vignetting, a desk are wider). *inverted (may be NULL)
+// receives 1 if it inverted, else 0. Allocates scratch on photos.
 NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted);
-// Step 2. image (H, W): x = clamp((x - background) / (max - background), 0, 1)
+// Step 2. image (H, W), light ink on a darker background: x = (x - b) / (1 - b)
+// with b the local background level, the grey-level opening of the image by a
+// window x window square (at each pixel, the largest of the minima over the
+// squares that hold it). The opening takes away every stroke thinner than the
+// window and keeps what is wider: paper, its vignetting and shadows, a desk.
+// Dividing by 1 - b, how much light an inverted page's paper reflects, makes a
+// stroke in a shadow as strong as one in the light (b >= 0.95 counts as 0.95).
+// window 0 picks max(3, min(W, H) / 4). Allocates scratch (NNET_ERR_MEMORY).
+NNETDEF int nnet_image_remove_background(float *image, int width, int height, int window);
+// Step 3. image (H, W): x = clamp((x - background) / (max - background), 0, 1)
 // with background = median + 3 MAD (median absolute deviation) of the border
-// pixels, so paper, its noise and uneven light all become 0. NNET_ERR_FORMAT
-// ("no ink") when max - background < 0.1, e.g. a blank page.
+// pixels, or of all pixels when that is lower (something other than paper
+// around the picture: a desk), so paper, its noise and uneven light all become
+// 0. NNET_ERR_FORMAT ("no ink") when max - background < 0.1, e.g. a blank page.
 NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height);
-// Step 3. The smallest box holding every pixel > threshold of image (H, W).
+// Step 4. image (H, W): zero the ink (8-connected pieces of pixels > threshold)
+// that is not the digit, and every pixel outside the digit's box. The digit
+// is the heaviest piece (sum of its pixels) that keeps off the edges of the
+// picture (else the heaviest that touches them without running from one edge
+// to the opposite one as a ruled line or a margin does; else the heaviest),
+// with the pieces of the same kind, at least 1/30 of its weight, whose box
+// lies within its box grown by half its size (a 5's bar, a broken stroke);
+// fainter pixels stay within 2 pixels of those pieces. Allocates scratch.
+// NNET_ERR_FORMAT ("no ink") when no pixel is above threshold.
+NNETDEF int nnet_image_keep_digit(float *image, int width, int height, float threshold);
+// Step 5. The smallest box holding every pixel > threshold of image (H, W).
 // NNET_ERR_FORMAT ("no ink") when there is none.
 NNETDEF int nnet_image_bounding_box(const float *image, int width, int height, float threshold,
                                     nnet_image_box *box);
-// Step 4a. The size of a width x height box scaled so its longer side is
+// Step 6a. The size of a width x height box scaled so its longer side is
 // `side`, keeping the aspect ratio: the shorter side is rounded, at least 1.
 NNETDEF int nnet_image_fit_size(int width, int height, int side, int *fit_width, int *fit_height);
-// Step 4b. dst (dst_h, dst_w) = src (src_h, src_w) resampled by area
+// Step 6b. dst (dst_h, dst_w) = src (src_h, src_w) resampled by area
 // averaging: each output pixel is the mean of the source area it covers, so
 // the mean grey level is kept exactly. src rows are src_stride floats apart
 // (>= src_w), so src can point into a larger image to resize a crop.
 NNETDEF int nnet_image_resize_area(float *dst, int dst_w, int dst_h,
                                    const float *src, int src_w, int src_h, int src_stride);
-// Step 5a. Centre of mass of image (H, W) in pixel indices: *cx = sum x v / sum v
+// Step 6c. image (H, W): x /= max x, so the strongest stroke is 1, as MNIST's
+// are. NNET_ERR_FORMAT ("no ink") when max x <= 0.
+NNETDEF int nnet_image_normalize_strokes(float *image, int width, int height);
+// Step 7a. Centre of mass of image (H, W) in pixel indices: *cx = sum x v / sum v
 // (x = column index), *cy likewise. NNET_ERR_FORMAT when sum v <= 0.
 NNETDEF int nnet_image_center_of_mass(const float *image, int width, int height, float *cx, float *cy);
-// Step 5b. Zero dst (dst_h, dst_w) and copy src (src_h, src_w) into it, shifted
+// Step 7b. Zero dst (dst_h, dst_w) and copy src (src_h, src_w) into it, shifted
 // by a whole number of pixels so that src's centre of mass lands on pixel
 // (dst_w / 2, dst_h / 2), (14, 14) in 28x28 as in MNIST. Pixels that fall
 // outside dst are dropped.
@@ -1022,6 +1057,8 @@ NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char 
 #include <string.h>
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/time.h>     /* gettimeofday for the epoch timings */
+#elif defined(__wasi__)
+#include <wasi/api.h>     /* __wasi_clock_time_get: WASI has no clock() without emulation */
 #else
 #include <time.h>
 #endif
@@ -1084,6 +1121,9 @@ static double nnet__seconds(void) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
+#elif defined(__wasi__)
+    __wasi_timestamp_t ns = 0;   // nanoseconds
+    return __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1000, &ns) == 0 ? 1e-9 * (double)ns : 0.0;
 #else
     return (double)clock() / CLOCKS_PER_SEC;
 #endif
@@ -3923,20 +3963,20 @@ static int nnet__image_check(const char *fn, const void *image, int width, int h
 }
 
 // Statistics of the border pixels (each counted once), where a photo or a
-// scan shows bare paper: their median and their median absolute deviation
-// (MAD), from 256-bin histograms so they need no allocation. Exact to 1/255,
-// the grain of 8-bit images. Both are robust: ink touching up to half of the
-// border does not move them.
+// scan shows bare paper, or of all pixels (border_only 0): their median and
+// their median absolute deviation (MAD), from 256-bin histograms so they need
+// no allocation. Exact to 1/255, the grain of 8-bit images. Both are robust:
+// ink touching up to half of the border does not move them.
 static int nnet__image_bin(float v) { return v > 0.0f ? (v < 1.0f ? (int)(v * 255.0f + 0.5f) : 255) : 0; } // NaN -> 0
 
-static void nnet__image_border_stats(const float *image, int width, int height, float *median, float *mad) {
+static void nnet__image_stats(const float *image, int width, int height, int border_only, float *median, float *mad) {
     size_t histogram[256], n = 0, seen;
     int pass, x, y, bin, middle = 0;
     for (pass = 0; pass < 2; pass++) {   // pass 0: the values; pass 1: their distances to the median
         memset(histogram, 0, sizeof histogram);
         n = 0;
         for (y = 0; y < height; y++) {
-            int step = (y == 0 || y == height - 1) ? 1 : nnet__max(width - 1, 1);
+            int step = !border_only || y == 0 || y == height - 1 ? 1 : nnet__max(width - 1, 1);
             for (x = 0; x < width; x += step) {
                 bin = nnet__image_bin(image[(size_t)y * (size_t)width + (size_t)x]);
                 histogram[pass == 0 ? bin : (bin > middle ? bin - middle : middle - bin)]++;
@@ -3953,17 +3993,180 @@ static void nnet__image_border_stats(const float *image, int width, int height, 
     *mad = (float)bin / 255.0f;
 }
 
+// The extremum (minimum, or maximum with is_max) of the 2 radius + 1 values
+// around each of the n values of a line, `stride` floats apart, in place; the
+// window stops at the ends. The van Herk / Gil-Werman method: cut the line,
+// padded by radius on each side, into blocks of one window; a window then
+// spans the end of one block and the start of the next, whose running
+// extrema from the block's end (h) and from its start (g) are computed once,
+// so each value costs three comparisons, whatever the radius. work holds
+// 3 (n + 2 radius) floats.
+#define NNET__IMAGE_EXTREMUM(a, b) (is_max ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
+static void nnet__image_extremum_line(float *line, size_t stride, int n, int radius, int is_max, float *work) {
+    int k = 2 * radius + 1, m = n + 2 * radius, j, start;
+    float *p = work, *g = work + m, *h = g + m, pad = is_max ? -FLT_MAX : FLT_MAX;
+    for (j = 0; j < radius; j++) p[j] = p[m - 1 - j] = pad;
+    for (j = 0; j < n; j++) p[radius + j] = line[(size_t)j * stride];
+    for (start = 0; start < m; start += k) {
+        int end = nnet__min(start + k, m);
+        g[start] = p[start];
+        for (j = start + 1; j < end; j++) g[j] = NNET__IMAGE_EXTREMUM(g[j - 1], p[j]);
+        h[end - 1] = p[end - 1];
+        for (j = end - 2; j >= start; j--) h[j] = NNET__IMAGE_EXTREMUM(h[j + 1], p[j]);
+    }
+    for (j = 0; j < n; j++) line[(size_t)j * stride] = NNET__IMAGE_EXTREMUM(h[j], g[j + 2 * radius]);
+}
+#undef NNET__IMAGE_EXTREMUM
+
+// The grey-level opening (closing 0) or closing (closing 1) of image (H, W)
+// by a (2 radius + 1)-pixel square, into out (H, W); work holds
+// 3 (max(W, H) + 2 radius) floats. The opening is the minimum over the
+// square (rows, then columns), then the maximum of those minima over the
+// square; the closing the other way round.
+static void nnet__image_open(float *out, const float *image, int width, int height, int radius, int closing, float *work) {
+    int x, y, pass;
+    memcpy(out, image, (size_t)width * (size_t)height * sizeof(float));
+    for (pass = 0; pass < 2; pass++) {
+        int is_max = pass ^ closing;
+        for (y = 0; y < height; y++) nnet__image_extremum_line(out + (size_t)y * (size_t)width, 1, width, radius, is_max, work);
+        for (x = 0; x < width; x++) nnet__image_extremum_line(out + x, (size_t)width, height, radius, is_max, work);
+    }
+}
+
+// Room for an image copy and nnet__image_open's work, or NULL (and a message).
+static float *nnet__image_scratch(int width, int height, int radius, int copies, const char *fn) {
+    size_t floats = (size_t)copies * (size_t)width * (size_t)height + 3 * ((size_t)nnet__max(width, height) + 2 * (size_t)radius);
+    return (float *)nnet__alloc(nnet__bytes(floats, sizeof(float), 1), fn);
+}
+
+static int nnet__image_auto_window(int width, int height) { return nnet__max(3, nnet__min(width, height) / 4); }
+
+// The mean of the largest 5% of the n values counted in histogram (1024
+// bins over [0, 1]): how strong the strongest ink is, whatever else is there.
+static double nnet__image_top_mean(const size_t *histogram, size_t n) {
+    size_t want = n / 20 + 1, seen = 0, take;
+    double sum = 0.0;
+    int bin;
+    for (bin = 1023; bin >= 0 && seen < want; bin--) {
+        take = histogram[bin] < want - seen ? histogram[bin] : want - seen;
+        sum += (double)take * (bin + 0.5) / 1024.0;
+        seen += take;
+    }
+    return sum / (double)want;
+}
+
+#define NNET__IMAGE_POLARITY_SIDE 160   // step 1 looks at the picture scaled to this longer side at most
+
+// Plain paper: 90% of the border has one grey level (to 1/255), which is
+// also the median of the whole picture. A drawing, a scan or a digital digit
+// has it; a photo's paper (light falling off, a shadow, grain, a desk) does
+// not, and needs steps 1 and 2 in full.
+static int nnet__image_plain_paper(const float *image, int width, int height) {
+    float border, mad;
+    size_t n = 0, same = 0, below = 0, i, count = (size_t)width * (size_t)height;
+    int x, y, level;
+    nnet__image_stats(image, width, height, 1, &border, &mad);
+    level = nnet__image_bin(border);
+    for (y = 0; y < height; y++) {
+        int step = y == 0 || y == height - 1 ? 1 : nnet__max(width - 1, 1);
+        for (x = 0; x < width; x += step, n++) same += nnet__image_bin(image[(size_t)y * (size_t)width + (size_t)x]) == level;
+    }
+    if (10 * same < 9 * n) return 0;
+    // The whole picture's median is that level: fewer than half of the
+    // pixels on either side of it.
+    for (i = 0; i < count; i++) below += nnet__image_bin(image[i]) < level;
+    if (2 * below > count) return 0;
+    for (i = 0, below = 0; i < count; i++) below += nnet__image_bin(image[i]) > level;
+    return 2 * below <= count;
+}
+
+static int nnet__image_invert(float *image, int width, int height, int plain, int *inverted);
+
 NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted) {
-    size_t i, n;
-    float median, mad;
-    int status = nnet__image_check("nnet_image_invert_if_light", image, width, height), light;
+    int status = nnet__image_check("nnet_image_invert_if_light", image, width, height);
     if (inverted) *inverted = 0;
     if (status != NNET_OK) return status;
-    nnet__image_border_stats(image, width, height, &median, &mad);
-    light = median > 0.5f;
+    return nnet__image_invert(image, width, height, nnet__image_plain_paper(image, width, height), inverted);
+}
+
+// Step 1 on a checked image; plain: nnet__image_plain_paper's answer.
+static int nnet__image_invert(float *image, int width, int height, int plain, int *inverted) {
+    size_t i, n = 0, *histogram = NULL;
+    double score = 0.0;
+    float *small = NULL, *opened, *closed, border, all, mad;
+    int light, w = width, h = height, most, radius;
+    if (plain) {   // the paper's level decides
+        nnet__image_stats(image, width, height, 1, &border, &mad);
+        light = border > 0.5f;
+        goto done;
+    }
+    // Ink is thinner than the paper around it, and thinner than the gaps
+    // between its strokes. At each window, doubling from 3 pixels to step 2's
+    // (at most half the picture), the opening takes away light structures
+    // thinner than the window and the closing fills in dark ones; the ink's
+    // polarity is the one whose strongest 5% are ahead over the windows, the
+    // ink coming out at smaller windows than the gaps do. Shadows, vignetting
+    // and the edge of a sheet are wider and count for neither. The picture is
+    // first scaled down to NNET__IMAGE_POLARITY_SIDE, which keeps strokes and
+    // bounds the work.
+    if (nnet__max(width, height) > NNET__IMAGE_POLARITY_SIDE)
+        nnet_image_fit_size(width, height, NNET__IMAGE_POLARITY_SIDE, &w, &h);
+    most = nnet__min(nnet__image_auto_window(w, h), nnet__min(w, h) / 2) / 2;
+    if (most > 0) {
+        n = (size_t)w * (size_t)h;
+        small = nnet__image_scratch(w, h, most, 3, "nnet_image_invert_if_light");
+        histogram = (size_t *)nnet__alloc(2048 * sizeof(size_t), "nnet_image_invert_if_light");
+        if (!small || !histogram) { nnet__free(small); nnet__free(histogram); return NNET_ERR_MEMORY; }
+        opened = small + n;
+        closed = opened + n;
+        if (w == width) memcpy(small, image, n * sizeof(float));
+        else nnet_image_resize_area(small, w, h, image, width, height, width);
+        for (radius = 1;; radius = nnet__min(2 * radius, most)) {
+            memset(histogram, 0, 2048 * sizeof(size_t));
+            nnet__image_open(opened, small, w, h, radius, 0, closed + n);
+            nnet__image_open(closed, small, w, h, radius, 1, closed + n);
+            for (i = 0; i < n; i++) {
+                float l = small[i] - opened[i], d = closed[i] - small[i];   // both >= 0
+                histogram[l < 1.0f ? (int)(l * 1024.0f) : 1023]++;
+                histogram[1024 + (d < 1.0f ? (int)(d * 1024.0f) : 1023)]++;
+            }
+            score += nnet__image_top_mean(histogram + 1024, n) - nnet__image_top_mean(histogram, n);
+            if (radius == most) break;
+        }
+        nnet__free(histogram);
+        nnet__free(small);
+    }
+    if (score != 0.0) {
+        light = score > 0.0;   // dark ink: a light background
+    } else {   // a picture too small for a window, or blank: the paper's level decides
+        nnet__image_stats(image, width, height, 1, &border, &mad);
+        nnet__image_stats(image, width, height, 0, &all, &mad);
+        light = border > 0.5f || all > 0.5f;
+    }
+done:
     n = (size_t)width * (size_t)height;
     if (light) for (i = 0; i < n; i++) image[i] = 1.0f - image[i];
     if (inverted) *inverted = light;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_remove_background(float *image, int width, int height, int window) {
+    size_t i, n;
+    float *opened;
+    int status = nnet__image_check("nnet_image_remove_background", image, width, height), radius;
+    if (status != NNET_OK) return status;
+    if (window < 0 || window > NNET_IMAGE_MAX_SIDE)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_remove_background: window %d, expected 0 (automatic) "
+                          "to %d", window, NNET_IMAGE_MAX_SIDE);
+    radius = (window ? window : nnet__image_auto_window(width, height)) / 2;   // an even window is widened by one
+    n = (size_t)width * (size_t)height;
+    if (!(opened = nnet__image_scratch(width, height, radius, 1, "nnet_image_remove_background"))) return NNET_ERR_MEMORY;
+    nnet__image_open(opened, image, width, height, radius, 0, opened + n);
+    // What is left, as a fraction of what the paper reflects where the page
+    // was inverted (1 - opening): a stroke in a shadow comes out as strong as
+    // one in the light. Digital images have an opening of 0 and lose nothing.
+    for (i = 0; i < n; i++) image[i] = (image[i] - opened[i]) / (opened[i] < 0.95f ? 1.0f - opened[i] : 0.05f);
+    nnet__free(opened);
     return NNET_OK;
 }
 
@@ -3975,9 +4178,15 @@ NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height) {
     n = (size_t)width * (size_t)height;
     // Paper is the border's median give or take its spread: 3 MAD above the
     // median covers noise (about 2 sigma) and uneven light, so that all of it
-    // becomes 0, as MNIST's background is.
-    nnet__image_border_stats(image, width, height, &median, &mad);
+    // becomes 0, as MNIST's background is. When the border is something
+    // brighter than the paper (a desk around a sheet, left over by the
+    // background removal), all the pixels, mostly paper, give the lower level.
+    nnet__image_stats(image, width, height, 1, &median, &mad);
     background = median + 3.0f * mad;
+    if (background > 0.0f) {
+        nnet__image_stats(image, width, height, 0, &median, &mad);
+        if (median + 3.0f * mad < background) background = median + 3.0f * mad;
+    }
     for (i = 0; i < n; i++) if (image[i] > top) top = image[i];
     if (top > 1.0f) top = 1.0f;
     if (!(top - background >= NNET__IMAGE_MIN_CONTRAST))
@@ -3990,6 +4199,121 @@ NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height) {
         float v = (image[i] - background) * scale;
         image[i] = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
     }
+    return NNET_OK;
+}
+
+// A connected piece of ink: its weight and its box (inclusive).
+typedef struct nnet__image_piece { double mass; int x0, y0, x1, y1, keep; } nnet__image_piece;
+
+// The root of pixel i's piece: parent[i] >= 0 leads towards it, and a root
+// holds a negative number (-1, or -2 - its piece's index once numbered).
+static int nnet__image_root(int *parent, int i) {
+    while (parent[i] >= 0) {
+        if (parent[parent[i]] >= 0) parent[i] = parent[parent[i]];   // path halving
+        i = parent[i];
+    }
+    return i;
+}
+
+static void nnet__image_join(int *parent, int a, int b) {
+    a = nnet__image_root(parent, a);
+    b = nnet__image_root(parent, b);
+    if (a < b) parent[b] = a; else if (b < a) parent[a] = b;   // the first pixel in reading order is the root
+}
+
+// Does piece q's box lie within piece p's, grown by `gap` pixels each way?
+static int nnet__image_near(const nnet__image_piece *p, const nnet__image_piece *q, int gap) {
+    return q->x0 >= p->x0 - gap && q->x1 <= p->x1 + gap && q->y0 >= p->y0 - gap && q->y1 <= p->y1 + gap;
+}
+
+NNETDEF int nnet_image_keep_digit(float *image, int width, int height, float threshold) {
+    int *parent;
+    nnet__image_piece *pieces = NULL, box;
+    float *mask;
+    int status = nnet__image_check("nnet_image_keep_digit", image, width, height), x, y, count = 0, k, main = -1, gap, bw, bh;
+    if (status != NNET_OK) return status;
+    parent = (int *)nnet__alloc(nnet__bytes((size_t)width, (size_t)height, sizeof(int)), "nnet_image_keep_digit");
+    if (!parent) return NNET_ERR_MEMORY;
+    // Label the pieces: join each ink pixel to its ink neighbours above and
+    // to the left (8-connected), then number the roots.
+    for (y = 0; y < height; y++)
+        for (x = 0; x < width; x++) {
+            int i = y * width + x, d;
+            if (!(image[i] > threshold)) continue;
+            parent[i] = -1;
+            if (x > 0 && image[i - 1] > threshold) nnet__image_join(parent, i, i - 1);
+            for (d = -1; y > 0 && d <= 1; d++)
+                if (x + d >= 0 && x + d < width && image[i - width + d] > threshold) nnet__image_join(parent, i, i - width + d);
+        }
+    for (y = 0; y < height * width; y++)
+        if (image[y] > threshold && parent[y] == -1) parent[y] = -2 - count++;
+    if (count == 0) {
+        nnet__free(parent);
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_keep_digit: no ink in the %dx%d image: no pixel is above %g",
+                          width, height, (double)threshold);
+    }
+    pieces = (nnet__image_piece *)nnet__alloc(nnet__bytes((size_t)count, sizeof *pieces, 1), "nnet_image_keep_digit");
+    if (!pieces) { nnet__free(parent); return NNET_ERR_MEMORY; }
+    for (k = 0; k < count; k++) { pieces[k].mass = 0.0; pieces[k].x0 = width; pieces[k].y0 = height; pieces[k].x1 = pieces[k].y1 = -1; }
+    for (y = 0; y < height; y++)
+        for (x = 0; x < width; x++) {
+            int i = y * width + x, root;
+            nnet__image_piece *p;
+            if (!(image[i] > threshold)) continue;
+            root = nnet__image_root(parent, i);
+            if (root != i) parent[i] = root;   // from here on, each ink pixel points at its root
+            p = &pieces[-2 - parent[root]];
+            p->mass += image[i];
+            if (x < p->x0) p->x0 = x;
+            if (x > p->x1) p->x1 = x;
+            if (y < p->y0) p->y0 = y;
+            p->y1 = y;
+        }
+    // The digit: the heaviest piece away from the edges of the picture, or
+    // failing that touching them but not spanning it, or failing that any;
+    // then the pieces near it of the same kind or better. keep is the kind:
+    // 2 away from the edges, 1 touching, 0 spanning.
+    for (k = 0; k < count; k++) {
+        nnet__image_piece *p = &pieces[k];
+        p->keep = (p->x0 == 0 && p->x1 == width - 1) || (p->y0 == 0 && p->y1 == height - 1) ? 0 :
+                  p->x0 == 0 || p->y0 == 0 || p->x1 == width - 1 || p->y1 == height - 1 ? 1 : 2;
+    }
+    for (k = 0; k < count; k++)
+        if ((main < 0 || pieces[k].keep > pieces[main].keep ||
+             (pieces[k].keep == pieces[main].keep && pieces[k].mass > pieces[main].mass)))
+            main = k;
+    box = pieces[main];
+    gap = nnet__max(box.x1 - box.x0, box.y1 - box.y0) / 2 + 1;
+    for (k = 0; k < count; k++) {
+        nnet__image_piece *p = &pieces[k];
+        p->keep = k == main || (p->keep >= pieces[main].keep && p->mass * 100.0 >= pieces[main].mass &&
+                                nnet__image_near(&pieces[main], p, gap));
+        if (p->keep) {
+            box.x0 = nnet__min(box.x0, p->x0); box.x1 = nnet__max(box.x1, p->x1);
+            box.y0 = nnet__min(box.y0, p->y0); box.y1 = nnet__max(box.y1, p->y1);
+        }
+    }
+    // What stays: the kept pieces, and the fainter pixels within 2 pixels of
+    // them (their anti-aliased edges), inside their box.
+    box.x0 = nnet__max(0, box.x0 - 2); box.y0 = nnet__max(0, box.y0 - 2);
+    box.x1 = nnet__min(width - 1, box.x1 + 2); box.y1 = nnet__min(height - 1, box.y1 + 2);
+    bw = box.x1 - box.x0 + 1; bh = box.y1 - box.y0 + 1;
+    mask = nnet__image_scratch(bw, bh, 2, 1, "nnet_image_keep_digit");
+    if (!mask) { nnet__free(pieces); nnet__free(parent); return NNET_ERR_MEMORY; }
+    for (y = 0; y < bh; y++)
+        for (x = 0; x < bw; x++) {
+            int i = (box.y0 + y) * width + box.x0 + x;
+            mask[y * bw + x] = image[i] > threshold && pieces[-2 - parent[parent[i] >= 0 ? parent[i] : i]].keep ? 1.0f : 0.0f;
+        }
+    for (y = 0; y < bh; y++) nnet__image_extremum_line(mask + (size_t)y * (size_t)bw, 1, bw, 2, 1, mask + (size_t)bw * (size_t)bh);
+    for (x = 0; x < bw; x++) nnet__image_extremum_line(mask + x, (size_t)bw, bh, 2, 1, mask + (size_t)bw * (size_t)bh);
+    for (y = 0; y < height; y++)
+        for (x = 0; x < width; x++)
+            if (x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1 || mask[(y - box.y0) * bw + x - box.x0] == 0.0f)
+                image[y * width + x] = 0.0f;
+    nnet__free(mask);
+    nnet__free(pieces);
+    nnet__free(parent);
     return NNET_OK;
 }
 
@@ -4075,6 +4399,19 @@ NNETDEF int nnet_image_resize_area(float *dst, int dst_w, int dst_h,
     return NNET_OK;
 }
 
+NNETDEF int nnet_image_normalize_strokes(float *image, int width, int height) {
+    size_t i, n;
+    float top = 0.0f;
+    int status = nnet__image_check("nnet_image_normalize_strokes", image, width, height);
+    if (status != NNET_OK) return status;
+    n = (size_t)width * (size_t)height;
+    for (i = 0; i < n; i++) if (image[i] > top) top = image[i];
+    if (!(top > 0.0f))
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_normalize_strokes: no ink in the %dx%d image", width, height);
+    for (i = 0; i < n; i++) image[i] /= top;
+    return NNET_OK;
+}
+
 NNETDEF int nnet_image_center_of_mass(const float *image, int width, int height, float *cx, float *cy) {
     double mass = 0.0, mx = 0.0, my = 0.0;
     int x, y, status = nnet__image_check("nnet_image_center_of_mass", image, width, height);
@@ -4112,17 +4449,21 @@ NNETDEF int nnet_image_paste_centered(float *dst, int dst_w, int dst_h, const fl
     return NNET_OK;
 }
 
-// Steps 1-5 on a float image, which it overwrites.
+// Steps 1-7 on a float image, which it overwrites.
 static int nnet__image_to_mnist(float *image, int width, int height, float *pixels) {
     float digit[NNET__MNIST_BOX * NNET__MNIST_BOX];
     nnet_image_box box;
     int fit_w = 0, fit_h = 0, status;   // set by nnet_image_fit_size; gcc -O3 cannot see it
-    if ((status = nnet_image_invert_if_light(image, width, height, NULL)) != NNET_OK) return status;
+    int plain = nnet__image_plain_paper(image, width, height);
+    if ((status = nnet__image_invert(image, width, height, plain, NULL)) != NNET_OK) return status;
+    if (!plain && (status = nnet_image_remove_background(image, width, height, 0)) != NNET_OK) return status;
     if ((status = nnet_image_stretch_contrast(image, width, height)) != NNET_OK) return status;
+    if ((status = nnet_image_keep_digit(image, width, height, NNET__IMAGE_INK)) != NNET_OK) return status;
     if ((status = nnet_image_bounding_box(image, width, height, NNET__IMAGE_INK, &box)) != NNET_OK) return status;
     if ((status = nnet_image_fit_size(box.width, box.height, NNET__MNIST_BOX, &fit_w, &fit_h)) != NNET_OK) return status;
     if ((status = nnet_image_resize_area(digit, fit_w, fit_h, image + (size_t)box.y * (size_t)width + (size_t)box.x,
                                          box.width, box.height, width)) != NNET_OK) return status;
+    if ((status = nnet_image_normalize_strokes(digit, fit_w, fit_h)) != NNET_OK) return status;
     return nnet_image_paste_centered(pixels, NNET__MNIST_SIDE, NNET__MNIST_SIDE, digit, fit_w, fit_h);
 }
 
@@ -6229,7 +6570,8 @@ NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char 
 // same order wherever it sits (edge tiles repeat the last row and mask the
 // last columns instead of running other code), so splitting tiles across
 // threads never changes a bit. The vector width is fixed at compile time:
-// AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
+// AVX-512F, else AVX2+FMA, else WebAssembly SIMD128, else portable C (also
+// with NNET_NO_SIMD).
 #ifdef NNET_USE_CBLAS
 #ifndef FORCE_OPENBLAS_COMPLEX_STRUCT
 #define FORCE_OPENBLAS_COMPLEX_STRUCT   // keep OpenBLAS's cblas.h from including <complex.h> (its I macro)
@@ -6304,6 +6646,50 @@ static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   
     __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
     __m256 h = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xEE));
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
+#elif !defined(NNET_NO_SIMD) && defined(__wasm_simd128__)
+// WebAssembly SIMD128 (clang -msimd128): 4 lanes. It has no fused
+// multiply-add, so vfma rounds twice. The engine maps the 16 x 128-bit
+// values of a tile onto the host's 16 vector registers: 4 x 2 accumulators,
+// 2 loads and a broadcast.
+#include <wasm_simd128.h>
+typedef v128_t nnet__vec;
+#define NNET__VL 4
+#define NNET__MR 4
+#define NNET__NV 2
+#define NNET__DM 2
+#define NNET__DN 4
+#define nnet__vzero() wasm_f32x4_splat(0.0f)
+#define nnet__vset1(x) wasm_f32x4_splat(x)
+#define nnet__vload(p) wasm_v128_load(p)
+#define nnet__vstore(p, v) wasm_v128_store(p, v)
+#define nnet__vfma(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#define nnet__vmul(a, b) wasm_f32x4_mul(a, b)
+#define nnet__vadd(a, b) wasm_f32x4_add(a, b)
+#define nnet__vsub(a, b) wasm_f32x4_sub(a, b)
+#define nnet__vdiv(a, b) wasm_f32x4_div(a, b)
+#define nnet__vsqrt(a) wasm_f32x4_sqrt(a)
+// The first n lanes at p (n < 4 reads only those), the rest 0; and the store.
+static v128_t nnet__vloadn(const float *p, int n) {
+    if (n >= 4) return wasm_v128_load(p);
+    if (n == 3) return wasm_f32x4_replace_lane(wasm_v128_load64_zero(p), 2, p[2]);
+    if (n == 2) return wasm_v128_load64_zero(p);
+    return n == 1 ? wasm_v128_load32_zero(p) : wasm_f32x4_splat(0.0f);
+}
+static void nnet__vstoren(float *p, v128_t v, int n) {
+    if (n >= 4) { wasm_v128_store(p, v); return; }
+    if (n >= 2) wasm_v128_store64_lane(p, v, 0);
+    else if (n == 1) wasm_v128_store32_lane(p, v, 0);
+    if (n == 3) p[2] = wasm_f32x4_extract_lane(v, 2);
+}
+static float nnet__vsum(v128_t v) {   // ((0+2) + (1+3))
+    v128_t s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1);
+}
+static void nnet__vsum4(float *out, v128_t a, v128_t b, v128_t c, v128_t d) {   // each as nnet__vsum
+    v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+    v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+    wasm_v128_store(out, wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7)));
 }
 #else
 typedef float nnet__vec;   // portable C: one lane, plain multiply-add
