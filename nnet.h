@@ -34,7 +34,7 @@
       Part II, data and files: datasets, inference and metrics, IDX and gzip,
       images, model files and checkpoints. Part III, the fast path: SIMD
       kernels, tiling and packing, the thread team. Part I reaches Part III
-      only through the seam of four functions declared before Part I; build with
+      only through the seam of five functions declared before Part I; build with
       -DNNET_REFERENCE and Part III is left out, so what runs is Part I's
       plain loops (docs/guide.md shows how to step through them in gdb).
 
@@ -427,6 +427,8 @@ typedef struct nnet {
         int batch_capacity;             // rows the workspace holds
         float *workspace;               // outputs, activated, masks, deltas, logits
         int borrowed;                   // nnet_init_static: caller memory, read-only parameters
+        const struct nnet__step *fused_step;   // nnet_train's fast build: nnet_backward also steps
+        int fused_finite;               // ... and clears this if a weight became NaN or infinite
     } internal;
 } nnet;
 
@@ -1011,17 +1013,19 @@ typedef struct nnet__step {
 
 // The seam. Part I does its heavy loops itself in the reading build
 // (NNET_REFERENCE); otherwise it hands them to Part III, at the end of the
-// file, through these four functions, which compute the same things:
-//   nnet__fast_gemm      nnet_gemm's product: tiled, vectorised, on nnet_train's threads
-//   nnet__fast_gather    a training batch's rows, copied on the threads, the next batch prefetched
-//   nnet__fast_step      the optimiser step: vectorised, on the threads
-//   nnet__train_on_team  nnet_train with desc->threads threads kept for the whole call
+// file, through these five functions, which compute the same things:
+//   nnet__fast_gemm        nnet_gemm's product: tiled, vectorised, on nnet_train's threads
+//   nnet__fast_gather      a training batch's rows, copied on the threads, the next batch prefetched
+//   nnet__fast_step        the optimiser step: vectorised, on the threads
+//   nnet__fast_layer_step  a layer's step fused into its weight-gradient product (nnet_train)
+//   nnet__train_on_team    nnet_train with desc->threads threads kept for the whole call
 #ifndef NNET_REFERENCE
 #define NNET__RUN_HERE 1   // nnet__train_on_team: not run on a team; nnet_train goes ahead itself
 static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
                             float beta, nnet_mat C);
 static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start);
 static int nnet__fast_step(nnet *net, const nnet__step *step);
+static int nnet__fast_layer_step(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, const nnet__step *step, float l2);
 static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
                                const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run);
 #endif
@@ -1925,8 +1929,14 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, nnet_mat T, float l2) {
     for (l = net->n_layers - 1; l >= 0; l--) {
         nnet_layer *layer = &net->layers[l], *below = l ? &net->layers[l - 1] : NULL;
         nnet_mat input = below ? nnet__rows(below->output, B) : X;
-        nnet_mat dX = below ? nnet__rows(below->delta, B) : nnet_mat_view(0, 0, NULL);
-        nnet_dense_backward(dX, layer->weight_grad, layer->bias_grad, nnet__rows(layer->delta, B), input, layer->weight);
+        nnet_mat dX = below ? nnet__rows(below->delta, B) : nnet_mat_view(0, 0, NULL), dZ_l = nnet__rows(layer->delta, B);
+#ifndef NNET_REFERENCE
+        if (net->internal.fused_step) {   // nnet_train's fast build: the layer's step goes with its gradient
+            if (below) (void)nnet_gemm(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ_l, layer->weight, 0.0f, dX);   // before W moves
+            net->internal.fused_finite &= nnet__fast_layer_step(net, layer, dZ_l, input, net->internal.fused_step, l2);
+        } else
+#endif
+        nnet_dense_backward(dX, layer->weight_grad, layer->bias_grad, dZ_l, input, layer->weight);
         if (below) {   // dX is dL/dY of the layer below: undo its dropout, then its activation
             nnet_mat y = input;
             if (net->internal.dropout_active && below->dropout > 0.0f) {
@@ -1935,7 +1945,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, nnet_mat T, float l2) {
             }
             nnet_activation_backward(below->activation, net->leaky_slope, dX, y);
         }
-        if (l2 != 0.0f) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
+        if (l2 != 0.0f && !net->internal.fused_step) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
     }
     return NNET_OK;
 }
@@ -2079,10 +2089,13 @@ static int nnet__step_range(const nnet__step *h, float *w, const float *g, float
 }
 #endif
 
-NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float learning_rate) {
+// What every step begins with: the arguments checked, the optimiser's state
+// ready (Adam's second moment allocated the first time Adam runs; another
+// optimiser than the state's starts from zero), the step counted, and the
+// step's settings worked out into h.
+static int nnet__step_begin(nnet *net, const nnet_train_desc *desc, float learning_rate, nnet__step *h) {
     nnet_optimizer *state;
-    nnet__step h;
-    int status, l, finite = 1;
+    int status;
     double t;
     if (!net || !desc) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: %s is NULL", !net ? "net" : "desc");
     if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: a network built by nnet_init_static cannot be trained");
@@ -2104,29 +2117,37 @@ NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float le
     }
     state->steps++;
     t = (double)state->steps;
-    h.kind = desc->optimizer;
-    h.learning_rate = learning_rate;
-    h.momentum = desc->momentum;
-    h.nesterov = desc->nesterov;
-    h.beta1 = desc->beta1 > 0.0f ? desc->beta1 : 0.9f;
-    h.beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
-    h.eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
+    h->kind = desc->optimizer;
+    h->learning_rate = learning_rate;
+    h->momentum = desc->momentum;
+    h->nesterov = desc->nesterov;
+    h->beta1 = desc->beta1 > 0.0f ? desc->beta1 : 0.9f;
+    h->beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
+    h->eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
     // Adam's moments start at 0, so early on they are too small by the
     // factor 1 - beta^t: divide it out (bias correction).
-    h.step_size = (float)(learning_rate / (1.0 - pow(h.beta1, t)));
-    h.correction2 = (float)sqrt(1.0 - pow(h.beta2, t));
-    h.decay = desc->optimizer == NNET_ADAMW
-            ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
+    h->step_size = (float)(learning_rate / (1.0 - pow(h->beta1, t)));
+    h->correction2 = (float)sqrt(1.0 - pow(h->beta2, t));
+    h->decay = desc->optimizer == NNET_ADAMW
+             ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float learning_rate) {
+    nnet__step h;
+    int status, l, finite = 1;
+    if ((status = nnet__step_begin(net, desc, learning_rate, &h)) != NNET_OK) return status;
 #ifndef NNET_REFERENCE
     finite = nnet__fast_step(net, &h);   // the seam
 #else
     for (l = 0; l < net->n_layers; l++) {
         const nnet_layer *layer = &net->layers[l];
         size_t w = (size_t)(layer->weight.data - net->parameters), b = (size_t)(layer->bias - net->parameters);
-        finite &= nnet__step_range(&h, net->parameters + w, net->gradients + w, state->first_moment + w,
-                                   state->second_moment ? state->second_moment + w : NULL, nnet__count(layer->weight), 1);
-        finite &= nnet__step_range(&h, net->parameters + b, net->gradients + b, state->first_moment + b,
-                                   state->second_moment ? state->second_moment + b : NULL, (size_t)layer->n_outputs, 0);
+        float *m = net->optimizer.first_moment, *s = net->optimizer.second_moment;
+        finite &= nnet__step_range(&h, net->parameters + w, net->gradients + w, m + w, s ? s + w : NULL,
+                                   nnet__count(layer->weight), 1);
+        finite &= nnet__step_range(&h, net->parameters + b, net->gradients + b, m + b, s ? s + b : NULL,
+                                   (size_t)layer->n_outputs, 0);
     }
 #endif
     (void)l;
@@ -2301,6 +2322,27 @@ static int nnet__diverged(nnet *net, const float *saved, int epochs_before) {
                       reason, epochs_before ? "this call" : "training");
 }
 
+#if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
+// nnet_backward with each layer's optimiser step applied as soon as its
+// gradient is complete, in Part III (nnet__fast_layer_step): the same bits
+// as nnet_backward, nnet_optimizer_step and nnet_zero_grad one after the
+// other, without storing the weight gradients. (Clipping needs the norm of
+// all the gradients first, so nnet_train fuses only without it.)
+static int nnet__backward_and_step(nnet *net, nnet_mat X, nnet_mat T, const nnet_train_desc *desc, float learning_rate) {
+    nnet__step h;
+    int status = nnet__step_begin(net, desc, learning_rate, &h);
+    if (status != NNET_OK) return status;
+    net->internal.fused_step = &h;
+    net->internal.fused_finite = 1;
+    nnet_backward(net, X, T, desc->l2);
+    net->internal.fused_step = NULL;
+    if (!net->internal.fused_finite)
+        return nnet__fail(NNET_ERR_DIVERGED, "nnet_optimizer_step: the step made a weight NaN or infinite (learning rate %g)",
+                          (double)learning_rate);
+    return NNET_OK;
+}
+#endif
+
 // The whole loop. Per batch: gather the samples, forward, loss, backward,
 // step, and the gradients back to zero; per epoch: shuffle first, then the
 // statistics, the validation set and early stopping. The batch loop sits in
@@ -2398,16 +2440,24 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             }
             total_loss += loss * rows;
             correct += nnet__correct(nnet_output(net), T, kind);
-            nnet_backward(net, X, T, desc->l2);           // g += dL/dw
-            if (desc->clip_norm > 0.0f) nnet_clip_gradients(net, desc->clip_norm, NULL);
-            if ((status = nnet_optimizer_step(net, &plan, step_lr)) != NNET_OK) {   // w -= lr (...)
+#if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
+            if (desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass, dW never stored
+                status = nnet__backward_and_step(net, X, T, &plan, step_lr);
+            else
+#endif
+            {
+                nnet_backward(net, X, T, desc->l2);                       // g += dL/dw
+                if (desc->clip_norm > 0.0f) nnet_clip_gradients(net, desc->clip_norm, NULL);
+                status = nnet_optimizer_step(net, &plan, step_lr);        // w -= lr (...)
+                nnet_zero_grad(net);   // used up: the next backward pass adds into zeros
+            }
+            if (status != NNET_OK) {
                 if (status != NNET_ERR_DIVERGED) break;   // out of memory for Adam's second moment
                 nnet__fail(NNET_ERR_DIVERGED, "nnet_train: the step of epoch %d, batch %d of %d (learning rate %g) made a weight NaN or infinite",
                            net->epoch + 1, b + 1, batches, (double)step_lr);
                 status = nnet__diverged(net, saved, first_epoch);
                 break;
             }
-            nnet_zero_grad(net);   // used up: the next backward pass adds into zeros
             if (desc->progress) {
                 progress.batch = b + 1;
                 progress.loss = total_loss / ((double)b * B + rows);
@@ -5552,9 +5602,10 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 /* ========================================================================== */
 /*                          PART III  THE FAST PATH                           */
 /* ========================================================================== */
-// Everything below computes what Part I computes, faster. The seam's four
+// Everything below computes what Part I computes, faster. The seam's five
 // functions (declared before Part I) are nnet__train_on_team in section 16
-// and nnet__fast_gemm, nnet__fast_gather and nnet__fast_step in section 17.
+// and nnet__fast_gemm, nnet__fast_gather, nnet__fast_step and
+// nnet__fast_layer_step in section 17.
 // The reading build (NNET_REFERENCE) leaves this part out.
 #ifndef NNET_REFERENCE
 #ifdef _OPENMP
@@ -5689,12 +5740,70 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 // registers; -O2 alone does not always do it.
 #if defined(__GNUC__) || defined(__clang__)
 #define NNET__UNROLL _Pragma("GCC unroll 16")
+#define NNET__INLINE __attribute__((always_inline)) inline   // inside a kernel's tile loop: no call per vector
 #else
 #define NNET__UNROLL
+#define NNET__INLINE
 #endif
 
-// The output pass: C = alpha acc + beta C.
-typedef struct nnet__epilogue { float alpha, beta; } nnet__epilogue;
+// The output pass: C = alpha acc + beta C; or, for a weight gradient dW
+// whose optimiser step is fused into its product (nnet__fast_layer_step),
+// the step itself: g = acc + l2 w goes into the step of the weights w at
+// the same place, and dW is never stored.
+typedef struct nnet__epilogue {
+    float alpha, beta;
+    const nnet__step *step;        // NULL: C = alpha acc + beta C
+    float l2;                      // the step's L2 term
+    const float *gradients;        // where the weight gradients C live (to find each w, m, s)
+    float *weights, *first_moment, *second_moment;   // the same layout as gradients
+    int *finite;                   // set to 0 if a new weight is NaN or infinite
+} nnet__epilogue;
+
+// Record, from any thread, that a step made a weight NaN or infinite.
+static void nnet__not_finite(int *finite) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+    *finite = 0;
+}
+
+// One vector of the optimiser step, the formulas of nnet__step_range in the
+// same order (so the same bits): the gradient g of the weights at w (with
+// their moments m and s), `lanes` of them (the rest of the vector is 0 and
+// stays 0). Stores the new w, m (and s); returns w - w, 0 in every lane
+// whose new weight is finite.
+static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, float *w, nnet__vec g, float *m, float *s, int lanes,
+                                             int is_weight) {
+    int full = lanes == NNET__VL;
+    nnet__vec wk = full ? nnet__vload(w) : nnet__vloadn(w, lanes), mk = full ? nnet__vload(m) : nnet__vloadn(m, lanes);
+    if (h->kind == NNET_SGD) {
+        nnet__vec mu = nnet__vset1(h->momentum);
+        mk = nnet__vadd(nnet__vmul(mu, mk), g);
+        wk = nnet__vsub(wk, nnet__vmul(nnet__vset1(h->learning_rate), h->nesterov ? nnet__vadd(g, nnet__vmul(mu, mk)) : mk));
+    } else {
+        nnet__vec sk = full ? nnet__vload(s) : nnet__vloadn(s, lanes);
+        if (is_weight) wk = nnet__vmul(wk, nnet__vset1(h->decay));
+        mk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta1), mk), nnet__vmul(nnet__vset1(1.0f - h->beta1), g));
+        sk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta2), sk), nnet__vmul(nnet__vmul(nnet__vset1(1.0f - h->beta2), g), g));
+        wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(nnet__vset1(h->step_size), mk),
+                                       nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), nnet__vset1(h->correction2)), nnet__vset1(h->eps))));
+        if (full) nnet__vstore(s, sk); else nnet__vstoren(s, sk, lanes);
+    }
+    if (full) { nnet__vstore(m, mk); nnet__vstore(w, wk); }
+    else { nnet__vstoren(m, mk, lanes); nnet__vstoren(w, wk, lanes); }
+    return nnet__vsub(wk, wk);
+}
+
+// The fused output pass of one vector of a weight gradient at c: the step of
+// the weights there with g = acc + l2 w.
+static NNET__INLINE nnet__vec nnet__output_step(const float *c, nnet__vec acc, int lanes, const nnet__epilogue *e,
+                                                const nnet__step *h) {
+    size_t at = (size_t)(c - e->gradients);
+    float *w = e->weights + at;
+    if (e->l2 != 0.0f)
+        acc = nnet__vadd(acc, nnet__vmul(nnet__vset1(e->l2), lanes == NNET__VL ? nnet__vload(w) : nnet__vloadn(w, lanes)));
+    return nnet__step_vec(h, w, acc, e->first_moment + at, e->second_moment ? e->second_moment + at : NULL, lanes, 1);
+}
 
 // One output vector: v = alpha acc + beta c, n lanes stored.
 static void nnet__output_vec(float *c, nnet__vec acc, int n, const nnet__epilogue *e) {
@@ -5758,6 +5867,19 @@ static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as,
                 for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
         }
+    }
+    if (epilogue.step) {   // the optimiser step on the weights of this tile, dW never stored
+        nnet__step h = *epilogue.step;   // a copy, as the epilogue's: stores to w cannot change it
+        nnet__vec bad = nnet__vzero();
+        NNET__UNROLL
+        for (r = 0; r < NNET__MR; r++)
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++)
+                if (r < mr && v * NNET__VL < nr)
+                    bad = nnet__vadd(bad, nnet__output_step(C + (size_t)r * ldc + v * NNET__VL, acc[r][v],
+                                                            nnet__min(NNET__VL, nr - v * NNET__VL), &epilogue, &h));
+        if (nnet__vsum(bad) != 0.0f) nnet__not_finite(epilogue.finite);
+        return;
     }
     // A whole tile with C = acc (the training products) or C = acc + C
     // (nnet_backward's dW) is stored without a test per vector, which the
@@ -5994,7 +6116,8 @@ static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, in
     size_t ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
     nnet__epilogue partial;   // between blocks: the plain sums
     int k0, k, i;
-    partial.alpha = 1.0f; partial.beta = 0.0f;
+    partial = g->e;
+    partial.alpha = 1.0f; partial.beta = 0.0f; partial.step = NULL;
     for (k0 = 0; k0 < g->K; k0 += NNET__KC) {
         int kc = nnet__min(NNET__KC, g->K - k0), last = k0 + kc == g->K;
         for (k = 0; k < kc; k++)
@@ -6058,33 +6181,41 @@ static void nnet__gemm_share(void *job, int t, int T) {
 // across the layer's weight rows: the columns of Z = X W^T, the rows of
 // dW = dZ^T X (op(A) transposed), so one thread keeps the same rows of W in
 // its cache through the forward pass, the backward pass and the SGD step.
-static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
-                            float beta, nnet_mat C) {
+static void nnet__gemm_run(nnet_transpose ta, nnet_transpose tb, nnet_mat A, nnet_mat B, nnet_mat C,
+                           const nnet__epilogue *e) {
     int M = C.rows, tiles_n;
     nnet__gemm_job g;
     g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
-    g.A = A; g.B = B; g.C = C;
-    g.e.alpha = alpha; g.e.beta = beta;
+    g.A = A; g.B = B; g.C = C; g.e = *e;
     if (M == 0 || g.N == 0) return;
+    g.tm = tb ? NNET__DM : NNET__MR;
+    g.tn = tb ? NNET__DN : NNET__NR;
+    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
+    g.ak = ta ? (size_t)A.cols : 1;
+    // (packed blocks leave partial sums in C: not with a fused step, which never stores C)
+    g.pack = !tb && e->beta == 0.0f && !e->step && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
+    tiles_n = (g.N + g.tn - 1) / g.tn;
+    // Too little work to pay for handing it out (an OpenMP region costs
+    // microseconds, a job on nnet_train's team less): stay on this thread.
+    nnet__run_job((double)M * g.N * g.K >= 65536.0 && (ta ? M > g.tm : tiles_n >= 2), nnet__gemm_share, &g);
+}
+
+static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
+                            float beta, nnet_mat C) {
+    nnet__epilogue e;
+    memset(&e, 0, sizeof e);
+    e.alpha = alpha; e.beta = beta;
 #ifdef NNET_USE_CBLAS
     // For comparison: the BLAS product.
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, g.N, g.K,
-                alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, C.rows, C.cols,
+                nnet__op_cols(A, ta), alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
     return;
 #endif
     if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop
         nnet_gemm_reference(ta, tb, alpha, A, B, beta, C);
         return;
     }
-    g.tm = tb ? NNET__DM : NNET__MR;
-    g.tn = tb ? NNET__DN : NNET__NR;
-    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
-    g.ak = ta ? (size_t)A.cols : 1;
-    g.pack = !tb && beta == 0.0f && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
-    tiles_n = (g.N + g.tn - 1) / g.tn;
-    // Too little work to pay for handing it out (an OpenMP region costs
-    // microseconds, a job on nnet_train's team less): stay on this thread.
-    nnet__run_job((double)M * g.N * g.K >= 65536.0 && (ta ? M > g.tm : tiles_n >= 2), nnet__gemm_share, &g);
+    nnet__gemm_run(ta, tb, A, B, C, &e);
 }
 
 typedef struct nnet__gather_job {
@@ -6127,30 +6258,12 @@ static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, 
 // order, so the same bits. Returns 1 when every new w is finite (the sum of
 // w - w is 0 exactly when it is).
 static int nnet__step_vectors(const nnet__step *h, float *w, const float *g, float *m, float *s, size_t n, int is_weight) {
-    nnet__vec lr = nnet__vset1(h->learning_rate), mu = nnet__vset1(h->momentum), bad = nnet__vzero();
-    nnet__vec b1 = nnet__vset1(h->beta1), b2 = nnet__vset1(h->beta2), c1 = nnet__vset1(1.0f - h->beta1);
-    nnet__vec c2 = nnet__vset1(1.0f - h->beta2), eps = nnet__vset1(h->eps), size = nnet__vset1(h->step_size);
-    nnet__vec correction = nnet__vset1(h->correction2), decay = nnet__vset1(h->decay);
+    nnet__vec bad = nnet__vzero();
     size_t k;
     for (k = 0; k < n; k += NNET__VL) {
-        int lanes = n - k < NNET__VL ? (int)(n - k) : NNET__VL, full = lanes == NNET__VL;
-        nnet__vec wk = full ? nnet__vload(w + k) : nnet__vloadn(w + k, lanes);
-        nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, lanes);
-        nnet__vec mk = full ? nnet__vload(m + k) : nnet__vloadn(m + k, lanes);
-        if (h->kind == NNET_SGD) {
-            mk = nnet__vadd(nnet__vmul(mu, mk), gk);
-            wk = nnet__vsub(wk, nnet__vmul(lr, h->nesterov ? nnet__vadd(gk, nnet__vmul(mu, mk)) : mk));
-        } else {
-            nnet__vec sk = full ? nnet__vload(s + k) : nnet__vloadn(s + k, lanes);
-            if (is_weight) wk = nnet__vmul(wk, decay);
-            mk = nnet__vadd(nnet__vmul(b1, mk), nnet__vmul(c1, gk));
-            sk = nnet__vadd(nnet__vmul(b2, sk), nnet__vmul(nnet__vmul(c2, gk), gk));
-            wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(size, mk), nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), correction), eps)));
-            if (full) nnet__vstore(s + k, sk); else nnet__vstoren(s + k, sk, lanes);
-        }
-        if (full) { nnet__vstore(m + k, mk); nnet__vstore(w + k, wk); }
-        else { nnet__vstoren(m + k, mk, lanes); nnet__vstoren(w + k, wk, lanes); }
-        bad = nnet__vadd(bad, nnet__vsub(wk, wk));
+        int lanes = n - k < NNET__VL ? (int)(n - k) : NNET__VL;
+        nnet__vec gk = lanes == NNET__VL ? nnet__vload(g + k) : nnet__vloadn(g + k, lanes);
+        bad = nnet__vadd(bad, nnet__step_vec(h, w + k, gk, m + k, s ? s + k : NULL, lanes, is_weight));
     }
     return nnet__vsum(bad) == 0.0f;
 }
@@ -6198,6 +6311,30 @@ static int nnet__fast_step(nnet *net, const nnet__step *h) {
     j.net = net; j.h = h; j.finite = 1;
     nnet__run_job(net->n_parameters >= 65536, nnet__step_share, &j);
     return j.finite;
+}
+
+// The seam's nnet__fast_layer_step: a layer's optimiser step straight from
+// its dZ (B, O) and input X (B, I), inside nnet_backward: the biases from
+// the column sums of dZ, the weights in the output pass of dW = dZ^T X,
+// tile by tile, while the tile's weights are in cache, so the weight
+// gradient is never stored (its rows are cut among the threads as the
+// unfused step cuts them). The same bits as nnet_dense_backward, the L2 term
+// and nnet__fast_step. 1 if every new weight is finite.
+static int nnet__fast_layer_step(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, const nnet__step *h, float l2) {
+    float *second = net->optimizer.second_moment;
+    size_t b = (size_t)(layer->bias - net->parameters);
+    int finite = 1;
+    nnet__epilogue e;
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f; e.step = h; e.l2 = l2; e.finite = &finite;
+    e.gradients = net->gradients; e.weights = net->parameters;
+    e.first_moment = net->optimizer.first_moment; e.second_moment = second;
+    nnet_column_sums(layer->bias_grad, dZ);   // db (from zero), its step, and back to zero
+    finite &= nnet__step_vectors(h, layer->bias, layer->bias_grad, e.first_moment + b, second ? second + b : NULL,
+                                 (size_t)layer->n_outputs, 0);
+    memset(layer->bias_grad, 0, (size_t)layer->n_outputs * sizeof(float));
+    nnet__gemm_run(NNET_TRANS, NNET_NO_TRANS, dZ, X, layer->weight_grad, &e);
+    return finite;
 }
 
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
