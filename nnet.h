@@ -24,7 +24,7 @@
           fprintf(stderr, "%s\n", nnet_error());
 
       int *predicted = malloc(test->inputs.rows * sizeof(int));
-      nnet_predict_classes(net, test->inputs, predicted);
+      nnet_predict_dataset(net, test, NULL, predicted);
       nnet_free(net);
 
    HOW THE FILE READS
@@ -592,11 +592,17 @@ NNETDEF void nnet_training_reset(nnet *net);
 // ---- 10. Datasets ----------------------------------------------------------
 // Samples in memory: inputs (N, I) and either one integer label per sample
 // (classification) or a target row per sample (regression, several labels).
+// The inputs are floats, or bytes: images stay bytes in memory, a quarter of
+// the floats' size, and become floats a batch at a time when training,
+// evaluating or predicting copies them (nnet_dataset_as_floats copies a whole
+// set, for normalising it in place).
 struct nnet_dataset {
-    nnet_mat inputs;     // (N, I) one sample per row
-    int *labels;         // (N) class indices in [0, n_classes), or NULL with targets
-    int n_classes;       // C; 0 with targets
-    nnet_mat targets;    // (N, O) float targets, or data NULL with labels
+    nnet_mat inputs;        // (N, I) one sample per row; inputs.data is NULL when the samples are bytes
+    unsigned char *bytes;   // or (N, I) bytes, sample value = byte * byte_scale; NULL with float inputs
+    float byte_scale;       // the IDX loaders' u8 images: 1/255, pixels in [0, 1]
+    int *labels;            // (N) class indices in [0, n_classes), or NULL with targets
+    int n_classes;          // C; 0 with targets
+    nnet_mat targets;       // (N, O) float targets, or data NULL with labels
 };
 
 // Allocate a zeroed dataset of N samples with I features and labels of
@@ -607,8 +613,12 @@ NNETDEF nnet_dataset *nnet_dataset_create_targets(int n_samples, int n_features,
 NNETDEF void nnet_dataset_free(nnet_dataset *data);
 // Shuffle the samples (rows with their labels or targets) in place, Fisher-Yates.
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng);
-// A copy of samples [start, start + count). Free with nnet_dataset_free.
+// A copy of samples [start, start + count), floats or bytes as the original.
+// Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count);
+// A copy of the whole dataset with float inputs (bytes become byte *
+// byte_scale), to normalise in place. Free with nnet_dataset_free.
+NNETDEF nnet_dataset *nnet_dataset_as_floats(const nnet_dataset *data);
 // Copy the first round(fraction * N) samples into *first and the rest into
 // *second (shuffle first for a random split); both parts must be non-empty.
 // Free both with nnet_dataset_free; on failure both are set to NULL.
@@ -620,9 +630,10 @@ NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const 
 // The one-hot targets of the labels, a new (N, C) matrix: row i has a 1 in
 // column labels[i]. Free with nnet_mat_free; .data is NULL on failure.
 NNETDEF nnet_mat nnet_dataset_one_hot(const nnet_dataset *data);
-// Normalisation, in place on any (N, I) matrix such as data->inputs.
-// X /= divisor; 0 means 255 (raw bytes to [0, 1]). The IDX loaders already
-// divide u8 pixels by 255, so call this only on data you built yourself.
+// Normalisation, in place on any (N, I) matrix such as a float dataset's
+// inputs. X /= divisor; 0 means 255 (raw bytes to [0, 1]). The IDX loaders'
+// byte_scale already divides u8 pixels by 255, so call this only on data you
+// built yourself.
 NNETDEF int nnet_normalize_divide(nnet_mat X, float divisor);
 // Divide each row by its own largest value, so every image peaks at 1; rows
 // whose maximum is <= 0 are left as they are.
@@ -655,6 +666,9 @@ NNETDEF int nnet_predict_with(const nnet *net, nnet_mat X, nnet_mat P, int rows,
 // classes (N) = the predicted class of each row of X (N, I): the argmax, or
 // p >= 0.5 for a single sigmoid output.
 NNETDEF int nnet_predict_classes(const nnet *net, nnet_mat X, int *classes);
+// Both for a dataset's samples (floats or bytes): *P (N, O) the outputs and
+// classes (N) the predicted classes; either may be NULL, not both.
+NNETDEF int nnet_predict_dataset(const nnet *net, const nnet_dataset *data, const nnet_mat *P, int *classes);
 // Mean loss (without L2) and accuracy (see nnet_epoch_stats; NAN for
 // regression) of the network on a dataset with labels or targets.
 NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy);
@@ -751,9 +765,9 @@ NNETDEF void nnet_idx_free(nnet_idx *idx);
 // Element k (< idx->count) as a double, exact for every element type.
 NNETDEF double nnet_idx_value(const nnet_idx *idx, size_t k);
 // Build a dataset from an images array (N, ...) and a labels array (N) of
-// whole numbers: each image is flattened to a row of I = dims[1] * ... floats;
-// u8 pixels are divided by 255 into [0, 1], other types are kept as they are
-// (they must be finite). n_classes > 0 checks every label is in 0..n_classes-1;
+// whole numbers: each image is flattened to a row of I = dims[1] * ... values;
+// u8 pixels stay bytes (byte_scale 1/255: [0, 1]), other types become floats
+// of the same value (they must be finite). n_classes > 0 checks every label is in 0..n_classes-1;
 // 0 takes max label + 1 (labels then in 0..65535). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes);
 // nnet_idx_load_from_memory on both buffers, then nnet_dataset_from_idx.
@@ -763,10 +777,10 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size
 // Read a whole IDX file (raw or .gz) and parse it. Free with nnet_idx_free.
 NNETDEF nnet_idx *nnet_idx_load(const char *path);
 // Load an images file and a labels file (raw IDX, or .gz when stb_image is
-// included) into a dataset: u8 pixels become floats in [0, 1], the number of
-// classes is the largest label + 1. u8 images of rank 3 (MNIST's) are read
-// into the dataset's own block and converted there, so the peak memory is
-// the dataset plus the compressed file. Free with nnet_dataset_free.
+// included) into a dataset: u8 pixels stay bytes, read as byte / 255 in [0,
+// 1] (byte_scale), the number of classes is the largest label + 1. u8 images
+// of rank 3 (MNIST's) are read straight into the dataset's block, so the peak
+// memory is the dataset plus the compressed file. Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char *labels_path);
 // Load an MNIST-layout directory: train-images-idx3-ubyte[.gz] (or
 // train-images.idx3-ubyte[.gz]), train-labels-idx1-ubyte..., t10k-images...,
@@ -2193,16 +2207,29 @@ static long nnet__correct(nnet_mat P, nnet_mat T, int kind) {
     return correct;
 }
 
-// Does the dataset fit the network: inputs of its width, and either labels
-// its outputs can hold or finite targets of its output size?
-static int nnet__check_dataset_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
-    int O = nnet_output_size(net), classes = O == 1 ? 2 : O, row;
-    size_t k;
-    if (!s || !s->inputs.data || s->inputs.rows < 1)
-        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set is NULL or empty", who, name);
+// Are there samples, as floats or as bytes (one of the two, with a finite scale)?
+static int nnet__has_inputs(const nnet_dataset *data) {
+    return data && data->inputs.rows >= 1 && data->inputs.cols >= 1 && !data->inputs.data != !data->bytes &&
+           (!data->bytes || nnet__is_finite(data->byte_scale));
+}
+
+// Does the dataset have samples of the network's input width?
+static int nnet__check_inputs_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
+    if (!nnet__has_inputs(s))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set is NULL or empty, or has not exactly one of float inputs and bytes (with a finite byte_scale)",
+                          who, name);
     if (s->inputs.cols != net->n_inputs)
         return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %d features, the network expects %d inputs",
                           who, name, s->inputs.cols, net->n_inputs);
+    return NNET_OK;
+}
+
+// Does the dataset fit the network: inputs of its width, and either labels
+// its outputs can hold or finite targets of its output size?
+static int nnet__check_dataset_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
+    int O = nnet_output_size(net), classes = O == 1 ? 2 : O, row, status;
+    size_t k;
+    if ((status = nnet__check_inputs_for(net, s, who, name)) != NNET_OK) return status;
     if (!s->labels == !s->targets.data)
         return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %s; expected labels or targets, one of the two",
                           who, name, s->labels ? "both labels and targets" : "neither labels nor targets");
@@ -2272,14 +2299,22 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 }
 
 // Copy rows [i0, i1) of a batch: sample order[start + i] (order NULL: start +
-// i) of the dataset, its inputs into row i of X and its targets into row i of
-// T (from its label, or its row of targets). Every product then runs on one
-// dense (B, I) matrix.
+// i) of the dataset, its inputs into row i of X (bytes become floats here)
+// and its targets into row i of T (from its label, or its row of targets;
+// none when T.data is NULL). Every product then runs on one dense (B, I)
+// matrix.
 static void nnet__gather_rows(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start, int i0, int i1) {
-    int i;
+    int i, k;
     for (i = i0; i < i1; i++) {
         int row = order ? order[start + i] : start + i;
-        memcpy(&NNET_AT(X, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)X.cols * sizeof(float));
+        float *x = &NNET_AT(X, i, 0), scale = data->byte_scale;
+        if (data->bytes) {
+            const unsigned char *b = data->bytes + (size_t)row * (size_t)X.cols;
+            for (k = 0; k < X.cols; k++) x[k] = (float)b[k] * scale;
+        } else {
+            memcpy(x, &NNET_AT(data->inputs, row, 0), (size_t)X.cols * sizeof(float));
+        }
+        if (!T.data) continue;
         if (data->labels)
             nnet_labels_to_targets(nnet_mat_view(1, T.cols, &NNET_AT(T, i, 0)), &data->labels[row], T.cols == 1 ? 2 : T.cols);
         else
@@ -2613,40 +2648,47 @@ static int nnet__read_file(const char *path, const char *who, size_t limit, unsi
 // ---- 10. Datasets ----------------------------------------------------------
 // One allocation: the struct (it fits in a line: nnet__dataset_header_fits),
 // the inputs from the next cache line on, then the labels or the targets.
-static nnet_dataset *nnet__dataset_create(int n_samples, int n_features, int n_targets, int n_classes, const char *who) {
+// Byte inputs have 16 spare bytes after them, for an IDX file's header when
+// an image file is read straight into them (nnet__images_in_place).
+static nnet_dataset *nnet__dataset_create(int n_samples, int n_features, int n_targets, int n_classes, int bytes,
+                                          const char *who) {
     nnet_dataset *data;
     size_t inputs, outputs;
+    char *block;
     int columns = n_targets ? n_targets : n_classes;
     if (n_samples < 1 || n_features < 1 || n_samples > NNET_MAX_DIM || n_features > NNET_MAX_DIM || columns < 1 || columns > NNET_MAX_DIM) {
         nnet__fail(NNET_ERR_ARGUMENT, "%s: %d samples, %d features, %d %s; expected each in 1..%d",
                    who, n_samples, n_features, columns, n_targets ? "targets" : "classes", NNET_MAX_DIM);
         return NULL;
     }
-    inputs = nnet__bytes((size_t)n_samples, (size_t)n_features, sizeof(float));
+    inputs = nnet__bytes((size_t)n_samples, (size_t)n_features, bytes ? 1 : sizeof(float));
+    if (bytes && inputs) inputs = inputs > SIZE_MAX - 2 * NNET__ALIGN ? 0 : (inputs + 16 + NNET__ALIGN - 1) / NNET__ALIGN * NNET__ALIGN;
     outputs = n_targets ? nnet__bytes((size_t)n_samples, (size_t)n_targets, sizeof(float)) : (size_t)n_samples * sizeof(int);
     if (!inputs || !outputs || inputs > SIZE_MAX - NNET__ALIGN - outputs) {
-        nnet__fail(NNET_ERR_MEMORY, "%s: %d x %d floats do not fit in memory", who, n_samples, n_features);
+        nnet__fail(NNET_ERR_MEMORY, "%s: %d x %d %s do not fit in memory", who, n_samples, n_features, bytes ? "bytes" : "floats");
         return NULL;
     }
     data = (nnet_dataset *)nnet__alloc(NNET__ALIGN + inputs + outputs, who);
     if (!data) return NULL;
     memset(data, 0, NNET__ALIGN + inputs + outputs);
-    data->inputs = nnet_mat_view(n_samples, n_features, (float *)(void *)((char *)data + NNET__ALIGN));
+    block = (char *)data + NNET__ALIGN;
+    data->inputs = nnet_mat_view(n_samples, n_features, bytes ? NULL : (float *)(void *)block);
+    if (bytes) { data->bytes = (unsigned char *)block; data->byte_scale = 1.0f / 255.0f; }
     if (n_targets) {
-        data->targets = nnet_mat_view(n_samples, n_targets, data->inputs.data + nnet__count(data->inputs));
+        data->targets = nnet_mat_view(n_samples, n_targets, (float *)(void *)(block + inputs));
     } else {
-        data->labels = (int *)(void *)(data->inputs.data + nnet__count(data->inputs));
+        data->labels = (int *)(void *)(block + inputs);
         data->n_classes = n_classes;
     }
     return data;
 }
 
 NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes) {
-    return nnet__dataset_create(n_samples, n_features, 0, n_classes, "nnet_dataset_create");
+    return nnet__dataset_create(n_samples, n_features, 0, n_classes, 0, "nnet_dataset_create");
 }
 
 NNETDEF nnet_dataset *nnet_dataset_create_targets(int n_samples, int n_features, int n_targets) {
-    return nnet__dataset_create(n_samples, n_features, n_targets, 0, "nnet_dataset_create_targets");
+    return nnet__dataset_create(n_samples, n_features, n_targets, 0, 0, "nnet_dataset_create_targets");
 }
 
 typedef char nnet__dataset_header_fits[sizeof(nnet_dataset) <= NNET__ALIGN ? 1 : -1];
@@ -2654,48 +2696,84 @@ typedef char nnet__dataset_header_fits[sizeof(nnet_dataset) <= NNET__ALIGN ? 1 :
 NNETDEF void nnet_dataset_free(nnet_dataset *data) { nnet__free(data); }
 
 static int nnet__check_dataset(const nnet_dataset *data, const char *who) {
-    if (!data || !data->inputs.data || data->inputs.rows < 1 || data->inputs.cols < 1 || !data->labels == !data->targets.data ||
+    if (!nnet__has_inputs(data) || !data->labels == !data->targets.data ||
         (data->targets.data && data->targets.rows != data->inputs.rows))
-        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty, or has not exactly one of labels and targets (one row each)", who);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty, or has not exactly one of float and byte inputs, "
+                          "or not exactly one of labels and targets (one row each)", who);
     return NNET_OK;
 }
 
-// Swap two rows of n floats.
-static void nnet__swap_rows(float *a, float *b, int n) {
-    int k;
-    for (k = 0; k < n; k++) { float t = a[k]; a[k] = b[k]; b[k] = t; }
+// Where sample `row`'s inputs start, and how many bytes they take.
+static char *nnet__sample(const nnet_dataset *data, int row) {
+    size_t at = (size_t)row * (size_t)data->inputs.cols;
+    return data->bytes ? (char *)(data->bytes + at) : (char *)(data->inputs.data + at);
+}
+static size_t nnet__sample_size(const nnet_dataset *data) {
+    return (size_t)data->inputs.cols * (data->bytes ? 1 : sizeof(float));
+}
+
+// Swap two blocks of n bytes.
+static void nnet__swap_bytes(char *a, char *b, size_t n) {
+    size_t k;
+    for (k = 0; k < n; k++) { char t = a[k]; a[k] = b[k]; b[k] = t; }
 }
 
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng) {
-    int i, N, I;
+    int i;
     if (nnet__check_dataset(data, "nnet_dataset_shuffle")) return NNET_ERR_ARGUMENT;
     if (!rng) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_shuffle: rng is NULL");
-    N = data->inputs.rows; I = data->inputs.cols;
     // Fisher-Yates: position i takes a uniform pick among positions 0..i.
-    for (i = N - 1; i > 0; i--) {
+    for (i = data->inputs.rows - 1; i > 0; i--) {
         int j = (int)nnet_rng_below(rng, (uint32_t)i + 1u), label;
         if (j == i) continue;
-        nnet__swap_rows(&NNET_AT(data->inputs, i, 0), &NNET_AT(data->inputs, j, 0), I);
+        nnet__swap_bytes(nnet__sample(data, i), nnet__sample(data, j), nnet__sample_size(data));
         if (data->labels) { label = data->labels[i]; data->labels[i] = data->labels[j]; data->labels[j] = label; }
-        else nnet__swap_rows(&NNET_AT(data->targets, i, 0), &NNET_AT(data->targets, j, 0), data->targets.cols);
+        else nnet__swap_bytes((char *)&NNET_AT(data->targets, i, 0), (char *)&NNET_AT(data->targets, j, 0),
+                              (size_t)data->targets.cols * sizeof(float));
     }
     return NNET_OK;
 }
 
+// An empty dataset like `data` for `count` samples: the same kind of inputs
+// (bytes with their scale, unless floats is set), labels or targets.
+static nnet_dataset *nnet__dataset_like(const nnet_dataset *data, int count, int floats, const char *who) {
+    nnet_dataset *like = nnet__dataset_create(count, data->inputs.cols, data->targets.cols, data->n_classes,
+                                              data->bytes && !floats, who);
+    if (like && like->bytes) like->byte_scale = data->byte_scale;
+    return like;
+}
+
+// Copy sample `from` of data (inputs, label or targets) to sample `to` of
+// copy, a dataset from nnet__dataset_like; bytes become floats if copy's are.
+static void nnet__copy_sample(nnet_dataset *copy, int to, const nnet_dataset *data, int from) {
+    if (!copy->bytes == !data->bytes) memcpy(nnet__sample(copy, to), nnet__sample(data, from), nnet__sample_size(data));
+    else nnet__gather_rows(nnet_mat_view(1, copy->inputs.cols, &NNET_AT(copy->inputs, to, 0)), nnet_mat_view(0, 0, NULL),
+                           data, NULL, from, 0, 1);
+    if (data->labels) copy->labels[to] = data->labels[from];
+    else memcpy(&NNET_AT(copy->targets, to, 0), &NNET_AT(data->targets, from, 0), (size_t)data->targets.cols * sizeof(float));
+}
+
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count) {
     nnet_dataset *part;
+    int i;
     if (nnet__check_dataset(data, "nnet_dataset_subset")) return NULL;
     if (start < 0 || count < 1 || start > data->inputs.rows - count) {
         nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_subset: samples [%d, %d + %d) are not inside the %d samples",
                    start, start, count, data->inputs.rows);
         return NULL;
     }
-    part = nnet__dataset_create(count, data->inputs.cols, data->targets.cols, data->n_classes, "nnet_dataset_subset");
-    if (!part) return NULL;
-    memcpy(part->inputs.data, &NNET_AT(data->inputs, start, 0), nnet__count(part->inputs) * sizeof(float));
-    if (data->labels) memcpy(part->labels, data->labels + start, (size_t)count * sizeof(int));
-    else memcpy(part->targets.data, &NNET_AT(data->targets, start, 0), nnet__count(part->targets) * sizeof(float));
+    if (!(part = nnet__dataset_like(data, count, 0, "nnet_dataset_subset"))) return NULL;
+    for (i = 0; i < count; i++) nnet__copy_sample(part, i, data, start + i);
     return part;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_as_floats(const nnet_dataset *data) {
+    nnet_dataset *copy;
+    int i;
+    if (nnet__check_dataset(data, "nnet_dataset_as_floats")) return NULL;
+    if (!(copy = nnet__dataset_like(data, data->inputs.rows, 1, "nnet_dataset_as_floats"))) return NULL;
+    for (i = 0; i < data->inputs.rows; i++) nnet__copy_sample(copy, i, data, i);
+    return copy;
 }
 
 NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_dataset **first, nnet_dataset **second) {
@@ -2721,7 +2799,7 @@ NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_da
 
 NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const int *classes, int n_classes) {
     nnet_dataset *kept;
-    int i, j, c, n = 0, I;
+    int i, j, c, n = 0;
     if (nnet__check_dataset(data, "nnet_dataset_keep_classes")) return NULL;
     if (!data->labels) {
         nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: the dataset has targets, not class labels");
@@ -2753,13 +2831,12 @@ NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const 
                    data->inputs.rows, n_classes);
         return NULL;
     }
-    I = data->inputs.cols;
-    kept = nnet_dataset_create(n, I, n_classes);
-    if (!kept) return NULL;
+    if (!(kept = nnet__dataset_like(data, n, 0, "nnet_dataset_keep_classes"))) return NULL;
+    kept->n_classes = n_classes;
     for (i = 0, n = 0; i < data->inputs.rows; i++)
         for (c = 0; c < n_classes; c++)
             if (data->labels[i] == classes[c]) {
-                memcpy(&NNET_AT(kept->inputs, n, 0), &NNET_AT(data->inputs, i, 0), (size_t)I * sizeof(float));
+                nnet__copy_sample(kept, n, data, i);
                 kept->labels[n++] = c;
                 break;
             }
@@ -2884,16 +2961,22 @@ static int nnet__check_predict(const nnet *net, nnet_mat X, const void *out, con
     return NNET_OK;
 }
 
-// P, or classes when P.data is NULL, for X in chunks of `rows`.
+// Rows [start, start + B) of P (unless P.data is NULL) and of classes
+// (unless NULL): the network's outputs Y (B, O) for those samples.
+static void nnet__store_predictions(nnet_mat Y, nnet_mat P, int *classes, int start) {
+    int i;
+    if (P.data) memcpy(&NNET_AT(P, start, 0), Y.data, nnet__count(Y) * sizeof(float));
+    if (classes && Y.cols == 1) for (i = 0; i < Y.rows; i++) classes[start + i] = Y.data[i] >= 0.5f;
+    else if (classes) nnet_argmax_rows(classes + start, Y);
+}
+
+// P and/or classes for X in chunks of `rows`.
 static int nnet__predict(const nnet *net, nnet_mat X, nnet_mat P, int *classes, int rows, float *scratch) {
-    int start, i;
+    int start;
     for (start = 0; start < X.rows; start += rows) {
-        int B = nnet__min(rows, X.rows - start);
         nnet_mat Z, Y;
-        nnet__infer(net, nnet_mat_view(B, X.cols, &NNET_AT(X, start, 0)), scratch, &Z, &Y);
-        if (P.data) memcpy(&NNET_AT(P, start, 0), Y.data, nnet__count(Y) * sizeof(float));
-        else if (Y.cols == 1) for (i = 0; i < B; i++) classes[start + i] = Y.data[i] >= 0.5f;
-        else nnet_argmax_rows(classes + start, Y);
+        nnet__infer(net, nnet_mat_view(nnet__min(rows, X.rows - start), X.cols, &NNET_AT(X, start, 0)), scratch, &Z, &Y);
+        nnet__store_predictions(Y, P, classes, start);
     }
     return NNET_OK;
 }
@@ -2940,6 +3023,33 @@ NNETDEF int nnet_predict_classes(const nnet *net, nnet_mat X, int *classes) {
     status = nnet__predict(net, X, nnet_mat_view(0, 0, NULL), classes, rows, scratch);
     nnet__free(scratch);
     return status;
+}
+
+NNETDEF int nnet_predict_dataset(const nnet *net, const nnet_dataset *data, const nnet_mat *P, int *classes) {
+    int status, rows, start;
+    size_t lines_x, floats;
+    float *block;
+    nnet_mat outputs = P ? *P : nnet_mat_view(0, 0, NULL);
+    if (!net || (!outputs.data && !classes))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_dataset: NULL %s", !net ? "net" : "P (or P->data) and classes; expected one or both");
+    if ((status = nnet__check_inputs_for(net, data, "nnet_predict_dataset", "the")) != NNET_OK) return status;
+    if (outputs.data && (outputs.rows != data->inputs.rows || outputs.cols != nnet_output_size(net)))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_dataset: P is %dx%d, expected %dx%d (a row of outputs per sample)",
+                          outputs.rows, outputs.cols, data->inputs.rows, nnet_output_size(net));
+    // One block: a chunk of inputs, then the inference scratch.
+    rows = nnet__min(data->inputs.rows, NNET__PREDICT_CHUNK);
+    lines_x = nnet__whole_lines((size_t)rows * (size_t)net->n_inputs);
+    floats = nnet_predict_scratch_floats(net, rows);
+    if (!floats || !(block = (float *)nnet__alloc((lines_x + floats) * sizeof(float), "nnet_predict_dataset")))
+        return NNET_ERR_MEMORY;
+    for (start = 0; start < data->inputs.rows; start += rows) {
+        nnet_mat X = nnet_mat_view(nnet__min(rows, data->inputs.rows - start), net->n_inputs, block), Z, Y;
+        nnet__gather_rows(X, nnet_mat_view(0, 0, NULL), data, NULL, start, 0, X.rows);
+        nnet__infer(net, X, block + lines_x, &Z, &Y);
+        nnet__store_predictions(Y, outputs, classes, start);
+    }
+    nnet__free(block);
+    return NNET_OK;
 }
 
 NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy) {
@@ -3591,13 +3701,6 @@ static int nnet__idx_check_pair(const nnet_idx *images, const nnet_idx *labels, 
     return NNET_OK;
 }
 
-// u8 pixels / 255, into [0, 1]. from may sit inside to's block, at or after
-// byte 3 count of it (nnet__images_in_place).
-static void nnet__pixels_to_floats(float *to, const unsigned char *from, size_t count) {
-    size_t k;
-    for (k = 0; k < count; k++) to[k] = (float)from[k] * (1.0f / 255.0f);
-}
-
 // The labels (checked by nnet__idx_check_pair) and their number of classes.
 static void nnet__labels_from_idx(nnet_dataset *data, const nnet_idx *labels, int classes) {
     int i;
@@ -3613,11 +3716,12 @@ static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels
     *out = NULL;
     if (status != NNET_OK) return status;
     features = images->count / (size_t)images->dims[0];
-    data = nnet_dataset_create(images->dims[0], (int)features, classes);
+    // u8 images stay bytes (byte_scale 1/255); other types become floats
+    data = nnet__dataset_create(images->dims[0], (int)features, 0, classes, images->type == NNET_IDX_U8, who);
     if (!data) return NNET_ERR_MEMORY;
     nnet__labels_from_idx(data, labels, classes);
-    if (images->type == NNET_IDX_U8) {
-        nnet__pixels_to_floats(data->inputs.data, (const unsigned char *)images->data, images->count);
+    if (data->bytes) {
+        memcpy(data->bytes, images->data, images->count);
         *out = data;
         return NNET_OK;
     }
@@ -3665,9 +3769,7 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size
 
 #ifndef NNET_NO_STDIO
 
-// Read and parse one IDX file; its bytes are freed as soon as it is parsed,
-// so loading a dataset never holds the file, the inflated data and the
-// floats at once.
+// Read and parse one IDX file; its bytes are freed as soon as it is parsed.
 static int nnet__idx_load_file(const char *path, const char *who, nnet_idx **out) {
     unsigned char *bytes;
     size_t size;
@@ -3685,17 +3787,15 @@ NNETDEF nnet_idx *nnet_idx_load(const char *path) {
     return idx;
 }
 
-// The images of MNIST's files, u8 of rank 3, loaded without holding the
-// pixels as bytes and as floats at once (47 MB beside 188 MB for the 60,000
-// of Fashion-MNIST's training set). The file's IDX bytes, a 16-byte header
-// and n pixels, are read (or inflated) into the end of the dataset's block
-// of n floats, from byte 3n - 16, then the pixels become floats front to
-// back: float k fills bytes [4k, 4k + 4), and the next pixel to read, k + 1,
-// is at byte 3n + k + 1, past them. *out stays NULL (with NNET_OK) when the
-// file is something else, for nnet__idx_load_file to load or explain.
+// The images of MNIST's files, u8 of rank 3, read (or inflated) straight
+// into the dataset's bytes, so that loading holds at most the compressed
+// file and the dataset. The file's 16-byte header lands at the start, where
+// it is checked, then the pixels move down over it. *out stays NULL (with
+// NNET_OK) when the file is something else, for nnet__idx_load_file to load
+// or explain.
 static int nnet__images_in_place(const char *path, const nnet_idx *labels, const char *who, const char *labels_path,
                                  nnet_dataset **out) {
-    unsigned char *compressed = NULL, magic[2] = {0, 0}, *tail;
+    unsigned char *compressed = NULL, magic[2] = {0, 0}, *file;
     size_t size, pixels, features;
     uint32_t dims[3];
     long length;
@@ -3725,29 +3825,30 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     if (size < 16 || N < 1) goto general;
     pixels = size - 16;
     features = pixels / (size_t)N;
-    if (pixels % (size_t)N || features < 1 || features > NNET_MAX_DIM || 3 * pixels < 16) goto general;
-    if (!(data = nnet_dataset_create(N, (int)features, 1))) { status = NNET_ERR_MEMORY; goto done; }
-    tail = (unsigned char *)data->inputs.data + 3 * pixels - 16;
-    if (f && fread(tail, 1, size, f) != size) {
+    if (pixels % (size_t)N || features < 1 || features > NNET_MAX_DIM) goto general;
+    if (!(data = nnet__dataset_create(N, (int)features, 0, 1, 1, who))) { status = NNET_ERR_MEMORY; goto done; }
+    file = data->bytes;
+    if (f && fread(file, 1, size, f) != size) {
         status = nnet__fail(NNET_ERR_IO, "%s: could not read the %zu bytes of '%s': %s", who, size, path, strerror(errno));
         goto done;
     }
 #ifdef STBI_INCLUDE_STB_IMAGE_H
     if (compressed) {
-        if ((status = nnet__gzip_inflate(compressed, &gz, who, path, tail)) != NNET_OK) goto done;
+        if ((status = nnet__gzip_inflate(compressed, &gz, who, path, file)) != NNET_OK) goto done;
         nnet__free(compressed); compressed = NULL;
     }
 #endif
-    for (i = 0; i < 3; i++) dims[i] = nnet__be32(tail + 4 + 4 * i);
-    if (tail[0] || tail[1] || tail[2] != NNET_IDX_U8 || tail[3] != 3 || dims[0] != (uint32_t)N ||
+    for (i = 0; i < 3; i++) dims[i] = nnet__be32(file + 4 + 4 * i);
+    if (file[0] || file[1] || file[2] != NNET_IDX_U8 || file[3] != 3 || dims[0] != (uint32_t)N ||
         dims[1] > NNET_MAX_DIM || dims[2] > NNET_MAX_DIM || (size_t)dims[1] * dims[2] != features)
         goto general;
     memset(&images, 0, sizeof images);
-    images.type = NNET_IDX_U8; images.rank = 3; images.count = pixels; images.data = tail + 16;
+    images.type = NNET_IDX_U8; images.rank = 3; images.count = pixels; images.data = file + 16;
     for (i = 0; i < 3; i++) images.dims[i] = (int)dims[i];
     if ((status = nnet__idx_check_pair(&images, labels, 0, who, path, labels_path, &classes)) != NNET_OK) goto done;
     nnet__labels_from_idx(data, labels, classes);
-    nnet__pixels_to_floats(data->inputs.data, tail + 16, pixels);
+    memmove(data->bytes, file + 16, pixels);
+    memset(data->bytes + pixels, 0, 16);
     *out = data; data = NULL;
     goto done;
 general:
@@ -6232,13 +6333,13 @@ typedef struct nnet__gather_job {
 // the rest of a row), and this batch's products hide them.
 static void nnet__gather_share(void *job, int t, int T) {
     const nnet__gather_job *g = (const nnet__gather_job *)job;
-    size_t bytes = (size_t)g->X.cols * sizeof(float), k;
+    size_t bytes = nnet__sample_size(g->data), k;
     int begin, end, i, N = g->data->inputs.rows;
     nnet__share(g->X.rows, 1, T, t, &begin, &end);
     nnet__gather_rows(g->X, g->T, g->data, g->order, g->start, begin, end);
     for (i = begin; i < end && g->start + g->X.rows + i < N; i++) {
         int next = g->start + g->X.rows + i;
-        const char *from = (const char *)&NNET_AT(g->data->inputs, g->order ? g->order[next] : next, 0);
+        const char *from = nnet__sample(g->data, g->order ? g->order[next] : next);
         for (k = 0; k < bytes; k += 4096) nnet__prefetch(from + k);
         nnet__prefetch(from + bytes - 1);
     }
