@@ -263,14 +263,18 @@ test-mcu: $(MCU_SIZES:%=build/mcu/%/host) $(MCU_SIZES:%=build/mcu/%/mcu.elf) $(i
 BENCH_BLAS ?= -DBENCH_CBLAS -lopenblas
 BENCH_PACKAGES = libopenblas-dev libopenblas0-pthread python3-numpy python3-torch dataset-fashion-mnist
 bench-deps: ; @$(call apt,$(BENCH_PACKAGES),make bench)
+# bench/bench-avx2: the same with 256-bit kernels (on an AVX-512 machine).
 bench/bench: bench/bench.c nnet.h | deps bench-deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_BLAS) $(LDLIBS)
-bench: bench/bench
+bench/bench-avx2: bench/bench.c nnet.h | deps bench-deps
+	$(CC) $(ALL_CFLAGS) -mno-avx512f $< -o $@ $(BENCH_BLAS) $(LDLIBS)
+bench: bench/bench bench/bench-avx2
 	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
 	./bench/bench --phases
+	./bench/bench-avx2 --phases
 	./bench/bench --adam
 	/usr/bin/python3 bench/compare.py
 
 clean:
-	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/web_epoch_sse2_* tests/*.o
+	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/bench-avx2 bench/web_epoch_sse2_* tests/*.o
 	rm -rf build

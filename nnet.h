@@ -24,7 +24,7 @@
           fprintf(stderr, "%s\n", nnet_error());
 
       int *predicted = malloc(test->inputs.rows * sizeof(int));
-      nnet_predict_classes(net, test->inputs, predicted);
+      nnet_predict_dataset(net, test, NULL, predicted);
       nnet_free(net);
 
    HOW THE FILE READS
@@ -35,7 +35,7 @@
       images, model files and checkpoints, int8 models for microcontrollers
       (docs/microcontrollers.md). Part III, the fast path: SIMD
       kernels, tiling and packing, the thread team. Part I reaches Part III
-      only through the seam of four functions declared before Part I; build with
+      only through the seam of five functions declared before Part I; build with
       -DNNET_REFERENCE and Part III is left out, so what runs is Part I's
       plain loops (docs/guide.md shows how to step through them in gdb).
 
@@ -428,6 +428,8 @@ typedef struct nnet {
         int batch_capacity;             // rows the workspace holds
         float *workspace;               // outputs, activated, masks, deltas, logits
         int borrowed;                   // nnet_init_static: caller memory, read-only parameters
+        const struct nnet__step *fused_step;   // nnet_train's fast build: nnet_backward also steps
+        int fused_finite;               // ... and clears this if a weight became NaN or infinite
     } internal;
 } nnet;
 
@@ -591,11 +593,17 @@ NNETDEF void nnet_training_reset(nnet *net);
 // ---- 10. Datasets ----------------------------------------------------------
 // Samples in memory: inputs (N, I) and either one integer label per sample
 // (classification) or a target row per sample (regression, several labels).
+// The inputs are floats, or bytes: images stay bytes in memory, a quarter of
+// the floats' size, and become floats a batch at a time when training,
+// evaluating or predicting copies them (nnet_dataset_as_floats copies a whole
+// set, for normalising it in place).
 struct nnet_dataset {
-    nnet_mat inputs;     // (N, I) one sample per row
-    int *labels;         // (N) class indices in [0, n_classes), or NULL with targets
-    int n_classes;       // C; 0 with targets
-    nnet_mat targets;    // (N, O) float targets, or data NULL with labels
+    nnet_mat inputs;        // (N, I) one sample per row; inputs.data is NULL when the samples are bytes
+    unsigned char *bytes;   // or (N, I) bytes, sample value = byte * byte_scale; NULL with float inputs
+    float byte_scale;       // the IDX loaders' u8 images: 1/255, pixels in [0, 1]
+    int *labels;            // (N) class indices in [0, n_classes), or NULL with targets
+    int n_classes;          // C; 0 with targets
+    nnet_mat targets;       // (N, O) float targets, or data NULL with labels
 };
 
 // Allocate a zeroed dataset of N samples with I features and labels of
@@ -606,8 +614,12 @@ NNETDEF nnet_dataset *nnet_dataset_create_targets(int n_samples, int n_features,
 NNETDEF void nnet_dataset_free(nnet_dataset *data);
 // Shuffle the samples (rows with their labels or targets) in place, Fisher-Yates.
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng);
-// A copy of samples [start, start + count). Free with nnet_dataset_free.
+// A copy of samples [start, start + count), floats or bytes as the original.
+// Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count);
+// A copy of the whole dataset with float inputs (bytes become byte *
+// byte_scale), to normalise in place. Free with nnet_dataset_free.
+NNETDEF nnet_dataset *nnet_dataset_as_floats(const nnet_dataset *data);
 // Copy the first round(fraction * N) samples into *first and the rest into
 // *second (shuffle first for a random split); both parts must be non-empty.
 // Free both with nnet_dataset_free; on failure both are set to NULL.
@@ -619,9 +631,10 @@ NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const 
 // The one-hot targets of the labels, a new (N, C) matrix: row i has a 1 in
 // column labels[i]. Free with nnet_mat_free; .data is NULL on failure.
 NNETDEF nnet_mat nnet_dataset_one_hot(const nnet_dataset *data);
-// Normalisation, in place on any (N, I) matrix such as data->inputs.
-// X /= divisor; 0 means 255 (raw bytes to [0, 1]). The IDX loaders already
-// divide u8 pixels by 255, so call this only on data you built yourself.
+// Normalisation, in place on any (N, I) matrix such as a float dataset's
+// inputs. X /= divisor; 0 means 255 (raw bytes to [0, 1]). The IDX loaders'
+// byte_scale already divides u8 pixels by 255, so call this only on data you
+// built yourself.
 NNETDEF int nnet_normalize_divide(nnet_mat X, float divisor);
 // Divide each row by its own largest value, so every image peaks at 1; rows
 // whose maximum is <= 0 are left as they are.
@@ -654,6 +667,9 @@ NNETDEF int nnet_predict_with(const nnet *net, nnet_mat X, nnet_mat P, int rows,
 // classes (N) = the predicted class of each row of X (N, I): the argmax, or
 // p >= 0.5 for a single sigmoid output.
 NNETDEF int nnet_predict_classes(const nnet *net, nnet_mat X, int *classes);
+// Both for a dataset's samples (floats or bytes): *P (N, O) the outputs and
+// classes (N) the predicted classes; either may be NULL, not both.
+NNETDEF int nnet_predict_dataset(const nnet *net, const nnet_dataset *data, const nnet_mat *P, int *classes);
 // Mean loss (without L2) and accuracy (see nnet_epoch_stats; NAN for
 // regression) of the network on a dataset with labels or targets.
 NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy);
@@ -750,9 +766,9 @@ NNETDEF void nnet_idx_free(nnet_idx *idx);
 // Element k (< idx->count) as a double, exact for every element type.
 NNETDEF double nnet_idx_value(const nnet_idx *idx, size_t k);
 // Build a dataset from an images array (N, ...) and a labels array (N) of
-// whole numbers: each image is flattened to a row of I = dims[1] * ... floats;
-// u8 pixels are divided by 255 into [0, 1], other types are kept as they are
-// (they must be finite). n_classes > 0 checks every label is in 0..n_classes-1;
+// whole numbers: each image is flattened to a row of I = dims[1] * ... values;
+// u8 pixels stay bytes (byte_scale 1/255: [0, 1]), other types become floats
+// of the same value (they must be finite). n_classes > 0 checks every label is in 0..n_classes-1;
 // 0 takes max label + 1 (labels then in 0..65535). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes);
 // nnet_idx_load_from_memory on both buffers, then nnet_dataset_from_idx.
@@ -762,10 +778,10 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size
 // Read a whole IDX file (raw or .gz) and parse it. Free with nnet_idx_free.
 NNETDEF nnet_idx *nnet_idx_load(const char *path);
 // Load an images file and a labels file (raw IDX, or .gz when stb_image is
-// included) into a dataset: u8 pixels become floats in [0, 1], the number of
-// classes is the largest label + 1. u8 images of rank 3 (MNIST's) are read
-// into the dataset's own block and converted there, so the peak memory is
-// the dataset plus the compressed file. Free with nnet_dataset_free.
+// included) into a dataset: u8 pixels stay bytes, read as byte / 255 in [0,
+// 1] (byte_scale), the number of classes is the largest label + 1. u8 images
+// of rank 3 (MNIST's) are read straight into the dataset's block, so the peak
+// memory is the dataset plus the compressed file. Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char *labels_path);
 // Load an MNIST-layout directory: train-images-idx3-ubyte[.gz] (or
 // train-images.idx3-ubyte[.gz]), train-labels-idx1-ubyte..., t10k-images...,
@@ -1143,17 +1159,19 @@ typedef struct nnet__step {
 
 // The seam. Part I does its heavy loops itself in the reading build
 // (NNET_REFERENCE); otherwise it hands them to Part III, at the end of the
-// file, through these four functions, which compute the same things:
-//   nnet__fast_gemm      nnet_gemm's product: tiled, vectorised, on nnet_train's threads
-//   nnet__fast_gather    a training batch's rows, copied on the threads, the next batch prefetched
-//   nnet__fast_step      the optimiser step: vectorised, on the threads
-//   nnet__train_on_team  nnet_train with desc->threads threads kept for the whole call
+// file, through these five functions, which compute the same things:
+//   nnet__fast_gemm        nnet_gemm's product: tiled, vectorised, on nnet_train's threads
+//   nnet__fast_gather      a training batch's rows, copied on the threads, the next batch prefetched
+//   nnet__fast_step        the optimiser step: vectorised, on the threads
+//   nnet__fast_layer_step  a layer's step fused into its weight-gradient product (nnet_train)
+//   nnet__train_on_team    nnet_train with desc->threads threads kept for the whole call
 #ifndef NNET_REFERENCE
 #define NNET__RUN_HERE 1   // nnet__train_on_team: not run on a team; nnet_train goes ahead itself
 static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
                             float beta, nnet_mat C);
 static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start);
 static int nnet__fast_step(nnet *net, const nnet__step *step);
+static int nnet__fast_layer_step(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, const nnet__step *step, float l2);
 static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
                                const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run);
 #endif
@@ -2057,8 +2075,14 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, nnet_mat T, float l2) {
     for (l = net->n_layers - 1; l >= 0; l--) {
         nnet_layer *layer = &net->layers[l], *below = l ? &net->layers[l - 1] : NULL;
         nnet_mat input = below ? nnet__rows(below->output, B) : X;
-        nnet_mat dX = below ? nnet__rows(below->delta, B) : nnet_mat_view(0, 0, NULL);
-        nnet_dense_backward(dX, layer->weight_grad, layer->bias_grad, nnet__rows(layer->delta, B), input, layer->weight);
+        nnet_mat dX = below ? nnet__rows(below->delta, B) : nnet_mat_view(0, 0, NULL), dZ_l = nnet__rows(layer->delta, B);
+#ifndef NNET_REFERENCE
+        if (net->internal.fused_step) {   // nnet_train's fast build: the layer's step goes with its gradient
+            if (below) (void)nnet_gemm(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ_l, layer->weight, 0.0f, dX);   // before W moves
+            net->internal.fused_finite &= nnet__fast_layer_step(net, layer, dZ_l, input, net->internal.fused_step, l2);
+        } else
+#endif
+        nnet_dense_backward(dX, layer->weight_grad, layer->bias_grad, dZ_l, input, layer->weight);
         if (below) {   // dX is dL/dY of the layer below: undo its dropout, then its activation
             nnet_mat y = input;
             if (net->internal.dropout_active && below->dropout > 0.0f) {
@@ -2067,7 +2091,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, nnet_mat T, float l2) {
             }
             nnet_activation_backward(below->activation, net->leaky_slope, dX, y);
         }
-        if (l2 != 0.0f) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
+        if (l2 != 0.0f && !net->internal.fused_step) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
     }
     return NNET_OK;
 }
@@ -2211,10 +2235,13 @@ static int nnet__step_range(const nnet__step *h, float *w, const float *g, float
 }
 #endif
 
-NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float learning_rate) {
+// What every step begins with: the arguments checked, the optimiser's state
+// ready (Adam's second moment allocated the first time Adam runs; another
+// optimiser than the state's starts from zero), the step counted, and the
+// step's settings worked out into h.
+static int nnet__step_begin(nnet *net, const nnet_train_desc *desc, float learning_rate, nnet__step *h) {
     nnet_optimizer *state;
-    nnet__step h;
-    int status, l, finite = 1;
+    int status;
     double t;
     if (!net || !desc) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: %s is NULL", !net ? "net" : "desc");
     if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: a network built by nnet_init_static cannot be trained");
@@ -2236,29 +2263,37 @@ NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float le
     }
     state->steps++;
     t = (double)state->steps;
-    h.kind = desc->optimizer;
-    h.learning_rate = learning_rate;
-    h.momentum = desc->momentum;
-    h.nesterov = desc->nesterov;
-    h.beta1 = desc->beta1 > 0.0f ? desc->beta1 : 0.9f;
-    h.beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
-    h.eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
+    h->kind = desc->optimizer;
+    h->learning_rate = learning_rate;
+    h->momentum = desc->momentum;
+    h->nesterov = desc->nesterov;
+    h->beta1 = desc->beta1 > 0.0f ? desc->beta1 : 0.9f;
+    h->beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
+    h->eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
     // Adam's moments start at 0, so early on they are too small by the
     // factor 1 - beta^t: divide it out (bias correction).
-    h.step_size = (float)(learning_rate / (1.0 - pow(h.beta1, t)));
-    h.correction2 = (float)sqrt(1.0 - pow(h.beta2, t));
-    h.decay = desc->optimizer == NNET_ADAMW
-            ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
+    h->step_size = (float)(learning_rate / (1.0 - pow(h->beta1, t)));
+    h->correction2 = (float)sqrt(1.0 - pow(h->beta2, t));
+    h->decay = desc->optimizer == NNET_ADAMW
+             ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float learning_rate) {
+    nnet__step h;
+    int status, l, finite = 1;
+    if ((status = nnet__step_begin(net, desc, learning_rate, &h)) != NNET_OK) return status;
 #ifndef NNET_REFERENCE
     finite = nnet__fast_step(net, &h);   // the seam
 #else
     for (l = 0; l < net->n_layers; l++) {
         const nnet_layer *layer = &net->layers[l];
         size_t w = (size_t)(layer->weight.data - net->parameters), b = (size_t)(layer->bias - net->parameters);
-        finite &= nnet__step_range(&h, net->parameters + w, net->gradients + w, state->first_moment + w,
-                                   state->second_moment ? state->second_moment + w : NULL, nnet__count(layer->weight), 1);
-        finite &= nnet__step_range(&h, net->parameters + b, net->gradients + b, state->first_moment + b,
-                                   state->second_moment ? state->second_moment + b : NULL, (size_t)layer->n_outputs, 0);
+        float *m = net->optimizer.first_moment, *s = net->optimizer.second_moment;
+        finite &= nnet__step_range(&h, net->parameters + w, net->gradients + w, m + w, s ? s + w : NULL,
+                                   nnet__count(layer->weight), 1);
+        finite &= nnet__step_range(&h, net->parameters + b, net->gradients + b, m + b, s ? s + b : NULL,
+                                   (size_t)layer->n_outputs, 0);
     }
 #endif
     (void)l;
@@ -2304,16 +2339,29 @@ static long nnet__correct(nnet_mat P, nnet_mat T, int kind) {
     return correct;
 }
 
-// Does the dataset fit the network: inputs of its width, and either labels
-// its outputs can hold or finite targets of its output size?
-static int nnet__check_dataset_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
-    int O = nnet_output_size(net), classes = O == 1 ? 2 : O, row;
-    size_t k;
-    if (!s || !s->inputs.data || s->inputs.rows < 1)
-        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set is NULL or empty", who, name);
+// Are there samples, as floats or as bytes (one of the two, with a finite scale)?
+static int nnet__has_inputs(const nnet_dataset *data) {
+    return data && data->inputs.rows >= 1 && data->inputs.cols >= 1 && !data->inputs.data != !data->bytes &&
+           (!data->bytes || nnet__is_finite(data->byte_scale));
+}
+
+// Does the dataset have samples of the network's input width?
+static int nnet__check_inputs_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
+    if (!nnet__has_inputs(s))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set is NULL or empty, or has not exactly one of float inputs and bytes (with a finite byte_scale)",
+                          who, name);
     if (s->inputs.cols != net->n_inputs)
         return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %d features, the network expects %d inputs",
                           who, name, s->inputs.cols, net->n_inputs);
+    return NNET_OK;
+}
+
+// Does the dataset fit the network: inputs of its width, and either labels
+// its outputs can hold or finite targets of its output size?
+static int nnet__check_dataset_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
+    int O = nnet_output_size(net), classes = O == 1 ? 2 : O, row, status;
+    size_t k;
+    if ((status = nnet__check_inputs_for(net, s, who, name)) != NNET_OK) return status;
     if (!s->labels == !s->targets.data)
         return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %s; expected labels or targets, one of the two",
                           who, name, s->labels ? "both labels and targets" : "neither labels nor targets");
@@ -2383,14 +2431,22 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 }
 
 // Copy rows [i0, i1) of a batch: sample order[start + i] (order NULL: start +
-// i) of the dataset, its inputs into row i of X and its targets into row i of
-// T (from its label, or its row of targets). Every product then runs on one
-// dense (B, I) matrix.
+// i) of the dataset, its inputs into row i of X (bytes become floats here)
+// and its targets into row i of T (from its label, or its row of targets;
+// none when T.data is NULL). Every product then runs on one dense (B, I)
+// matrix.
 static void nnet__gather_rows(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start, int i0, int i1) {
-    int i;
+    int i, k;
     for (i = i0; i < i1; i++) {
         int row = order ? order[start + i] : start + i;
-        memcpy(&NNET_AT(X, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)X.cols * sizeof(float));
+        float *x = &NNET_AT(X, i, 0), scale = data->byte_scale;
+        if (data->bytes) {
+            const unsigned char *b = data->bytes + (size_t)row * (size_t)X.cols;
+            for (k = 0; k < X.cols; k++) x[k] = (float)b[k] * scale;
+        } else {
+            memcpy(x, &NNET_AT(data->inputs, row, 0), (size_t)X.cols * sizeof(float));
+        }
+        if (!T.data) continue;
         if (data->labels)
             nnet_labels_to_targets(nnet_mat_view(1, T.cols, &NNET_AT(T, i, 0)), &data->labels[row], T.cols == 1 ? 2 : T.cols);
         else
@@ -2432,6 +2488,27 @@ static int nnet__diverged(nnet *net, const float *saved, int epochs_before) {
     return nnet__fail(NNET_ERR_DIVERGED, "%s; the network keeps the weights it had before %s, and its optimiser starts again",
                       reason, epochs_before ? "this call" : "training");
 }
+
+#if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
+// nnet_backward with each layer's optimiser step applied as soon as its
+// gradient is complete, in Part III (nnet__fast_layer_step): the same bits
+// as nnet_backward, nnet_optimizer_step and nnet_zero_grad one after the
+// other, without storing the weight gradients. (Clipping needs the norm of
+// all the gradients first, so nnet_train fuses only without it.)
+static int nnet__backward_and_step(nnet *net, nnet_mat X, nnet_mat T, const nnet_train_desc *desc, float learning_rate) {
+    nnet__step h;
+    int status = nnet__step_begin(net, desc, learning_rate, &h);
+    if (status != NNET_OK) return status;
+    net->internal.fused_step = &h;
+    net->internal.fused_finite = 1;
+    nnet_backward(net, X, T, desc->l2);
+    net->internal.fused_step = NULL;
+    if (!net->internal.fused_finite)
+        return nnet__fail(NNET_ERR_DIVERGED, "nnet_optimizer_step: the step made a weight NaN or infinite (learning rate %g)",
+                          (double)learning_rate);
+    return NNET_OK;
+}
+#endif
 
 // The whole loop. Per batch: gather the samples, forward, loss, backward,
 // step, and the gradients back to zero; per epoch: shuffle first, then the
@@ -2530,16 +2607,24 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             }
             total_loss += loss * rows;
             correct += nnet__correct(nnet_output(net), T, kind);
-            nnet_backward(net, X, T, desc->l2);           // g += dL/dw
-            if (desc->clip_norm > 0.0f) nnet_clip_gradients(net, desc->clip_norm, NULL);
-            if ((status = nnet_optimizer_step(net, &plan, step_lr)) != NNET_OK) {   // w -= lr (...)
+#if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
+            if (desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass, dW never stored
+                status = nnet__backward_and_step(net, X, T, &plan, step_lr);
+            else
+#endif
+            {
+                nnet_backward(net, X, T, desc->l2);                       // g += dL/dw
+                if (desc->clip_norm > 0.0f) nnet_clip_gradients(net, desc->clip_norm, NULL);
+                status = nnet_optimizer_step(net, &plan, step_lr);        // w -= lr (...)
+                nnet_zero_grad(net);   // used up: the next backward pass adds into zeros
+            }
+            if (status != NNET_OK) {
                 if (status != NNET_ERR_DIVERGED) break;   // out of memory for Adam's second moment
                 nnet__fail(NNET_ERR_DIVERGED, "nnet_train: the step of epoch %d, batch %d of %d (learning rate %g) made a weight NaN or infinite",
                            net->epoch + 1, b + 1, batches, (double)step_lr);
                 status = nnet__diverged(net, saved, first_epoch);
                 break;
             }
-            nnet_zero_grad(net);   // used up: the next backward pass adds into zeros
             if (desc->progress) {
                 progress.batch = b + 1;
                 progress.loss = total_loss / ((double)b * B + rows);
@@ -2695,40 +2780,47 @@ static int nnet__read_file(const char *path, const char *who, size_t limit, unsi
 // ---- 10. Datasets ----------------------------------------------------------
 // One allocation: the struct (it fits in a line: nnet__dataset_header_fits),
 // the inputs from the next cache line on, then the labels or the targets.
-static nnet_dataset *nnet__dataset_create(int n_samples, int n_features, int n_targets, int n_classes, const char *who) {
+// Byte inputs have 16 spare bytes after them, for an IDX file's header when
+// an image file is read straight into them (nnet__images_in_place).
+static nnet_dataset *nnet__dataset_create(int n_samples, int n_features, int n_targets, int n_classes, int bytes,
+                                          const char *who) {
     nnet_dataset *data;
     size_t inputs, outputs;
+    char *block;
     int columns = n_targets ? n_targets : n_classes;
     if (n_samples < 1 || n_features < 1 || n_samples > NNET_MAX_DIM || n_features > NNET_MAX_DIM || columns < 1 || columns > NNET_MAX_DIM) {
         nnet__fail(NNET_ERR_ARGUMENT, "%s: %d samples, %d features, %d %s; expected each in 1..%d",
                    who, n_samples, n_features, columns, n_targets ? "targets" : "classes", NNET_MAX_DIM);
         return NULL;
     }
-    inputs = nnet__bytes((size_t)n_samples, (size_t)n_features, sizeof(float));
+    inputs = nnet__bytes((size_t)n_samples, (size_t)n_features, bytes ? 1 : sizeof(float));
+    if (bytes && inputs) inputs = inputs > SIZE_MAX - 2 * NNET__ALIGN ? 0 : (inputs + 16 + NNET__ALIGN - 1) / NNET__ALIGN * NNET__ALIGN;
     outputs = n_targets ? nnet__bytes((size_t)n_samples, (size_t)n_targets, sizeof(float)) : (size_t)n_samples * sizeof(int);
     if (!inputs || !outputs || inputs > SIZE_MAX - NNET__ALIGN - outputs) {
-        nnet__fail(NNET_ERR_MEMORY, "%s: %d x %d floats do not fit in memory", who, n_samples, n_features);
+        nnet__fail(NNET_ERR_MEMORY, "%s: %d x %d %s do not fit in memory", who, n_samples, n_features, bytes ? "bytes" : "floats");
         return NULL;
     }
     data = (nnet_dataset *)nnet__alloc(NNET__ALIGN + inputs + outputs, who);
     if (!data) return NULL;
     memset(data, 0, NNET__ALIGN + inputs + outputs);
-    data->inputs = nnet_mat_view(n_samples, n_features, (float *)(void *)((char *)data + NNET__ALIGN));
+    block = (char *)data + NNET__ALIGN;
+    data->inputs = nnet_mat_view(n_samples, n_features, bytes ? NULL : (float *)(void *)block);
+    if (bytes) { data->bytes = (unsigned char *)block; data->byte_scale = 1.0f / 255.0f; }
     if (n_targets) {
-        data->targets = nnet_mat_view(n_samples, n_targets, data->inputs.data + nnet__count(data->inputs));
+        data->targets = nnet_mat_view(n_samples, n_targets, (float *)(void *)(block + inputs));
     } else {
-        data->labels = (int *)(void *)(data->inputs.data + nnet__count(data->inputs));
+        data->labels = (int *)(void *)(block + inputs);
         data->n_classes = n_classes;
     }
     return data;
 }
 
 NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes) {
-    return nnet__dataset_create(n_samples, n_features, 0, n_classes, "nnet_dataset_create");
+    return nnet__dataset_create(n_samples, n_features, 0, n_classes, 0, "nnet_dataset_create");
 }
 
 NNETDEF nnet_dataset *nnet_dataset_create_targets(int n_samples, int n_features, int n_targets) {
-    return nnet__dataset_create(n_samples, n_features, n_targets, 0, "nnet_dataset_create_targets");
+    return nnet__dataset_create(n_samples, n_features, n_targets, 0, 0, "nnet_dataset_create_targets");
 }
 
 typedef char nnet__dataset_header_fits[sizeof(nnet_dataset) <= NNET__ALIGN ? 1 : -1];
@@ -2736,48 +2828,84 @@ typedef char nnet__dataset_header_fits[sizeof(nnet_dataset) <= NNET__ALIGN ? 1 :
 NNETDEF void nnet_dataset_free(nnet_dataset *data) { nnet__free(data); }
 
 static int nnet__check_dataset(const nnet_dataset *data, const char *who) {
-    if (!data || !data->inputs.data || data->inputs.rows < 1 || data->inputs.cols < 1 || !data->labels == !data->targets.data ||
+    if (!nnet__has_inputs(data) || !data->labels == !data->targets.data ||
         (data->targets.data && data->targets.rows != data->inputs.rows))
-        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty, or has not exactly one of labels and targets (one row each)", who);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty, or has not exactly one of float and byte inputs, "
+                          "or not exactly one of labels and targets (one row each)", who);
     return NNET_OK;
 }
 
-// Swap two rows of n floats.
-static void nnet__swap_rows(float *a, float *b, int n) {
-    int k;
-    for (k = 0; k < n; k++) { float t = a[k]; a[k] = b[k]; b[k] = t; }
+// Where sample `row`'s inputs start, and how many bytes they take.
+static char *nnet__sample(const nnet_dataset *data, int row) {
+    size_t at = (size_t)row * (size_t)data->inputs.cols;
+    return data->bytes ? (char *)(data->bytes + at) : (char *)(data->inputs.data + at);
+}
+static size_t nnet__sample_size(const nnet_dataset *data) {
+    return (size_t)data->inputs.cols * (data->bytes ? 1 : sizeof(float));
+}
+
+// Swap two blocks of n bytes.
+static void nnet__swap_bytes(char *a, char *b, size_t n) {
+    size_t k;
+    for (k = 0; k < n; k++) { char t = a[k]; a[k] = b[k]; b[k] = t; }
 }
 
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng) {
-    int i, N, I;
+    int i;
     if (nnet__check_dataset(data, "nnet_dataset_shuffle")) return NNET_ERR_ARGUMENT;
     if (!rng) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_shuffle: rng is NULL");
-    N = data->inputs.rows; I = data->inputs.cols;
     // Fisher-Yates: position i takes a uniform pick among positions 0..i.
-    for (i = N - 1; i > 0; i--) {
+    for (i = data->inputs.rows - 1; i > 0; i--) {
         int j = (int)nnet_rng_below(rng, (uint32_t)i + 1u), label;
         if (j == i) continue;
-        nnet__swap_rows(&NNET_AT(data->inputs, i, 0), &NNET_AT(data->inputs, j, 0), I);
+        nnet__swap_bytes(nnet__sample(data, i), nnet__sample(data, j), nnet__sample_size(data));
         if (data->labels) { label = data->labels[i]; data->labels[i] = data->labels[j]; data->labels[j] = label; }
-        else nnet__swap_rows(&NNET_AT(data->targets, i, 0), &NNET_AT(data->targets, j, 0), data->targets.cols);
+        else nnet__swap_bytes((char *)&NNET_AT(data->targets, i, 0), (char *)&NNET_AT(data->targets, j, 0),
+                              (size_t)data->targets.cols * sizeof(float));
     }
     return NNET_OK;
 }
 
+// An empty dataset like `data` for `count` samples: the same kind of inputs
+// (bytes with their scale, unless floats is set), labels or targets.
+static nnet_dataset *nnet__dataset_like(const nnet_dataset *data, int count, int floats, const char *who) {
+    nnet_dataset *like = nnet__dataset_create(count, data->inputs.cols, data->targets.cols, data->n_classes,
+                                              data->bytes && !floats, who);
+    if (like && like->bytes) like->byte_scale = data->byte_scale;
+    return like;
+}
+
+// Copy sample `from` of data (inputs, label or targets) to sample `to` of
+// copy, a dataset from nnet__dataset_like; bytes become floats if copy's are.
+static void nnet__copy_sample(nnet_dataset *copy, int to, const nnet_dataset *data, int from) {
+    if (!copy->bytes == !data->bytes) memcpy(nnet__sample(copy, to), nnet__sample(data, from), nnet__sample_size(data));
+    else nnet__gather_rows(nnet_mat_view(1, copy->inputs.cols, &NNET_AT(copy->inputs, to, 0)), nnet_mat_view(0, 0, NULL),
+                           data, NULL, from, 0, 1);
+    if (data->labels) copy->labels[to] = data->labels[from];
+    else memcpy(&NNET_AT(copy->targets, to, 0), &NNET_AT(data->targets, from, 0), (size_t)data->targets.cols * sizeof(float));
+}
+
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count) {
     nnet_dataset *part;
+    int i;
     if (nnet__check_dataset(data, "nnet_dataset_subset")) return NULL;
     if (start < 0 || count < 1 || start > data->inputs.rows - count) {
         nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_subset: samples [%d, %d + %d) are not inside the %d samples",
                    start, start, count, data->inputs.rows);
         return NULL;
     }
-    part = nnet__dataset_create(count, data->inputs.cols, data->targets.cols, data->n_classes, "nnet_dataset_subset");
-    if (!part) return NULL;
-    memcpy(part->inputs.data, &NNET_AT(data->inputs, start, 0), nnet__count(part->inputs) * sizeof(float));
-    if (data->labels) memcpy(part->labels, data->labels + start, (size_t)count * sizeof(int));
-    else memcpy(part->targets.data, &NNET_AT(data->targets, start, 0), nnet__count(part->targets) * sizeof(float));
+    if (!(part = nnet__dataset_like(data, count, 0, "nnet_dataset_subset"))) return NULL;
+    for (i = 0; i < count; i++) nnet__copy_sample(part, i, data, start + i);
     return part;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_as_floats(const nnet_dataset *data) {
+    nnet_dataset *copy;
+    int i;
+    if (nnet__check_dataset(data, "nnet_dataset_as_floats")) return NULL;
+    if (!(copy = nnet__dataset_like(data, data->inputs.rows, 1, "nnet_dataset_as_floats"))) return NULL;
+    for (i = 0; i < data->inputs.rows; i++) nnet__copy_sample(copy, i, data, i);
+    return copy;
 }
 
 NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_dataset **first, nnet_dataset **second) {
@@ -2803,7 +2931,7 @@ NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_da
 
 NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const int *classes, int n_classes) {
     nnet_dataset *kept;
-    int i, j, c, n = 0, I;
+    int i, j, c, n = 0;
     if (nnet__check_dataset(data, "nnet_dataset_keep_classes")) return NULL;
     if (!data->labels) {
         nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: the dataset has targets, not class labels");
@@ -2835,13 +2963,12 @@ NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const 
                    data->inputs.rows, n_classes);
         return NULL;
     }
-    I = data->inputs.cols;
-    kept = nnet_dataset_create(n, I, n_classes);
-    if (!kept) return NULL;
+    if (!(kept = nnet__dataset_like(data, n, 0, "nnet_dataset_keep_classes"))) return NULL;
+    kept->n_classes = n_classes;
     for (i = 0, n = 0; i < data->inputs.rows; i++)
         for (c = 0; c < n_classes; c++)
             if (data->labels[i] == classes[c]) {
-                memcpy(&NNET_AT(kept->inputs, n, 0), &NNET_AT(data->inputs, i, 0), (size_t)I * sizeof(float));
+                nnet__copy_sample(kept, n, data, i);
                 kept->labels[n++] = c;
                 break;
             }
@@ -2966,16 +3093,22 @@ static int nnet__check_predict(const nnet *net, nnet_mat X, const void *out, con
     return NNET_OK;
 }
 
-// P, or classes when P.data is NULL, for X in chunks of `rows`.
+// Rows [start, start + B) of P (unless P.data is NULL) and of classes
+// (unless NULL): the network's outputs Y (B, O) for those samples.
+static void nnet__store_predictions(nnet_mat Y, nnet_mat P, int *classes, int start) {
+    int i;
+    if (P.data) memcpy(&NNET_AT(P, start, 0), Y.data, nnet__count(Y) * sizeof(float));
+    if (classes && Y.cols == 1) for (i = 0; i < Y.rows; i++) classes[start + i] = Y.data[i] >= 0.5f;
+    else if (classes) nnet_argmax_rows(classes + start, Y);
+}
+
+// P and/or classes for X in chunks of `rows`.
 static int nnet__predict(const nnet *net, nnet_mat X, nnet_mat P, int *classes, int rows, float *scratch) {
-    int start, i;
+    int start;
     for (start = 0; start < X.rows; start += rows) {
-        int B = nnet__min(rows, X.rows - start);
         nnet_mat Z, Y;
-        nnet__infer(net, nnet_mat_view(B, X.cols, &NNET_AT(X, start, 0)), scratch, &Z, &Y);
-        if (P.data) memcpy(&NNET_AT(P, start, 0), Y.data, nnet__count(Y) * sizeof(float));
-        else if (Y.cols == 1) for (i = 0; i < B; i++) classes[start + i] = Y.data[i] >= 0.5f;
-        else nnet_argmax_rows(classes + start, Y);
+        nnet__infer(net, nnet_mat_view(nnet__min(rows, X.rows - start), X.cols, &NNET_AT(X, start, 0)), scratch, &Z, &Y);
+        nnet__store_predictions(Y, P, classes, start);
     }
     return NNET_OK;
 }
@@ -3022,6 +3155,33 @@ NNETDEF int nnet_predict_classes(const nnet *net, nnet_mat X, int *classes) {
     status = nnet__predict(net, X, nnet_mat_view(0, 0, NULL), classes, rows, scratch);
     nnet__free(scratch);
     return status;
+}
+
+NNETDEF int nnet_predict_dataset(const nnet *net, const nnet_dataset *data, const nnet_mat *P, int *classes) {
+    int status, rows, start;
+    size_t lines_x, floats;
+    float *block;
+    nnet_mat outputs = P ? *P : nnet_mat_view(0, 0, NULL);
+    if (!net || (!outputs.data && !classes))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_dataset: NULL %s", !net ? "net" : "P (or P->data) and classes; expected one or both");
+    if ((status = nnet__check_inputs_for(net, data, "nnet_predict_dataset", "the")) != NNET_OK) return status;
+    if (outputs.data && (outputs.rows != data->inputs.rows || outputs.cols != nnet_output_size(net)))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_dataset: P is %dx%d, expected %dx%d (a row of outputs per sample)",
+                          outputs.rows, outputs.cols, data->inputs.rows, nnet_output_size(net));
+    // One block: a chunk of inputs, then the inference scratch.
+    rows = nnet__min(data->inputs.rows, NNET__PREDICT_CHUNK);
+    lines_x = nnet__whole_lines((size_t)rows * (size_t)net->n_inputs);
+    floats = nnet_predict_scratch_floats(net, rows);
+    if (!floats || !(block = (float *)nnet__alloc((lines_x + floats) * sizeof(float), "nnet_predict_dataset")))
+        return NNET_ERR_MEMORY;
+    for (start = 0; start < data->inputs.rows; start += rows) {
+        nnet_mat X = nnet_mat_view(nnet__min(rows, data->inputs.rows - start), net->n_inputs, block), Z, Y;
+        nnet__gather_rows(X, nnet_mat_view(0, 0, NULL), data, NULL, start, 0, X.rows);
+        nnet__infer(net, X, block + lines_x, &Z, &Y);
+        nnet__store_predictions(Y, outputs, classes, start);
+    }
+    nnet__free(block);
+    return NNET_OK;
 }
 
 NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy) {
@@ -3673,13 +3833,6 @@ static int nnet__idx_check_pair(const nnet_idx *images, const nnet_idx *labels, 
     return NNET_OK;
 }
 
-// u8 pixels / 255, into [0, 1]. from may sit inside to's block, at or after
-// byte 3 count of it (nnet__images_in_place).
-static void nnet__pixels_to_floats(float *to, const unsigned char *from, size_t count) {
-    size_t k;
-    for (k = 0; k < count; k++) to[k] = (float)from[k] * (1.0f / 255.0f);
-}
-
 // The labels (checked by nnet__idx_check_pair) and their number of classes.
 static void nnet__labels_from_idx(nnet_dataset *data, const nnet_idx *labels, int classes) {
     int i;
@@ -3695,11 +3848,12 @@ static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels
     *out = NULL;
     if (status != NNET_OK) return status;
     features = images->count / (size_t)images->dims[0];
-    data = nnet_dataset_create(images->dims[0], (int)features, classes);
+    // u8 images stay bytes (byte_scale 1/255); other types become floats
+    data = nnet__dataset_create(images->dims[0], (int)features, 0, classes, images->type == NNET_IDX_U8, who);
     if (!data) return NNET_ERR_MEMORY;
     nnet__labels_from_idx(data, labels, classes);
-    if (images->type == NNET_IDX_U8) {
-        nnet__pixels_to_floats(data->inputs.data, (const unsigned char *)images->data, images->count);
+    if (data->bytes) {
+        memcpy(data->bytes, images->data, images->count);
         *out = data;
         return NNET_OK;
     }
@@ -3747,9 +3901,7 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size
 
 #ifndef NNET_NO_STDIO
 
-// Read and parse one IDX file; its bytes are freed as soon as it is parsed,
-// so loading a dataset never holds the file, the inflated data and the
-// floats at once.
+// Read and parse one IDX file; its bytes are freed as soon as it is parsed.
 static int nnet__idx_load_file(const char *path, const char *who, nnet_idx **out) {
     unsigned char *bytes;
     size_t size;
@@ -3767,17 +3919,15 @@ NNETDEF nnet_idx *nnet_idx_load(const char *path) {
     return idx;
 }
 
-// The images of MNIST's files, u8 of rank 3, loaded without holding the
-// pixels as bytes and as floats at once (47 MB beside 188 MB for the 60,000
-// of Fashion-MNIST's training set). The file's IDX bytes, a 16-byte header
-// and n pixels, are read (or inflated) into the end of the dataset's block
-// of n floats, from byte 3n - 16, then the pixels become floats front to
-// back: float k fills bytes [4k, 4k + 4), and the next pixel to read, k + 1,
-// is at byte 3n + k + 1, past them. *out stays NULL (with NNET_OK) when the
-// file is something else, for nnet__idx_load_file to load or explain.
+// The images of MNIST's files, u8 of rank 3, read (or inflated) straight
+// into the dataset's bytes, so that loading holds at most the compressed
+// file and the dataset. The file's 16-byte header lands at the start, where
+// it is checked, then the pixels move down over it. *out stays NULL (with
+// NNET_OK) when the file is something else, for nnet__idx_load_file to load
+// or explain.
 static int nnet__images_in_place(const char *path, const nnet_idx *labels, const char *who, const char *labels_path,
                                  nnet_dataset **out) {
-    unsigned char *compressed = NULL, magic[2] = {0, 0}, *tail;
+    unsigned char *compressed = NULL, magic[2] = {0, 0}, *file;
     size_t size, pixels, features;
     uint32_t dims[3];
     long length;
@@ -3807,29 +3957,30 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     if (size < 16 || N < 1) goto general;
     pixels = size - 16;
     features = pixels / (size_t)N;
-    if (pixels % (size_t)N || features < 1 || features > NNET_MAX_DIM || 3 * pixels < 16) goto general;
-    if (!(data = nnet_dataset_create(N, (int)features, 1))) { status = NNET_ERR_MEMORY; goto done; }
-    tail = (unsigned char *)data->inputs.data + 3 * pixels - 16;
-    if (f && fread(tail, 1, size, f) != size) {
+    if (pixels % (size_t)N || features < 1 || features > NNET_MAX_DIM) goto general;
+    if (!(data = nnet__dataset_create(N, (int)features, 0, 1, 1, who))) { status = NNET_ERR_MEMORY; goto done; }
+    file = data->bytes;
+    if (f && fread(file, 1, size, f) != size) {
         status = nnet__fail(NNET_ERR_IO, "%s: could not read the %zu bytes of '%s': %s", who, size, path, strerror(errno));
         goto done;
     }
 #ifdef STBI_INCLUDE_STB_IMAGE_H
     if (compressed) {
-        if ((status = nnet__gzip_inflate(compressed, &gz, who, path, tail)) != NNET_OK) goto done;
+        if ((status = nnet__gzip_inflate(compressed, &gz, who, path, file)) != NNET_OK) goto done;
         nnet__free(compressed); compressed = NULL;
     }
 #endif
-    for (i = 0; i < 3; i++) dims[i] = nnet__be32(tail + 4 + 4 * i);
-    if (tail[0] || tail[1] || tail[2] != NNET_IDX_U8 || tail[3] != 3 || dims[0] != (uint32_t)N ||
+    for (i = 0; i < 3; i++) dims[i] = nnet__be32(file + 4 + 4 * i);
+    if (file[0] || file[1] || file[2] != NNET_IDX_U8 || file[3] != 3 || dims[0] != (uint32_t)N ||
         dims[1] > NNET_MAX_DIM || dims[2] > NNET_MAX_DIM || (size_t)dims[1] * dims[2] != features)
         goto general;
     memset(&images, 0, sizeof images);
-    images.type = NNET_IDX_U8; images.rank = 3; images.count = pixels; images.data = tail + 16;
+    images.type = NNET_IDX_U8; images.rank = 3; images.count = pixels; images.data = file + 16;
     for (i = 0; i < 3; i++) images.dims[i] = (int)dims[i];
     if ((status = nnet__idx_check_pair(&images, labels, 0, who, path, labels_path, &classes)) != NNET_OK) goto done;
     nnet__labels_from_idx(data, labels, classes);
-    nnet__pixels_to_floats(data->inputs.data, tail + 16, pixels);
+    memmove(data->bytes, file + 16, pixels);
+    memset(data->bytes + pixels, 0, 16);
     *out = data; data = NULL;
     goto done;
 general:
@@ -6536,9 +6687,10 @@ NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char 
 /* ========================================================================== */
 /*                          PART III  THE FAST PATH                           */
 /* ========================================================================== */
-// Everything below computes what Part I computes, faster. The seam's four
+// Everything below computes what Part I computes, faster. The seam's five
 // functions (declared before Part I) are nnet__train_on_team in section 17
-// and nnet__fast_gemm, nnet__fast_gather and nnet__fast_step in section 18.
+// and nnet__fast_gemm, nnet__fast_gather, nnet__fast_step and
+// nnet__fast_layer_step in section 18.
 // The reading build (NNET_REFERENCE) leaves this part out.
 #ifndef NNET_REFERENCE
 #ifdef _OPENMP
@@ -6718,12 +6870,70 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 // registers; -O2 alone does not always do it.
 #if defined(__GNUC__) || defined(__clang__)
 #define NNET__UNROLL _Pragma("GCC unroll 16")
+#define NNET__INLINE __attribute__((always_inline)) inline   // inside a kernel's tile loop: no call per vector
 #else
 #define NNET__UNROLL
+#define NNET__INLINE
 #endif
 
-// The output pass: C = alpha acc + beta C.
-typedef struct nnet__epilogue { float alpha, beta; } nnet__epilogue;
+// The output pass: C = alpha acc + beta C; or, for a weight gradient dW
+// whose optimiser step is fused into its product (nnet__fast_layer_step),
+// the step itself: g = acc + l2 w goes into the step of the weights w at
+// the same place, and dW is never stored.
+typedef struct nnet__epilogue {
+    float alpha, beta;
+    const nnet__step *step;        // NULL: C = alpha acc + beta C
+    float l2;                      // the step's L2 term
+    const float *gradients;        // where the weight gradients C live (to find each w, m, s)
+    float *weights, *first_moment, *second_moment;   // the same layout as gradients
+    int *finite;                   // set to 0 if a new weight is NaN or infinite
+} nnet__epilogue;
+
+// Record, from any thread, that a step made a weight NaN or infinite.
+static void nnet__not_finite(int *finite) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+    *finite = 0;
+}
+
+// One vector of the optimiser step, the formulas of nnet__step_range in the
+// same order (so the same bits): the gradient g of the weights at w (with
+// their moments m and s), `lanes` of them (the rest of the vector is 0 and
+// stays 0). Stores the new w, m (and s); returns w - w, 0 in every lane
+// whose new weight is finite.
+static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, float *w, nnet__vec g, float *m, float *s, int lanes,
+                                             int is_weight) {
+    int full = lanes == NNET__VL;
+    nnet__vec wk = full ? nnet__vload(w) : nnet__vloadn(w, lanes), mk = full ? nnet__vload(m) : nnet__vloadn(m, lanes);
+    if (h->kind == NNET_SGD) {
+        nnet__vec mu = nnet__vset1(h->momentum);
+        mk = nnet__vadd(nnet__vmul(mu, mk), g);
+        wk = nnet__vsub(wk, nnet__vmul(nnet__vset1(h->learning_rate), h->nesterov ? nnet__vadd(g, nnet__vmul(mu, mk)) : mk));
+    } else {
+        nnet__vec sk = full ? nnet__vload(s) : nnet__vloadn(s, lanes);
+        if (is_weight) wk = nnet__vmul(wk, nnet__vset1(h->decay));
+        mk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta1), mk), nnet__vmul(nnet__vset1(1.0f - h->beta1), g));
+        sk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta2), sk), nnet__vmul(nnet__vmul(nnet__vset1(1.0f - h->beta2), g), g));
+        wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(nnet__vset1(h->step_size), mk),
+                                       nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), nnet__vset1(h->correction2)), nnet__vset1(h->eps))));
+        if (full) nnet__vstore(s, sk); else nnet__vstoren(s, sk, lanes);
+    }
+    if (full) { nnet__vstore(m, mk); nnet__vstore(w, wk); }
+    else { nnet__vstoren(m, mk, lanes); nnet__vstoren(w, wk, lanes); }
+    return nnet__vsub(wk, wk);
+}
+
+// The fused output pass of one vector of a weight gradient at c: the step of
+// the weights there with g = acc + l2 w.
+static NNET__INLINE nnet__vec nnet__output_step(const float *c, nnet__vec acc, int lanes, const nnet__epilogue *e,
+                                                const nnet__step *h) {
+    size_t at = (size_t)(c - e->gradients);
+    float *w = e->weights + at;
+    if (e->l2 != 0.0f)
+        acc = nnet__vadd(acc, nnet__vmul(nnet__vset1(e->l2), lanes == NNET__VL ? nnet__vload(w) : nnet__vloadn(w, lanes)));
+    return nnet__step_vec(h, w, acc, e->first_moment + at, e->second_moment ? e->second_moment + at : NULL, lanes, 1);
+}
 
 // One output vector: v = alpha acc + beta c, n lanes stored.
 static void nnet__output_vec(float *c, nnet__vec acc, int n, const nnet__epilogue *e) {
@@ -6787,6 +6997,19 @@ static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as,
                 for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
         }
+    }
+    if (epilogue.step) {   // the optimiser step on the weights of this tile, dW never stored
+        nnet__step h = *epilogue.step;   // a copy, as the epilogue's: stores to w cannot change it
+        nnet__vec bad = nnet__vzero();
+        NNET__UNROLL
+        for (r = 0; r < NNET__MR; r++)
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++)
+                if (r < mr && v * NNET__VL < nr)
+                    bad = nnet__vadd(bad, nnet__output_step(C + (size_t)r * ldc + v * NNET__VL, acc[r][v],
+                                                            nnet__min(NNET__VL, nr - v * NNET__VL), &epilogue, &h));
+        if (nnet__vsum(bad) != 0.0f) nnet__not_finite(epilogue.finite);
+        return;
     }
     // A whole tile with C = acc (the training products) or C = acc + C
     // (nnet_backward's dW) is stored without a test per vector, which the
@@ -7023,7 +7246,8 @@ static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, in
     size_t ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
     nnet__epilogue partial;   // between blocks: the plain sums
     int k0, k, i;
-    partial.alpha = 1.0f; partial.beta = 0.0f;
+    partial = g->e;
+    partial.alpha = 1.0f; partial.beta = 0.0f; partial.step = NULL;
     for (k0 = 0; k0 < g->K; k0 += NNET__KC) {
         int kc = nnet__min(NNET__KC, g->K - k0), last = k0 + kc == g->K;
         for (k = 0; k < kc; k++)
@@ -7087,33 +7311,41 @@ static void nnet__gemm_share(void *job, int t, int T) {
 // across the layer's weight rows: the columns of Z = X W^T, the rows of
 // dW = dZ^T X (op(A) transposed), so one thread keeps the same rows of W in
 // its cache through the forward pass, the backward pass and the SGD step.
-static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
-                            float beta, nnet_mat C) {
+static void nnet__gemm_run(nnet_transpose ta, nnet_transpose tb, nnet_mat A, nnet_mat B, nnet_mat C,
+                           const nnet__epilogue *e) {
     int M = C.rows, tiles_n;
     nnet__gemm_job g;
     g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
-    g.A = A; g.B = B; g.C = C;
-    g.e.alpha = alpha; g.e.beta = beta;
+    g.A = A; g.B = B; g.C = C; g.e = *e;
     if (M == 0 || g.N == 0) return;
+    g.tm = tb ? NNET__DM : NNET__MR;
+    g.tn = tb ? NNET__DN : NNET__NR;
+    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
+    g.ak = ta ? (size_t)A.cols : 1;
+    // (packed blocks leave partial sums in C: not with a fused step, which never stores C)
+    g.pack = !tb && e->beta == 0.0f && !e->step && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
+    tiles_n = (g.N + g.tn - 1) / g.tn;
+    // Too little work to pay for handing it out (an OpenMP region costs
+    // microseconds, a job on nnet_train's team less): stay on this thread.
+    nnet__run_job((double)M * g.N * g.K >= 65536.0 && (ta ? M > g.tm : tiles_n >= 2), nnet__gemm_share, &g);
+}
+
+static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
+                            float beta, nnet_mat C) {
+    nnet__epilogue e;
+    memset(&e, 0, sizeof e);
+    e.alpha = alpha; e.beta = beta;
 #ifdef NNET_USE_CBLAS
     // For comparison: the BLAS product.
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, g.N, g.K,
-                alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, C.rows, C.cols,
+                nnet__op_cols(A, ta), alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
     return;
 #endif
     if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop
         nnet_gemm_reference(ta, tb, alpha, A, B, beta, C);
         return;
     }
-    g.tm = tb ? NNET__DM : NNET__MR;
-    g.tn = tb ? NNET__DN : NNET__NR;
-    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
-    g.ak = ta ? (size_t)A.cols : 1;
-    g.pack = !tb && beta == 0.0f && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
-    tiles_n = (g.N + g.tn - 1) / g.tn;
-    // Too little work to pay for handing it out (an OpenMP region costs
-    // microseconds, a job on nnet_train's team less): stay on this thread.
-    nnet__run_job((double)M * g.N * g.K >= 65536.0 && (ta ? M > g.tm : tiles_n >= 2), nnet__gemm_share, &g);
+    nnet__gemm_run(ta, tb, A, B, C, &e);
 }
 
 typedef struct nnet__gather_job {
@@ -7130,13 +7362,13 @@ typedef struct nnet__gather_job {
 // the rest of a row), and this batch's products hide them.
 static void nnet__gather_share(void *job, int t, int T) {
     const nnet__gather_job *g = (const nnet__gather_job *)job;
-    size_t bytes = (size_t)g->X.cols * sizeof(float), k;
+    size_t bytes = nnet__sample_size(g->data), k;
     int begin, end, i, N = g->data->inputs.rows;
     nnet__share(g->X.rows, 1, T, t, &begin, &end);
     nnet__gather_rows(g->X, g->T, g->data, g->order, g->start, begin, end);
     for (i = begin; i < end && g->start + g->X.rows + i < N; i++) {
         int next = g->start + g->X.rows + i;
-        const char *from = (const char *)&NNET_AT(g->data->inputs, g->order ? g->order[next] : next, 0);
+        const char *from = nnet__sample(g->data, g->order ? g->order[next] : next);
         for (k = 0; k < bytes; k += 4096) nnet__prefetch(from + k);
         nnet__prefetch(from + bytes - 1);
     }
@@ -7156,30 +7388,12 @@ static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, 
 // order, so the same bits. Returns 1 when every new w is finite (the sum of
 // w - w is 0 exactly when it is).
 static int nnet__step_vectors(const nnet__step *h, float *w, const float *g, float *m, float *s, size_t n, int is_weight) {
-    nnet__vec lr = nnet__vset1(h->learning_rate), mu = nnet__vset1(h->momentum), bad = nnet__vzero();
-    nnet__vec b1 = nnet__vset1(h->beta1), b2 = nnet__vset1(h->beta2), c1 = nnet__vset1(1.0f - h->beta1);
-    nnet__vec c2 = nnet__vset1(1.0f - h->beta2), eps = nnet__vset1(h->eps), size = nnet__vset1(h->step_size);
-    nnet__vec correction = nnet__vset1(h->correction2), decay = nnet__vset1(h->decay);
+    nnet__vec bad = nnet__vzero();
     size_t k;
     for (k = 0; k < n; k += NNET__VL) {
-        int lanes = n - k < NNET__VL ? (int)(n - k) : NNET__VL, full = lanes == NNET__VL;
-        nnet__vec wk = full ? nnet__vload(w + k) : nnet__vloadn(w + k, lanes);
-        nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, lanes);
-        nnet__vec mk = full ? nnet__vload(m + k) : nnet__vloadn(m + k, lanes);
-        if (h->kind == NNET_SGD) {
-            mk = nnet__vadd(nnet__vmul(mu, mk), gk);
-            wk = nnet__vsub(wk, nnet__vmul(lr, h->nesterov ? nnet__vadd(gk, nnet__vmul(mu, mk)) : mk));
-        } else {
-            nnet__vec sk = full ? nnet__vload(s + k) : nnet__vloadn(s + k, lanes);
-            if (is_weight) wk = nnet__vmul(wk, decay);
-            mk = nnet__vadd(nnet__vmul(b1, mk), nnet__vmul(c1, gk));
-            sk = nnet__vadd(nnet__vmul(b2, sk), nnet__vmul(nnet__vmul(c2, gk), gk));
-            wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(size, mk), nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), correction), eps)));
-            if (full) nnet__vstore(s + k, sk); else nnet__vstoren(s + k, sk, lanes);
-        }
-        if (full) { nnet__vstore(m + k, mk); nnet__vstore(w + k, wk); }
-        else { nnet__vstoren(m + k, mk, lanes); nnet__vstoren(w + k, wk, lanes); }
-        bad = nnet__vadd(bad, nnet__vsub(wk, wk));
+        int lanes = n - k < NNET__VL ? (int)(n - k) : NNET__VL;
+        nnet__vec gk = lanes == NNET__VL ? nnet__vload(g + k) : nnet__vloadn(g + k, lanes);
+        bad = nnet__vadd(bad, nnet__step_vec(h, w + k, gk, m + k, s ? s + k : NULL, lanes, is_weight));
     }
     return nnet__vsum(bad) == 0.0f;
 }
@@ -7227,6 +7441,30 @@ static int nnet__fast_step(nnet *net, const nnet__step *h) {
     j.net = net; j.h = h; j.finite = 1;
     nnet__run_job(net->n_parameters >= 65536, nnet__step_share, &j);
     return j.finite;
+}
+
+// The seam's nnet__fast_layer_step: a layer's optimiser step straight from
+// its dZ (B, O) and input X (B, I), inside nnet_backward: the biases from
+// the column sums of dZ, the weights in the output pass of dW = dZ^T X,
+// tile by tile, while the tile's weights are in cache, so the weight
+// gradient is never stored (its rows are cut among the threads as the
+// unfused step cuts them). The same bits as nnet_dense_backward, the L2 term
+// and nnet__fast_step. 1 if every new weight is finite.
+static int nnet__fast_layer_step(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, const nnet__step *h, float l2) {
+    float *second = net->optimizer.second_moment;
+    size_t b = (size_t)(layer->bias - net->parameters);
+    int finite = 1;
+    nnet__epilogue e;
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f; e.step = h; e.l2 = l2; e.finite = &finite;
+    e.gradients = net->gradients; e.weights = net->parameters;
+    e.first_moment = net->optimizer.first_moment; e.second_moment = second;
+    nnet_column_sums(layer->bias_grad, dZ);   // db (from zero), its step, and back to zero
+    finite &= nnet__step_vectors(h, layer->bias, layer->bias_grad, e.first_moment + b, second ? second + b : NULL,
+                                 (size_t)layer->n_outputs, 0);
+    memset(layer->bias_grad, 0, (size_t)layer->n_outputs * sizeof(float));
+    nnet__gemm_run(NNET_TRANS, NNET_NO_TRANS, dZ, X, layer->weight_grad, &e);
+    return finite;
 }
 
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)

@@ -17,6 +17,14 @@
 
 static int fail(const char *what, const char *detail) { fprintf(stderr, "quantize: %s%s\n", what, detail); return 2; }
 
+// The loader keeps the images as bytes; the int8 functions read rows of
+// floats, so each set is swapped for its float copy.
+static nnet_dataset *as_floats(nnet_dataset *data) {
+    nnet_dataset *copy = nnet_dataset_as_floats(data);
+    nnet_dataset_free(data);
+    return copy;
+}
+
 // digits.h: the codes and labels of the first n test digits. The linker
 // script of examples/mcu puts them in a memory of their own (.rodata.test_*).
 static int write_digits(const char *path, const nnet_int8 *q, const nnet_dataset *test, int n, int8_t *codes) {
@@ -65,7 +73,9 @@ int main(int argc, char **argv) {
     nnet *net;
     int8_t *codes;
     if ((status = parse_flags("quantize", argc, argv, flags, (int)(sizeof flags / sizeof flags[0])))) return status < 0 ? 0 : status;
-    if (!(net = nnet_load(model)) || nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) return fail(nnet_error(), "");
+    if (!(net = nnet_load(model)) || nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK ||
+        !(train = as_floats(train)) || !(test = as_floats(test)))
+        return fail(nnet_error(), "");
     if (calibration < 1 || calibration > train->inputs.rows || digits < 0 || digits > test->inputs.rows)
         return fail("--calibration must be 1 to the training samples, --digits 0 to the test samples", "");
     printf("model %s: %d inputs", model, net->n_inputs);
