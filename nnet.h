@@ -1152,8 +1152,8 @@ typedef struct nnet__step {
     float learning_rate, momentum;     // SGD
     int nesterov;
     float beta1, beta2, eps;           // Adam(W)
-    float step_size;                   // Adam: lr / (1 - beta1^t)
-    float correction2;                 // Adam: sqrt(1 - beta2^t)
+    float step_size;                   // Adam: lr sqrt(1 - beta2^t) / (1 - beta1^t)
+    float eps_scaled;                  // Adam: eps sqrt(1 - beta2^t)
     float decay;                       // AdamW: 1 - lr wd, the factor on every weight; 1 otherwise
 } nnet__step;
 
@@ -2226,7 +2226,7 @@ static int nnet__step_range(const nnet__step *h, float *w, const float *g, float
             if (is_weight) wk *= h->decay;                                         // AdamW: w -= lr wd w
             m[k] = h->beta1 * m[k] + (1.0f - h->beta1) * gk;                       // m = b1 m + (1-b1) g
             s[k] = h->beta2 * s[k] + (1.0f - h->beta2) * gk * gk;                  // s = b2 s + (1-b2) g^2
-            wk -= h->step_size * m[k] / (sqrtf(s[k]) / h->correction2 + h->eps);  // w -= lr m^ / (sqrt(s^) + eps)
+            wk -= h->step_size * m[k] / (sqrtf(s[k]) + h->eps_scaled);             // w -= lr m^ / (sqrt(s^) + eps)
         }
         w[k] = wk;
         finite &= wk - wk == 0.0f;
@@ -2242,7 +2242,7 @@ static int nnet__step_range(const nnet__step *h, float *w, const float *g, float
 static int nnet__step_begin(nnet *net, const nnet_train_desc *desc, float learning_rate, nnet__step *h) {
     nnet_optimizer *state;
     int status;
-    double t;
+    double t, correction2;
     if (!net || !desc) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: %s is NULL", !net ? "net" : "desc");
     if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: a network built by nnet_init_static cannot be trained");
     if (!(learning_rate >= 0.0f) || !nnet__is_finite(learning_rate))
@@ -2271,9 +2271,13 @@ static int nnet__step_begin(nnet *net, const nnet_train_desc *desc, float learni
     h->beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
     h->eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
     // Adam's moments start at 0, so early on they are too small by the
-    // factor 1 - beta^t: divide it out (bias correction).
-    h->step_size = (float)(learning_rate / (1.0 - pow(h->beta1, t)));
-    h->correction2 = (float)sqrt(1.0 - pow(h->beta2, t));
+    // factor 1 - beta^t: divide it out (bias correction), m^ = m / (1 - b1^t)
+    // and sqrt(s^) = sqrt(s) / c with c = sqrt(1 - b2^t). Multiplying the
+    // fraction above and below by c leaves one division per weight:
+    // lr m^ / (sqrt(s^) + eps) = [lr c / (1 - b1^t)] m / (sqrt(s) + c eps).
+    correction2 = sqrt(1.0 - pow(h->beta2, t));
+    h->step_size = (float)(learning_rate * correction2 / (1.0 - pow(h->beta1, t)));
+    h->eps_scaled = (float)(h->eps * correction2);
     h->decay = desc->optimizer == NNET_ADAMW
              ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
     return NNET_OK;
@@ -2493,8 +2497,10 @@ static int nnet__diverged(nnet *net, const float *saved, int epochs_before) {
 // nnet_backward with each layer's optimiser step applied as soon as its
 // gradient is complete, in Part III (nnet__fast_layer_step): the same bits
 // as nnet_backward, nnet_optimizer_step and nnet_zero_grad one after the
-// other, without storing the weight gradients. (Clipping needs the norm of
-// all the gradients first, so nnet_train fuses only without it.)
+// other, without storing the weight gradients. nnet_train fuses SGD's step
+// only: Adam's square root and division per weight stall the product's
+// output pass, so its step runs faster after it, as one stream; and clipping
+// needs the norm of all the gradients first.
 static int nnet__backward_and_step(nnet *net, nnet_mat X, nnet_mat T, const nnet_train_desc *desc, float learning_rate) {
     nnet__step h;
     int status = nnet__step_begin(net, desc, learning_rate, &h);
@@ -2608,7 +2614,7 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             total_loss += loss * rows;
             correct += nnet__correct(nnet_output(net), T, kind);
 #if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
-            if (desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass, dW never stored
+            if (desc->optimizer == NNET_SGD && desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass
                 status = nnet__backward_and_step(net, X, T, &plan, step_lr);
             else
 #endif
@@ -6916,7 +6922,7 @@ static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, float *w, nnet
         mk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta1), mk), nnet__vmul(nnet__vset1(1.0f - h->beta1), g));
         sk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta2), sk), nnet__vmul(nnet__vmul(nnet__vset1(1.0f - h->beta2), g), g));
         wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(nnet__vset1(h->step_size), mk),
-                                       nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), nnet__vset1(h->correction2)), nnet__vset1(h->eps))));
+                                       nnet__vadd(nnet__vsqrt(sk), nnet__vset1(h->eps_scaled))));
         if (full) nnet__vstore(s, sk); else nnet__vstoren(s, sk, lanes);
     }
     if (full) { nnet__vstore(m, mk); nnet__vstore(w, wk); }

@@ -198,7 +198,8 @@ static void test_steps_match_scalar(void) {
             memset(m0, 0, 2 * n * sizeof(float));
             for (step = 1; step <= 2; step++) {
                 double t1 = step;
-                float size = (float)(lr / (1.0 - pow(0.9f, t1))), c2 = (float)sqrt(1.0 - pow(0.999f, t1));
+                double c2 = sqrt(1.0 - pow(0.999f, t1));   /* Adam: lr m^ / (sqrt(s^) + eps) as [lr c2 / (1 - b1^t)] m / (sqrt(s) + c2 eps) */
+                float size = (float)(lr * c2 / (1.0 - pow(0.9f, t1))), eps = (float)((double)1e-8f * c2);
                 float decay = (float)(1.0 - (double)lr * 0.05);
                 for (k = 0; k < n; k++) net->gradients[k] = nnet_rng_uniform(&rng) - 0.5f;
                 memcpy(w0, net->parameters, n * sizeof(float));
@@ -212,11 +213,11 @@ static void test_steps_match_scalar(void) {
                         float mv = 0.9f * m0[k], mv2, st, lr_step;
                         m = mv + g; mv2 = 0.9f * m; st = kind ? g + mv2 : m; lr_step = lr * st; w = w - lr_step;
                     } else {
-                        float a1, a2, b1, b2, g2, r, q, den, num;
+                        float a1, a2, b1, b2, g2, r, den, num;
                         if (kind == 3 && !is_bias) w = w * decay;
                         a1 = 0.9f * m0[k]; a2 = (1.0f - 0.9f) * g; m = a1 + a2;
                         b1 = 0.999f * s0[k]; g2 = (1.0f - 0.999f) * g; b2 = g2 * g; s = b1 + b2;
-                        r = sqrtf(s); q = r / c2; den = q + 1e-8f; num = size * m; w = w - num / den;
+                        r = sqrtf(s); den = r + eps; num = size * m; w = w - num / den;
                     }
                     exact &= net->optimizer.first_moment[k] == m && net->parameters[k] == w &&
                              (kind < 2 || net->optimizer.second_moment[k] == s);
@@ -340,12 +341,13 @@ static void test_training_on_the_team(void) {
     nnet_dataset_free(data);
 }
 
-/* nnet_train fuses each layer's optimiser step into its weight-gradient
-   product (nnet__fast_layer_step) unless it clips; with clipping at a norm
-   the gradients never reach it, the unfused path runs on the same numbers.
-   The two give the same bits for every optimiser, with L2 and dropout, on
-   1, 2 and 3 threads, with and without the team (1800 hidden units: every
-   job on it), and leave the gradients zero. */
+/* nnet_train fuses each layer's SGD step into its weight-gradient product
+   (nnet__fast_layer_step) unless it clips; with clipping at a norm the
+   gradients never reach, the unfused path runs on the same numbers. The two
+   give the same bits, with and without Nesterov, with L2 and dropout, on 1,
+   2 and 3 threads, with and without the team (1800 hidden units: every job
+   on it), and leave the gradients zero. (Adam is never fused: its row
+   checks that the clipping switch alone changes nothing.) */
 static void test_fused_step_equals_unfused(void) {
     nnet_dataset *data = blobs(600, 37, 5, 7);
     int kind, threads, hidden, same = 1, zero = 1;
