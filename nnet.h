@@ -11,7 +11,7 @@
 
    QUICK START (train a 784-128-10 classifier and use it)
 
-      nnet_desc d = {0};                       // zero means "default"
+      nnet_desc d = {0};                       // zero means "default"; in C++: = {}
       d.n_inputs = 784; d.n_layers = 2;
       d.sizes[0] = 128; d.sizes[1] = 10;       // ReLU hidden, softmax output
       nnet *net = nnet_create(&d);             // Kaiming init, seed 0
@@ -73,6 +73,9 @@
                                      is included (the .gz reader stays)
       NNET_IMAGE_MAX_SIDE  impl TU   largest image side decoded; default 8192
       NNET_IMAGE_MAX_PIXELS impl TU  largest image area decoded; default 2^26
+      NNET_IMAGE_MAX_BYTES impl TU   largest image decoded, in bytes: width x height
+                                     x channels x bytes a channel (2 at 16 bits);
+                                     default 2^27 (128 MiB; see section 13)
 
    CONVENTIONS
       Shapes. Matrices are float32, row-major, one sample per row. In shape
@@ -789,6 +792,11 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 // in [0, 1], 0 = black; W = width, H = height. They need no stb_image.
 // Every image, given or decoded, is capped at NNET_IMAGE_MAX_SIDE (impl TU,
 // default 8192) pixels a side and NNET_IMAGE_MAX_PIXELS (default 2^26) in all.
+// A file is also capped by what it decodes to, NNET_IMAGE_MAX_BYTES (default
+// 2^27, 128 MiB) of width x height x channels x bytes a channel (a 16-bit
+// RGBA pixel is 8 bytes). Decoding needs up to about twice that, and the
+// pipeline 5 bytes a pixel (the grey image and its float copy), whichever is
+// more: at most about 330 MB with the defaults.
 //
 // Decoding files (PNG, JPEG, BMP, GIF, PGM/PPM, TGA, ...) needs stb_image
 // (Debian's libstb-dev): include it before the implementation and link -lstb,
@@ -797,8 +805,9 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 //     #include "nnet.h"                       cc prog.c -lstb -lm
 // NNET_NO_PNG (impl TU) forces decoding off. Without it the loaders return
 // NNET_ERR_UNSUPPORTED with a message saying how to enable it. The caps are
-// checked on the image header before stb decodes anything, and JPEGs that
-// stb_image 2.27 mishandles are refused first. stb_image's own global
+// checked on the image header before stb decodes anything, a PNG's chunk
+// CRC-32s are checked (stb does not), and JPEGs that stb_image 2.27
+// mishandles are refused first. stb_image's own global
 // flip-on-load setting must be off (the default); nnet never sets it.
 typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
 
@@ -892,11 +901,21 @@ NNETDEF int nnet_load_weights_from_memory(nnet *net, const void *bytes, size_t s
 NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters);
 #ifndef NNET_NO_STDIO
 // Save a network to a file, atomically: a temporary file in the same
-// directory is written, flushed to disk, then renamed over `path`, so a failed
-// save never leaves a half-written file where a good one was.
+// directory is written, flushed to disk, then renamed over `path` and the
+// directory flushed, so a failed save never leaves a half-written file where
+// a good one was. A symbolic link is followed (the link stays; the file it
+// leads to is replaced, in that file's directory), an existing file keeps
+// its permission bits, and a path that is a directory, device, FIFO or
+// socket is refused with nothing written (POSIX; elsewhere the plain rename).
 NNETDEF int nnet_save(const nnet *net, const char *path);
 // The same for a checkpoint (nnet_save_checkpoint_to_memory).
 NNETDEF int nnet_save_checkpoint(const nnet *net, const char *path);
+// Whether a save to path could succeed now, to ask before a long training:
+// NNET_OK, or the error nnet_save would give (no such directory, no right to
+// write in it, a path that is a directory or a device). A temporary file is
+// created next to the file and removed; path itself is not touched. A full
+// disk can still fail the save itself.
+NNETDEF int nnet_save_check(const char *path);
 // Load a network saved by nnet_save or nnet_save_checkpoint. NULL on
 // failure. Free with nnet_free.
 NNETDEF nnet *nnet_load(const char *path);
@@ -936,11 +955,14 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #ifndef NNET_NO_STDIO
 #include <errno.h>        /* errno for the messages of failed reads and writes */
 #if defined(__unix__) || defined(__APPLE__)
-#include <sys/stat.h>     /* stat: refuse directories before fopen */
-#include <fcntl.h>        /* open, O_* for the atomic save */
+#include <sys/stat.h>     /* stat, fstat, chmod: what a path is, and its permission bits */
+#include <fcntl.h>        /* open, O_* for the atomic save and for reading without blocking */
 #include <unistd.h>       /* write, close, unlink, getpid */
 #if !defined(__cplusplus)
-int fsync(int fd);        /* POSIX; glibc hides it under strict -std=c99 */
+/* POSIX, which glibc hides under strict -std=c99 */
+int fsync(int fd);
+ssize_t readlink(const char *path, char *buffer, size_t size);
+FILE *fdopen(int fd, const char *mode);
 #endif
 #define NNET__POSIX_FILES 1
 #endif
@@ -2521,41 +2543,94 @@ static uint32_t nnet__crc32(uint32_t crc, const void *data, size_t n) {
 }
 
 #ifndef NNET_NO_STDIO
-// Read a whole file into memory (at least 1 byte allocated). Directories are
-// refused up front: on POSIX fopen opens them and only fread fails.
-static int nnet__read_file(const char *path, const char *who, size_t limit, unsigned char **bytes, size_t *size) {
-    FILE *f;
+#ifdef NNET__POSIX_FILES
+// What a file is, from its stat mode, for the messages that refuse anything
+// but a regular file.
+static const char *nnet__file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+#ifdef S_ISSOCK
+    if (S_ISSOCK(mode)) return "a socket";
+#endif
+    return "not a regular file";
+}
+#endif
+
+// Open a file to read, and its length in *size. Anything but a regular file
+// is refused before a byte is read: a directory, a device (/dev/zero never
+// ends), a FIFO or a socket (a read would wait for a writer, maybe forever).
+// On POSIX the file is opened without blocking (opening a FIFO otherwise
+// waits for a writer) and the open descriptor itself is checked with fstat,
+// so the file checked is the file read. NULL on failure, the message set.
+static FILE *nnet__open_to_read(const char *path, const char *who, size_t *size) {
+    FILE *f = NULL;
+#ifdef NNET__POSIX_FILES
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    *size = 0;
+    if (fd < 0 || fstat(fd, &st) != 0) nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        nnet__fail(NNET_ERR_IO, "%s: '%s' is %s, expected a regular file", who, path, nnet__file_kind(st.st_mode));
+    else if ((unsigned long long)st.st_size > (unsigned long long)(size_t)-1)
+        nnet__fail(NNET_ERR_IO, "%s: '%s' is %lld bytes, more than this process can address", who, path, (long long)st.st_size);
+    else if (!(f = fdopen(fd, "rb")))
+        nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
+    else
+        *size = (size_t)st.st_size;
+    if (!f && fd >= 0) close(fd);
+#else
     long length;
-    *bytes = NULL; *size = 0;
-    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "%s: path is NULL", who);
-#if defined(__unix__) || defined(__APPLE__)
-    {
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            return nnet__fail(NNET_ERR_IO, "%s: '%s' is a directory, expected a file", who, path);
+    *size = 0;
+    if (!(f = fopen(path, "rb"))) {
+        nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
+    } else if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        nnet__fail(NNET_ERR_IO, "%s: cannot find the size of '%s' (not a regular file?)", who, path);
+        fclose(f);
+        f = NULL;
+    } else {
+        *size = (size_t)length;
     }
 #endif
-    f = fopen(path, "rb");
-    if (!f) return nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    return f;
+}
+
+// Whether anything (a file of any kind) is at path; the loaders then say
+// what is wrong with it, if anything.
+static int nnet__path_exists(const char *path) {
+#ifdef NNET__POSIX_FILES
+    struct stat st;
+    return stat(path, &st) == 0;
+#else
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+#endif
+}
+
+// Read a whole regular file into memory (at least 1 byte allocated).
+static int nnet__read_file(const char *path, const char *who, size_t limit, unsigned char **bytes, size_t *size) {
+    FILE *f;
+    size_t length;
+    *bytes = NULL; *size = 0;
+    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "%s: path is NULL", who);
+    if (!(f = nnet__open_to_read(path, who, &length))) return NNET_ERR_IO;
+    if (length > limit) {
         fclose(f);
-        return nnet__fail(NNET_ERR_IO, "%s: cannot find the size of '%s' (not a regular file?)", who, path);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is %zu bytes, more than the %zu accepted", who, path, length, limit);
     }
-    if ((unsigned long)length > limit) {
-        fclose(f);
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is %ld bytes, more than the %zu accepted", who, path, length, limit);
-    }
-    *bytes = (unsigned char *)nnet__alloc((size_t)length + 1, who);
+    *bytes = (unsigned char *)nnet__alloc(length + 1, who);
     if (!*bytes) { fclose(f); return NNET_ERR_MEMORY; }
-    if (fread(*bytes, 1, (size_t)length, f) != (size_t)length) {
+    if (fread(*bytes, 1, length, f) != length) {
         int error = errno;
         fclose(f);
         nnet__free(*bytes);
         *bytes = NULL;
-        return nnet__fail(NNET_ERR_IO, "%s: could not read the %ld bytes of '%s': %s", who, length, path, strerror(error));
+        return nnet__fail(NNET_ERR_IO, "%s: could not read the %zu bytes of '%s': %s", who, length, path, strerror(error));
     }
     fclose(f);
-    *size = (size_t)length;
+    *size = length;
     return NNET_OK;
 }
 #endif
@@ -3370,6 +3445,7 @@ typedef struct nnet__gzip {
 static int nnet__gzip_open(const unsigned char *p, size_t size, const char *who, const char *name, nnet__gzip *gz) {
     size_t pos = 10, compressed;
     uint32_t flags, crc, isize;
+    memset(gz, 0, sizeof *gz);   // set on failure too: gcc -O2 cannot tell callers never read it then
     if (size < 10 || p[0] != 0x1f || p[1] != 0x8b)
         return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is not a gzip file or is truncated in the header: %zu bytes, the fixed gzip header alone is 10 starting 1f 8b",
                           who, name, size);
@@ -3648,7 +3724,6 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     unsigned char *compressed = NULL, magic[2] = {0, 0}, *tail;
     size_t size, pixels, features;
     uint32_t dims[3];
-    long length;
     int N = labels->dims[0], status = NNET_OK, classes = 0, i;
     nnet_dataset *data = NULL;
     nnet_idx images;
@@ -3656,12 +3731,10 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     nnet__gzip gz;
     size_t compressed_size;
 #endif
-    FILE *f = fopen(path, "rb");
+    FILE *f = nnet__open_to_read(path, who, &size);
     *out = NULL;
-    if (!f || fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-        fread(magic, 1, 2, f) != 2 || fseek(f, 0, SEEK_SET) != 0)
-        goto general;   // nnet__idx_load_file says what is wrong
-    size = (size_t)length;
+    if (!f) return NNET_ERR_IO;
+    if (fread(magic, 1, 2, f) != 2 || fseek(f, 0, SEEK_SET) != 0) goto general;   // nnet__idx_load_file says what is wrong
     if (magic[0] == 0x1f && magic[1] == 0x8b) {
 #ifdef STBI_INCLUDE_STB_IMAGE_H
         fclose(f); f = NULL;
@@ -3739,9 +3812,8 @@ static int nnet__find_mnist_file(char *path, const char *directory, const char *
     int s, d;
     for (s = 0; s < 2; s++)
         for (d = 0; d < 2; d++) {
-            FILE *f;
             sprintf(path, "%s/%s-%s%cidx%d-ubyte%s", directory, stem, kind, separators[d], rank, suffixes[s]);
-            if ((f = fopen(path, "rb")) != NULL) { fclose(f); return 1; }
+            if (nnet__path_exists(path)) return 1;
         }
     return 0;
 }
@@ -3807,7 +3879,10 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 #ifndef NNET_IMAGE_MAX_PIXELS
 #define NNET_IMAGE_MAX_PIXELS (1 << 26)
 #endif
-#define NNET__IMAGE_MAX_BYTES (1 << 28)   /* largest image file read: 256 MiB */
+#ifndef NNET_IMAGE_MAX_BYTES
+#define NNET_IMAGE_MAX_BYTES (1 << 27)
+#endif
+#define NNET__IMAGE_MAX_FILE (1 << 28)    /* largest image file read: 256 MiB */
 #define NNET__IMAGE_MIN_CONTRAST 0.1f     /* ink must differ this much from the background */
 #define NNET__IMAGE_INK 0.25f             /* after stretching, ink is > this (MNIST's boxes are 20 px at it) */
 #define NNET__MNIST_BOX 20
@@ -4070,18 +4145,18 @@ static int nnet__image_too_large(unsigned long width, unsigned long height) {
 // allocates room for each IDAT chunk's declared length before checking that
 // the bytes are there (a 114-byte file asked for 2 GiB when fuzzed), so
 // refuse chunks longer than what is left of the data; stb fails on those
-// truncated files anyway.
+// truncated files anyway. stb does not check the chunks' CRC-32s either (a
+// corrupt file decodes to a wrong picture), so check them all here.
 static int nnet__image_check_png(const unsigned char *p, size_t n) {
     size_t at = 8;
     if (n < 24 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0) return NNET_OK;
     if (memcmp(p + 12, "IHDR", 4) == 0) {
-        unsigned long width = (unsigned long)p[16] << 24 | (unsigned long)p[17] << 16 | (unsigned long)p[18] << 8 | p[19];
-        unsigned long height = (unsigned long)p[20] << 24 | (unsigned long)p[21] << 16 | (unsigned long)p[22] << 8 | p[23];
+        unsigned long width = nnet__be32(p + 16), height = nnet__be32(p + 20);
         if (width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE) return nnet__image_too_large(width, height);
     }
     while (at + 8 <= n) {
-        unsigned long length = (unsigned long)p[at] << 24 | (unsigned long)p[at + 1] << 16 |
-                               (unsigned long)p[at + 2] << 8 | p[at + 3];
+        unsigned long length = nnet__be32(p + at);
+        uint32_t stored, crc;
         char type[5];
         int c;
         for (c = 0; c < 4; c++) {
@@ -4089,9 +4164,13 @@ static int nnet__image_check_png(const unsigned char *p, size_t n) {
             type[c] = (char)((t >= 'A' && t <= 'Z') || (t >= 'a' && t <= 'z') ? t : '?');
         }
         type[4] = '\0';
-        if (length > n - at - 8)
-            return nnet__fail(NNET_ERR_FORMAT, "PNG chunk %s at byte %zu declares %lu bytes but only %zu follow: "
+        if (n - at - 8 < 4 || length > n - at - 12)
+            return nnet__fail(NNET_ERR_FORMAT, "PNG chunk %s at byte %zu declares %lu bytes and a CRC but only %zu follow: "
                               "the file is truncated or corrupt", type, at, length, n - at - 8);
+        stored = (uint32_t)nnet__be32(p + at + 8 + length);
+        if ((crc = nnet__crc32(0, p + at + 4, 4 + (size_t)length)) != stored)
+            return nnet__fail(NNET_ERR_FORMAT, "PNG chunk %s at byte %zu has the CRC-32 %08lx, but its bytes give "
+                              "%08lx: the file is corrupt", type, at, (unsigned long)stored, (unsigned long)crc);
         if (memcmp(p + at + 4, "IEND", 4) == 0) break;
         at += 12 + (size_t)length;
     }
@@ -4204,10 +4283,10 @@ static int nnet__image_check_pnm(const unsigned char *p, size_t n, int *rgb16) {
 static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     const stbi_uc *data = (const stbi_uc *)bytes;
     stbi_uc *decoded;
-    int width, height, channels, want, got_w, got_h, got_c, status, rgb16;
-    if (size > (size_t)NNET__IMAGE_MAX_BYTES)
+    int width, height, channels, depth, want, got_w, got_h, got_c, status, rgb16;
+    if (size > (size_t)NNET__IMAGE_MAX_FILE)
         return nnet__fail(NNET_ERR_FORMAT, "image data is %zu bytes, more than the %d accepted",
-                          size, NNET__IMAGE_MAX_BYTES);
+                          size, NNET__IMAGE_MAX_FILE);
     if ((status = nnet__image_check_png(data, size)) != NNET_OK) return status;
     if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
     if ((status = nnet__image_check_pnm(data, size, &rgb16)) != NNET_OK) return status;
@@ -4219,6 +4298,14 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     if (width < 1 || height < 1 || width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE ||
         (double)width * height > (double)NNET_IMAGE_MAX_PIXELS)
         return nnet__image_too_large((unsigned long)width, (unsigned long)height);
+    // What stb holds decoded: every channel of the file at its depth (a
+    // 16-bit RGBA image is 8 bytes a pixel), and about as much again meanwhile.
+    depth = stbi_is_16_bit_from_memory(data, (int)size) ? 2 : 1;
+    if ((double)width * height * channels * depth > (double)NNET_IMAGE_MAX_BYTES)
+        return nnet__fail(NNET_ERR_FORMAT, "image is %dx%d with %d channel%s of %d bits: %.0f bytes decoded, more than "
+                          "the %.0f accepted (NNET_IMAGE_MAX_BYTES); refused before decoding", width, height, channels,
+                          channels > 1 ? "s" : "", 8 * depth, (double)width * height * channels * depth,
+                          (double)NNET_IMAGE_MAX_BYTES);
     want = rgb16 ? 3 : (channels == 2 || channels == 4) ? 2 : 1;   // grey, or grey + alpha
     decoded = stbi_load_from_memory(data, (int)size, &got_w, &got_h, &got_c, want);
     if (!decoded) {
@@ -4287,7 +4374,7 @@ NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_load_mnist: path %p and pixels %p, expected both non-NULL",
                           (const void *)path, (void *)pixels);
 #if NNET__IMAGE_STB
-    if ((status = nnet__read_file(path, "nnet_image_load_mnist", NNET__IMAGE_MAX_BYTES, &bytes, &size)) != NNET_OK)
+    if ((status = nnet__read_file(path, "nnet_image_load_mnist", NNET__IMAGE_MAX_FILE, &bytes, &size)) != NNET_OK)
         return status;
     status = size ? nnet__image_decode(bytes, size, pixels) : nnet__fail(NNET_ERR_FORMAT, "the file is empty");
     nnet__free(bytes);
@@ -4840,6 +4927,36 @@ static const char *nnet__meta(const nnet__model_file *f, const char *key) {
     return NULL;
 }
 
+// What the first bytes of something that is not a model file are, for the
+// message: a format known by its first bytes, text, or the bytes in hex.
+static void nnet__describe_start(const unsigned char *p, size_t n, char *out, size_t cap) {
+    static const struct { const char *magic; size_t length; const char *what; } known[] = {
+        {"PK\3\4", 4, "a ZIP archive (PyTorch's torch.save writes these; save_file of the safetensors package "
+                      "writes what nnet reads)"},
+        {"\x1f\x8b", 2, "gzip data (gunzip it first)"},
+        {"\x89PNG", 4, "a PNG image"},
+        {"\xff\xd8\xff", 3, "a JPEG image"},
+        {"\x89HDF", 4, "an HDF5 file (Keras writes these)"},
+        {"\x7f" "ELF", 4, "a program (ELF)"}};
+    size_t k, shown = n < 24 ? n : 24, used;
+    int text = 1;
+    for (k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (n >= known[k].length && memcmp(p, known[k].magic, known[k].length) == 0) {
+            snprintf(out, cap, "%s", known[k].what);
+            return;
+        }
+    if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] >= 0x08 && p[2] <= 0x0E && p[3] >= 1 && p[3] <= NNET_IDX_MAX_RANK) {
+        snprintf(out, cap, "an IDX file (a dataset, not a model)");
+        return;
+    }
+    for (k = 0; k < shown; k++) text &= (p[k] >= 0x20 && p[k] < 0x7F) || p[k] == '\t' || p[k] == '\n' || p[k] == '\r';
+    used = (size_t)snprintf(out, cap, text ? "text \"" : "the bytes");
+    for (k = 0; k < shown && used + 6 < cap; k++)
+        used += (size_t)snprintf(out + used, cap - used, text ? (p[k] >= 0x20 ? "%c" : p[k] == '\n' ? "\\n" : "\\x%02x") : " %02x",
+                                 (unsigned)p[k]);
+    snprintf(out + used, cap - used, "%s%s", shown < n ? "..." : "", text ? "\"" : "");
+}
+
 // Split the bytes into header and data, parse the header and check every
 // tensor's dtype, shape and offsets: each tensor's bytes are shape x 4, and
 // sorted by offset they start at 0, touch without gap or overlap, and end
@@ -4851,9 +4968,15 @@ static int nnet__model_parse(nnet__model_file *f, const unsigned char *bytes, si
     int i, k, order[NNET__MODEL_MAX_TENSORS], status;
     if (!bytes && size) return nnet__fail(NNET_ERR_ARGUMENT, "%s: bytes is NULL", f->who);
     if (size == 0) return nnet__fail(NNET_ERR_FORMAT, "%s: the file is empty (0 bytes)", f->who);
-    if (size < 8)
-        return nnet__fail(NNET_ERR_FORMAT, "%s: %zu bytes is too short to hold the 8-byte header length (truncated?)", f->who, size);
-    header = nnet__get_u64le(bytes);
+    header = size >= 8 ? nnet__get_u64le(bytes) : 0;
+    // Too short, or a header length no model file has and no '{' after it: something else.
+    if (size < 8 || ((header > NNET_MODEL_MAX_HEADER || header > size - 8) && (size == 8 || bytes[8] != '{'))) {
+        char found[160];
+        nnet__describe_start(bytes, size, found, sizeof found);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: not a model file%s: expected the safetensors layout (an 8-byte header "
+                          "length, then a JSON header starting with '{'), found %s", f->who,
+                          size < 8 ? " (or one truncated: too short to hold the header length)" : "", found);
+    }
     if (header > NNET_MODEL_MAX_HEADER)
         return nnet__fail(NNET_ERR_FORMAT, "%s: header length %llu is over the limit of %u bytes (100 MB)",
                           f->who, (unsigned long long)header, (unsigned)NNET_MODEL_MAX_HEADER);
@@ -5347,61 +5470,140 @@ NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *para
 }
 
 #ifndef NNET_NO_STDIO
-// Write bytes to path atomically: a new temporary file next to it, written,
-// flushed and fsync'ed, then renamed over path (rename is atomic on POSIX).
-// On any failure the temporary file is removed and path is untouched.
-static int nnet__write_atomic(const char *path, const void *bytes, size_t size, const char *who) {
-    size_t cap = strlen(path) + 40;
-    char *temp = (char *)nnet__alloc(cap, who);
+#ifdef NNET__POSIX_FILES
+// The file a save replaces: path itself, or when path is a symbolic link the
+// file it leads to (through up to 40 links; a relative link is relative to
+// the link's directory), so that the link stays a link and its target gets
+// the new contents. NULL, with the message set, on a loop or without memory.
+static char *nnet__save_target(const char *path, const char *who) {
+    char link[4096], *target = (char *)nnet__alloc(strlen(path) + 1, who), *next;
+    int hops;
+    if (!target) return NULL;
+    strcpy(target, path);
+    for (hops = 0;; hops++) {
+        long n = (long)readlink(target, link, sizeof link);
+        size_t directory = 0;
+        if (n < 0) return target;   // not a link, or nothing there yet: the file itself
+        if (hops == 40 || (size_t)n == sizeof link) {
+            nnet__fail(NNET_ERR_IO, "%s: could not follow the symbolic link '%s': %s", who, target,
+                       hops == 40 ? "more than 40 links in a row (a loop?)" : "its target is too long");
+            nnet__free(target);
+            return NULL;
+        }
+        if (link[0] != '/' && strrchr(target, '/')) directory = (size_t)(strrchr(target, '/') - target) + 1;
+        if (!(next = (char *)nnet__alloc(directory + (size_t)n + 1, who))) { nnet__free(target); return NULL; }
+        memcpy(next, target, directory);
+        memcpy(next + directory, link, (size_t)n);
+        next[directory + (size_t)n] = '\0';
+        nnet__free(target);
+        target = next;
+    }
+}
+
+// Flush a directory's entries to disk (after a rename in it). NNET_OK also
+// where the file system cannot do it (EINVAL).
+static int nnet__sync_directory(const char *file, const char *who) {
+    const char *slash = strrchr(file, '/');
+    size_t length = slash ? (slash == file ? 1 : (size_t)(slash - file)) : 1;
+    char *directory = (char *)nnet__alloc(length + 1, who);
+    int fd, error = 0;
+    if (!directory) return NNET_ERR_MEMORY;
+    memcpy(directory, slash ? file : ".", length);
+    directory[length] = '\0';
+    if ((fd = open(directory, O_RDONLY)) < 0 || fsync(fd) != 0) error = errno;
+    if (fd >= 0) close(fd);
+    if (error && error != EINVAL)
+        nnet__fail(NNET_ERR_IO, "%s: '%s' was written, but its directory '%s' could not be flushed to disk (%s), so "
+                   "the new file may not survive a power failure", who, file, directory, strerror(error));
+    nnet__free(directory);
+    return error && error != EINVAL ? NNET_ERR_IO : NNET_OK;
+}
+#endif
+
+// Write bytes to path atomically: a new temporary file next to the file,
+// written, flushed and fsync'ed, then renamed over it (rename is atomic on
+// POSIX), and the directory flushed. On any failure the temporary file is
+// removed and the file is untouched. On POSIX, a path that leads to anything
+// but a regular file (a device, FIFO, socket or directory) is refused; a
+// symbolic link is followed, and the file it leads to is replaced; an
+// existing file keeps its permission bits. only_check: stop after creating
+// (and removing) the temporary file, to learn whether a save could succeed.
+static int nnet__write_atomic(const char *path, const void *bytes, size_t size, int only_check, const char *who) {
+    char *temp;
     int error = 0;
     const char *step = "";
 #ifdef NNET__POSIX_FILES
     const unsigned char *p = (const unsigned char *)bytes;
+    char *target = nnet__save_target(path, who);
+    struct stat existing;
     size_t done = 0;
-    int fd = -1, attempt;
-    if (!temp) return NNET_ERR_MEMORY;
+    int fd = -1, attempt, exists;
+    if (!target) return NNET_ERR_IO;
+    exists = stat(target, &existing) == 0;
+    if (exists && !S_ISREG(existing.st_mode)) {
+        if (strcmp(target, path) != 0)
+            nnet__fail(NNET_ERR_IO, "%s: the link '%s' leads to '%s', which is %s; a save replaces only a regular file, "
+                       "so nothing was written", who, path, target, nnet__file_kind(existing.st_mode));
+        else
+            nnet__fail(NNET_ERR_IO, "%s: '%s' is %s; a save replaces only a regular file, so nothing was written",
+                       who, path, nnet__file_kind(existing.st_mode));
+        nnet__free(target);
+        return NNET_ERR_IO;
+    }
+    if (!(temp = (char *)nnet__alloc(strlen(target) + 40, who))) { nnet__free(target); return NNET_ERR_MEMORY; }
     for (attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        snprintf(temp, cap, "%s.tmp-%ld-%d", path, (long)getpid(), attempt);
+        snprintf(temp, strlen(target) + 40, "%s.tmp-%ld-%d", target, (long)getpid(), attempt);
         fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd < 0 && errno != EEXIST) break;
     }
     if (fd < 0) {
         error = errno;
-        nnet__fail(NNET_ERR_IO, "%s: could not create a temporary file next to '%s': %s", who, path, strerror(error));
+        nnet__fail(NNET_ERR_IO, "%s: could not create a temporary file next to '%s': %s", who, target, strerror(error));
         nnet__free(temp);
+        nnet__free(target);
         return NNET_ERR_IO;
     }
-    while (done < size) {
+    while (!only_check && done < size) {
         size_t chunk = size - done > ((size_t)1 << 30) ? (size_t)1 << 30 : size - done;
         long w = (long)write(fd, p + done, chunk);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) { error = w < 0 ? errno : EIO; step = "write"; break; }
         done += (size_t)w;
     }
-    if (!error && fsync(fd) != 0) { error = errno; step = "fsync"; }
+    if (!error && !only_check && fsync(fd) != 0) { error = errno; step = "fsync"; }
     if (close(fd) != 0 && !error) { error = errno; step = "close"; }
-    if (!error && rename(temp, path) != 0) { error = errno; step = "rename"; }
-    if (error) unlink(temp);
+    if (!error && exists && chmod(temp, existing.st_mode & 07777) != 0) { error = errno; step = "keep the permissions of"; }
+    if (!error && !only_check && rename(temp, target) != 0) { error = errno; step = "rename"; }
+    if (error || only_check) unlink(temp);
 #else
     FILE *file;
-    if (!temp) return NNET_ERR_MEMORY;
+    size_t cap = strlen(path) + 40;
+    const char *target = path;
+    if (!(temp = (char *)nnet__alloc(cap, who))) return NNET_ERR_MEMORY;
     snprintf(temp, cap, "%s.tmp", path);
     errno = 0;
     file = fopen(temp, "wb");
     if (!file) { error = errno ? errno : EIO; step = "create"; }
     else {
-        if (fwrite(bytes, 1, size, file) != size || fflush(file) != 0) { error = errno ? errno : EIO; step = "write"; }
+        if (!only_check && (fwrite(bytes, 1, size, file) != size || fflush(file) != 0)) { error = errno ? errno : EIO; step = "write"; }
         if (fclose(file) != 0 && !error) { error = errno ? errno : EIO; step = "close"; }
         // rename does not replace an existing file everywhere (Windows):
         // then remove the old one first, which is not atomic.
-        if (!error && rename(temp, path) != 0 && (remove(path), rename(temp, path) != 0)) { error = errno ? errno : EIO; step = "rename"; }
-        if (error) remove(temp);
+        if (!error && !only_check && rename(temp, path) != 0 && (remove(path), rename(temp, path) != 0)) {
+            error = errno ? errno : EIO;
+            step = "rename";
+        }
+        if (error || only_check) remove(temp);
     }
 #endif
     if (error)
         nnet__fail(NNET_ERR_IO, "%s: could not %s '%s' (via %s): %s; any previous file at that path is unchanged",
-                   who, step, path, temp, strerror(error));
+                   who, step, target, temp, strerror(error));
     nnet__free(temp);
+#ifdef NNET__POSIX_FILES
+    if (!error && !only_check && nnet__sync_directory(target, who) != NNET_OK) error = EIO;
+    nnet__free(target);
+#endif
     return error ? NNET_ERR_IO : NNET_OK;
 }
 
@@ -5414,7 +5616,7 @@ static int nnet__save(const nnet *net, const char *path, int checkpoint, const c
     if ((status = nnet__save_to_memory(net, NULL, 0, &size, checkpoint, who)) != NNET_OK) return status;
     if (!(bytes = (unsigned char *)nnet__alloc(size, who))) return NNET_ERR_MEMORY;
     status = nnet__save_to_memory(net, bytes, size, &size, checkpoint, who);
-    if (status == NNET_OK) status = nnet__write_atomic(path, bytes, size, who);
+    if (status == NNET_OK) status = nnet__write_atomic(path, bytes, size, 0, who);
     nnet__free(bytes);
     return status;
 }
@@ -5422,6 +5624,11 @@ static int nnet__save(const nnet *net, const char *path, int checkpoint, const c
 NNETDEF int nnet_save(const nnet *net, const char *path) { return nnet__save(net, path, 0, "nnet_save"); }
 
 NNETDEF int nnet_save_checkpoint(const nnet *net, const char *path) { return nnet__save(net, path, 1, "nnet_save_checkpoint"); }
+
+NNETDEF int nnet_save_check(const char *path) {
+    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_check: path is NULL");
+    return nnet__write_atomic(path, NULL, 0, 1, "nnet_save_check");
+}
 
 // "nnet_load: 'path'" for messages; long paths are cut.
 static void nnet__who(char *who, size_t cap, const char *function, const char *path) {
@@ -5542,7 +5749,7 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
     text.len = 0;
     nnet__export_text(net, name, file, &text);
     NNET_ASSERT(text.len == k);
-    status = nnet__write_atomic(path, text.buf, text.len, "nnet_export_c");
+    status = nnet__write_atomic(path, text.buf, text.len, 0, "nnet_export_c");
     nnet__free(text.buf);
     return status;
 }
