@@ -98,13 +98,40 @@ tests/m32_%: tests/test_%.c nnet.h tests/test.h | test-deps
 	$(CC) -m32 -mfpmath=sse -march=x86-64-v3 -O2 $(WARN) -I. $< -o $@.bin -lm
 	printf '#!/bin/sh\nexec qemu-i386 %s.bin "$$@"\n' $@ > $@ && chmod +x $@
 EXTRA_TESTS = tests/tsan_threads $(M32_TESTS)
+# The strict build matrix: tests/strict_build.c (trains, predicts, saves,
+# loads) built with -Werror as users build it: gcc and clang at -O0, -O2 and
+# -O3 -march=native, gcc -flto, NNET_NO_STDIO, NNET_STATIC with one caller,
+# C++11 and C++17 with g++ and clang++. Linked (-flto warns only then), not
+# run; `make -j2 test` builds them side by side. gcc -m32 is M32_TESTS.
+STRICT_BUILDS = $(addprefix tests/strict/,gcc-O0 gcc-O2 gcc-O3 clang-O0 clang-O2 clang-O3 gcc-lto \
+    gcc-nostdio-O1 gcc-nostdio-O3 clang-nostdio gcc-static clang-static g++-c++11 g++-c++17 clang++-c++11 clang++-c++17)
+STRICT_CXX = -Wall -Wextra -Wpedantic -Wshadow -Werror
+tests/strict/gcc-O0:         STRICT = gcc $(WARN) -O0 -fopenmp
+tests/strict/gcc-O2:         STRICT = gcc $(WARN) -O2 -fopenmp
+tests/strict/gcc-O3:         STRICT = gcc $(WARN) -O3 -march=native -fopenmp
+tests/strict/clang-O0:       STRICT = clang $(WARN) -O0 -fopenmp
+tests/strict/clang-O2:       STRICT = clang $(WARN) -O2 -fopenmp
+tests/strict/clang-O3:       STRICT = clang $(WARN) -O3 -march=native -fopenmp
+tests/strict/gcc-lto:        STRICT = gcc $(WARN) -O2 -flto=auto -fopenmp
+tests/strict/gcc-nostdio-O1: STRICT = gcc $(WARN) -O1 -DNNET_NO_STDIO
+tests/strict/gcc-nostdio-O3: STRICT = gcc $(WARN) -O3 -march=native -DNNET_NO_STDIO
+tests/strict/clang-nostdio:  STRICT = clang $(WARN) -O2 -DNNET_NO_STDIO
+tests/strict/gcc-static:     STRICT = gcc $(WARN) -O2 -DNNET_STATIC
+tests/strict/clang-static:   STRICT = clang $(WARN) -O2 -DNNET_STATIC
+tests/strict/g++-c++11:      STRICT = g++ -x c++ -std=c++11 $(STRICT_CXX) -O2 -fopenmp
+tests/strict/g++-c++17:      STRICT = g++ -x c++ -std=c++17 $(STRICT_CXX) -O3 -march=native -fopenmp
+tests/strict/clang++-c++11:  STRICT = clang++ -x c++ -std=c++11 $(STRICT_CXX) -O2 -fopenmp
+tests/strict/clang++-c++17:  STRICT = clang++ -x c++ -std=c++17 $(STRICT_CXX) -O3 -march=native -fopenmp
+$(STRICT_BUILDS): tests/strict_build.c nnet.h | deps test-deps
+	@mkdir -p tests/strict
+	$(STRICT) -I. tests/strict_build.c -o $@ $(LDLIBS)
 # test_gemm_portable is test_gemm_fast on the portable kernels.
 tests/test_gemm_portable tests/asan_gemm_portable: tests/test_gemm_fast.c
 # test_cli runs the example programs.
 tests/test_cli tests/asan_cli: $(EXAMPLES)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
-test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXTRA_TESTS)
+test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXTRA_TESTS) $(STRICT_BUILDS)
 	@python3 docs/api.py --check
 	@sh tests/run.sh $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%)
 
@@ -172,4 +199,4 @@ bench: bench/bench
 
 clean:
 	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
-	rm -rf build
+	rm -rf build tests/strict
