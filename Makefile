@@ -195,6 +195,7 @@ bench: bench/bench
 	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
 	./bench/bench --phases
 	./bench/bench --adam
+	./bench/bench --load
 	/usr/bin/python3 bench/compare.py
 
 clean:

@@ -59,9 +59,12 @@
       -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
                                      the products on that many threads; without it
                                      they run on one. Results are bit-identical.
-                                     With no more threads than cores, the others
-                                     stay awake (spinning) for the whole of
-                                     nnet_train, callbacks included.
+                                     With no more threads than cores they form a
+                                     team for the whole of nnet_train; a thread
+                                     without work spins for 0.2 ms, then sleeps.
+                                     On a shared machine, where the team is not
+                                     faster than one thread, nnet_train runs on
+                                     one (section 16).
       stb_image            impl TU   not a macro you define: #include <stb/stb_image.h>
                                      (Debian's libstb-dev) before the
                                      NNET_IMPLEMENTATION include and link -lstb, and
@@ -5768,6 +5771,13 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>    /* _mm_pause, while nnet_train's team waits for work */
 #endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <time.h>         /* nanosleep, when a waiting thread naps */
+#include <sched.h>        /* (struct timespec under strict -std=c99 with glibc) */
+#if !defined(__cplusplus)
+int nanosleep(const struct timespec *duration, struct timespec *remaining);   /* POSIX; hidden under -std=c99 */
+#endif
+#endif
 #endif
 #if defined(__GNUC__) || defined(__clang__)
 #define nnet__prefetch(p) __builtin_prefetch(p)   // a hint: start loading p's cache line
@@ -6037,23 +6047,42 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
 }
 
 // ---- 16. The thread team ---------------------------------------------------
-// Work shared by threads. A job is a function of (t, T) that does thread t's
-// share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
-// team when there is one (below), else in an OpenMP parallel region of its
-// own, else on this thread alone. Without OpenMP everything is serial.
+// Work shared by threads. A job is a function of (t, T) that does share t of
+// T; the shares split the work without changing any sum's order, so any
+// thread may run any share, and running all T of them on one thread (or the
+// job as (0, 1)) gives the same bits. nnet__run_job runs one on `threads`
+// threads: on nnet_train's team when there is one (below), else in an OpenMP
+// parallel region of its own, else on this thread alone. Without OpenMP
+// everything is serial.
 typedef void (*nnet__job)(void *job, int t, int T);
 
 // nnet_train's team. Opening an OpenMP parallel region costs microseconds,
 // and a training batch needs several, so nnet_train opens one region for its
 // whole run (nnet__train_on_team): thread 0 runs the training loop, the others
-// wait (spinning) for the jobs it hands out. Thread 0 publishes a job by bumping
-// `round`, runs its own share, then waits until each of the others has run
-// its share and bumped `finished`. A round without a job sends them home.
+// wait for the jobs it hands out. Thread 0 publishes a job by clearing the
+// shares' `taken` flags and bumping `round`; each thread takes its own share
+// first, then any share still free, and counts each share it ran in
+// `finished`; thread 0 returns when all are finished.
+// The machine may be shared, and then a thread may wait for one whose core
+// went to another program. So a waiting thread spins only for a moment, then
+// naps, longer and longer, giving its core to whoever has work; a share whose
+// thread is late is run by whoever is free, thread 0 included; and thread 0
+// times the jobs, run on the team and, now and then, alone, as one thread
+// would: it keeps to whichever was faster (alone on a tie), and times the
+// other way again after 1, 3, 7 ... or at most 31 windows of NNET__TEAM_WINDOW.
+#define NNET__TEAM_MAX 256         // largest team; more threads open a region per job
 typedef struct nnet__team {
-    int size;                  // threads in the team, thread 0 included
+    int size;                      // threads in the team, thread 0 included
     nnet__job job_function;
     void *job;
-    int round, finished;       // read and written with OpenMP atomics only
+    int taken[NNET__TEAM_MAX];     // share t taken this round
+    int round, finished, stop;     // read and written with OpenMP atomics only, like taken
+    // Thread 0's choice: run jobs alone now, and by preference; this
+    // window's jobs, those the others were late for, and its seconds; each
+    // way's seconds per job in its last window; the windows left before
+    // timing the other way, and how many to leave the next time.
+    int alone, prefer_alone, jobs, late, left, wait;
+    double seconds, per_job[2];
 } nnet__team;
 
 #ifdef _OPENMP
@@ -6062,39 +6091,121 @@ typedef struct nnet__team {
 #else
 #define nnet__spin_pause() ((void)0)
 #endif
+#define NNET__TEAM_SPIN 200e-6       // seconds a waiting thread spins before it naps
+#define NNET__TEAM_NAP 50000L        // nanoseconds of the first nap; each next one is twice as long,
+#define NNET__TEAM_NAP_MAX 1000000L  // up to this while waiting for a job (thread 0 keeps to the first:
+                                     // the share it waits for is almost done)
+#define NNET__TEAM_WINDOW 0.02       // seconds of jobs (and at least 64 jobs) timed one way
+#define NNET__TEAM_WAIT_MAX 31       // most windows before timing the other way again
+#define NNET__TEAM_MARGIN 1.05       // the team is kept when it is this much faster than one thread
 
-// Thread 0: run `function` on the whole team (NULL: release the team).
-static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
-    int finished;
-    team->job_function = function;
-    team->job = job;
-#pragma omp atomic write
-    team->finished = 0;
-#pragma omp atomic update seq_cst
-    team->round++;
-    if (!function) return;
-    function(job, 0, team->size);
-    do {
-        nnet__spin_pause();
+// Wait until *x == value (equal) or *x != value (!equal); return *x then.
+// Naps grow up to longest nanoseconds.
+static int nnet__team_wait(int *x, int value, int equal, long longest) {
+    double start = 0.0;
+    long nap = 0;                  // 0 while spinning
+    int seen, spins = 0;
+    for (;;) {
 #pragma omp atomic read seq_cst
-        finished = team->finished;
-    } while (finished < team->size - 1);
+        seen = *x;
+        if ((seen == value) == equal) return seen;
+        if (nap) {
+#if defined(__unix__) || defined(__APPLE__)
+            struct timespec duration;
+            duration.tv_sec = 0; duration.tv_nsec = nap;
+            nanosleep(&duration, NULL);
+            nap = nap < longest / 2 ? 2 * nap : longest;
+#else
+            nnet__spin_pause();
+#endif
+        } else if (++spins % 256) {
+            nnet__spin_pause();
+        } else if (start == 0.0) {
+            start = nnet__seconds();
+        } else if (nnet__seconds() - start > NNET__TEAM_SPIN) {
+            nap = NNET__TEAM_NAP;
+        }
+    }
 }
 
-// Threads 1 .. size-1: run thread t's share of every job until released.
-static void nnet__team_serve(nnet__team *team, int t) {
-    int seen = 0, round;
-    for (;;) {
-        do {
-            nnet__spin_pause();
-#pragma omp atomic read seq_cst
-            round = team->round;
-        } while (round == seen);
-        seen = round;
-        if (!team->job_function) return;
-        team->job_function(team->job, t, team->size);
+// Run every share still free, thread t's own first.
+static void nnet__team_work(nnet__team *team, int t) {
+    int k, was;
+    for (k = 0; k < team->size; k++) {
+        int share = (t + k) % team->size;
+#pragma omp atomic capture seq_cst
+        { was = team->taken[share]; team->taken[share] = 1; }
+        if (was) continue;
+        team->job_function(team->job, share, team->size);
 #pragma omp atomic update seq_cst
         team->finished++;
+    }
+}
+
+// Thread 0: run `function` on the team, or alone, whichever has been faster.
+static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
+    double start = nnet__seconds(), mine;
+    int t, late, probe;
+    if (team->alone) {
+        function(job, 0, 1);
+    } else {
+        team->job_function = function;
+        team->job = job;
+#pragma omp atomic write seq_cst
+        team->finished = 0;
+        for (t = 0; t < team->size; t++) {
+#pragma omp atomic write seq_cst
+            team->taken[t] = 0;
+        }
+#pragma omp atomic update seq_cst
+        team->round++;
+        nnet__team_work(team, 0);
+        mine = nnet__seconds() - start;
+        nnet__team_wait(&team->finished, team->size, 1, NNET__TEAM_NAP);
+        // Late: thread 0 waited for the others longer than its own work took (and then some).
+        team->late += nnet__seconds() - start > 2.0 * mine + 20e-6;
+    }
+    team->seconds += nnet__seconds() - start;
+    // A window ends after NNET__TEAM_WINDOW seconds; or as soon as the others
+    // are late for a tenth of the jobs; or, timing the other way, as soon as
+    // it is plainly the slower.
+    late = 10 * team->late > team->jobs + 1;
+    probe = team->alone != team->prefer_alone;
+    if (++team->jobs < 64 || (team->seconds < NNET__TEAM_WINDOW && !late &&
+                              !(probe && team->seconds > 1.5 * team->jobs * team->per_job[team->prefer_alone])))
+        return;
+    team->per_job[team->alone] = team->seconds / team->jobs;
+    team->jobs = team->late = 0;
+    team->seconds = 0.0;
+    if (probe || late) {   // choose: alone when the others were late, else the faster way
+        int alone = late || NNET__TEAM_MARGIN * team->per_job[0] >= team->per_job[1];
+        team->wait = alone == team->prefer_alone ? nnet__min(2 * team->wait + 1, NNET__TEAM_WAIT_MAX) : 1;
+        team->alone = team->prefer_alone = alone;
+        team->left = team->wait;
+    } else if (team->left > 0) {
+        team->left--;
+    } else {   // time the other way for a window
+        team->alone = !team->prefer_alone;
+    }
+}
+
+// Thread 0: send the others home.
+static void nnet__team_stop(nnet__team *team) {
+#pragma omp atomic write seq_cst
+    team->stop = 1;
+#pragma omp atomic update seq_cst
+    team->round++;
+}
+
+// Threads 1 .. size-1: run shares of every job until thread 0 stops the team.
+static void nnet__team_serve(nnet__team *team, int t) {
+    int round = 0, stop;
+    for (;;) {
+        round = nnet__team_wait(&team->round, round, 0, NNET__TEAM_NAP_MAX);
+#pragma omp atomic read seq_cst
+        stop = team->stop;
+        if (stop) return;
+        nnet__team_work(team, t);
     }
 }
 #endif
@@ -6125,42 +6236,61 @@ static void nnet__run_job(int parallel, nnet__job function, void *job) {
     function(job, 0, 1);
 }
 
-// The seam's nnet__train_on_team: nnet_train with desc->threads threads for
-// the whole call, when OpenMP is on. With no more threads than cores they
-// form a team; with more, each job opens its own region (spinning threads
-// would wait for a thread that has no core). On the team, nnet_train runs
-// again and is told to go ahead (NNET__RUN_HERE), as it is with one thread.
-static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
-                               const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
-    int status = NNET__RUN_HERE;
+// Run body(arg) on this thread with `threads` threads for its jobs: as a
+// team's thread 0 when there are no more threads than cores, else opening a
+// region for each job (a team's threads would wait for threads without a
+// core).
+static void nnet__with_threads(int threads, void (*body)(void *), void *arg) {
 #ifdef _OPENMP
-    if (desc->threads <= 1 || nnet__training_threads.threads) return NNET__RUN_HERE;
-    if (desc->threads <= omp_get_num_procs()) {
+    if (threads > 1 && threads <= omp_get_num_procs() && threads <= NNET__TEAM_MAX) {
         nnet__team team;
         memset(&team, 0, sizeof team);
-#pragma omp parallel num_threads(desc->threads)
+#pragma omp parallel num_threads(threads)
         {
             if (omp_get_thread_num() == 0) {
                 team.size = omp_get_num_threads();
                 nnet__training_threads.threads = team.size;
                 nnet__training_threads.team = &team;
-                status = nnet_train(net, train, validation, desc, history, epochs_run);
+                body(arg);
                 nnet__training_threads.threads = 0;
                 nnet__training_threads.team = NULL;
-                nnet__team_run(&team, NULL, NULL);   // release the others
+                nnet__team_stop(&team);
             } else {
                 nnet__team_serve(&team, omp_get_thread_num());
             }
         }
-    } else {
-        nnet__training_threads.threads = desc->threads;
-        status = nnet_train(net, train, validation, desc, history, epochs_run);
-        nnet__training_threads.threads = 0;
+        return;
     }
-#else
-    (void)net; (void)train; (void)validation; (void)desc; (void)history; (void)epochs_run;
 #endif
-    return status;
+    nnet__training_threads.threads = threads;
+    body(arg);
+    nnet__training_threads.threads = 0;
+}
+
+typedef struct nnet__train_call {
+    nnet *net;
+    const nnet_dataset *train, *validation;
+    const nnet_train_desc *desc;
+    nnet_epoch_stats *history;
+    int *epochs_run, status;
+} nnet__train_call;
+
+static void nnet__train_call_run(void *call) {
+    nnet__train_call *c = (nnet__train_call *)call;
+    c->status = nnet_train(c->net, c->train, c->validation, c->desc, c->history, c->epochs_run);
+}
+
+// The seam's nnet__train_on_team: nnet_train with desc->threads threads for
+// the whole call. nnet_train runs again on them and is told to go ahead
+// (NNET__RUN_HERE), as it is with one thread.
+static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
+                               const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
+    nnet__train_call c;
+    if (desc->threads <= 1 || nnet__training_threads.threads) return NNET__RUN_HERE;
+    c.net = net; c.train = train; c.validation = validation; c.desc = desc;
+    c.history = history; c.epochs_run = epochs_run; c.status = NNET_OK;
+    nnet__with_threads(desc->threads, nnet__train_call_run, &c);
+    return c.status;
 }
 
 // Thread t of T takes [begin, end) of count rows (or columns), cut at

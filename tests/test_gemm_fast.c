@@ -340,6 +340,65 @@ static void test_training_on_the_team(void) {
     nnet_dataset_free(data);
 }
 
+/* The team's mechanics as a shared machine drives them (section 16): each
+   share of a job runs exactly once, whichever thread runs it; the share of a
+   thread that is asleep (here: after 3 ms without jobs) is run by thread 0
+   rather than waited for; and when thread 0 has chosen to run jobs alone, a
+   job runs once, whole, as (0, 1). */
+typedef struct { int runs[2], by_thread_0[2], whole, bad; } team_probe;
+static void probe_job(void *job, int t, int T) {
+    team_probe *p = (team_probe *)job;
+    if (T == 1) { p->whole++; return; }
+    if (T != 2 || t < 0 || t > 1) { p->bad++; return; }
+#ifdef _OPENMP
+#pragma omp atomic update
+#endif
+    p->runs[t]++;
+#ifdef _OPENMP
+    if (omp_get_thread_num() == 0) {
+#pragma omp atomic update
+        p->by_thread_0[t]++;
+    }
+#endif
+}
+typedef struct { int jobs, once, stolen, whole; } team_tally;
+static void team_body(void *arg) {
+    team_tally *tally = (team_tally *)arg;
+    nnet__team *team = nnet__training_threads.team;
+    team_probe p;
+    int k;
+    if (!team) return;
+    for (k = 0; k < 40; k++) {   /* under the 64 jobs of the team's first window: no switching yet */
+        double until = nnet__seconds() + (k % 2 ? 0.003 : 0.0);
+        while (nnet__seconds() < until) {}   /* the other thread naps meanwhile */
+        memset(&p, 0, sizeof p);
+        nnet__run_job(1, probe_job, &p);
+        tally->jobs++;
+        tally->once += p.runs[0] == 1 && p.runs[1] == 1 && p.whole == 0 && p.bad == 0;
+        tally->stolen += p.by_thread_0[1];
+    }
+    team->alone = team->prefer_alone = 1;
+    team->left = 1 << 30;
+    for (k = 0; k < 10; k++) {
+        memset(&p, 0, sizeof p);
+        nnet__run_job(1, probe_job, &p);
+        tally->whole += p.whole == 1 && p.runs[0] == 0 && p.runs[1] == 0;
+    }
+}
+static void test_team_shares_run_once(void) {
+    team_tally tally;
+    memset(&tally, 0, sizeof tally);
+    nnet__with_threads(2, team_body, &tally);
+#ifdef _OPENMP
+    if (omp_get_num_procs() < 2) { printf("  (one core: no team to test)\n"); return; }
+    CHECK(tally.jobs == 40 && tally.once == 40);
+    CHECK(tally.stolen >= 1);
+    CHECK(tally.whole == 10);
+#else
+    CHECK(tally.jobs == 0);   /* no OpenMP: no team */
+#endif
+}
+
 /* Central differences against nnet_backward, whose products run on the
    fast path (ReLU fused into the forward product). */
 static void test_gradient_check_fast_path(void) {
@@ -387,6 +446,7 @@ int main(void) {
     RUN(test_relu_backward_matches_scalar);
     RUN(test_training_bit_identical_across_threads);
     RUN(test_training_on_the_team);
+    RUN(test_team_shares_run_once);
     RUN(test_gradient_check_fast_path);
     return test_summary(TEST_NAME);
 }
