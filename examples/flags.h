@@ -1,8 +1,8 @@
-/* flags.h - the command-line flags of examples/mnist.c, pair.c and
-   regression.c: a table of "--name value" flags (or "--name=value"), each
-   with what it allows, and "--name" switches, which take no value. A bad
-   flag gets one line on stderr naming the flag, the value and what is
-   allowed; -h or --help prints every flag with its default on stdout.
+/* flags.h - the command-line flags of examples/mnist.c, pair.c,
+   regression.c, experiments.c and quantize.c: a table of "--name value"
+   flags (or "--name=value"), each with what it allows, and "--name"
+   switches, which take no value. A bad flag gets one line on stderr
+   naming the flag, the value and what is allowed; -h or --help prints every flag with its default on stdout.
    Include it after nnet.h (parse_layers and the save helpers use it); the
    helpers not every example needs are static inline, so unused is fine. */
 #ifndef EXAMPLES_FLAGS_H

@@ -4,7 +4,8 @@
    and plots; pair trains on two of its classes; predict and quickstart read
    what was saved; mnist's optimiser, early-stopping and checkpoint flags
    work, and a run resumed from a checkpoint saves the same bytes as one run
-   straight through. Needs the examples built (make builds them first) and
+   straight through; quantize writes an int8 model, test digits and their
+   expected predictions. Needs the examples built (make builds them first) and
    runs from the repository root. */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp, getcwd */
 #define NNET_IMPLEMENTATION
@@ -102,6 +103,9 @@ static void bad_flags_and_files(void) {
     expect_bad("examples/predict");
     expect_bad("examples/predict /nonexistent/model.nnet x.png");
     expect_bad("examples/predict tests/test.h --idx data/mnist-sample");
+    expect_bad("examples/quantize --bogus");
+    expect_bad("examples/quantize --model /nonexistent/model.nnet");
+    expect_bad("examples/quantize --model tests/data/model/tiny.safetensors --data /nonexistent/mnist");
 }
 
 // expect_bad, and the one stderr line mentions each of the needles (up to 3; NULL ends).
@@ -158,13 +162,15 @@ static void each_bad_flag_named(void) {
     expect_message("examples/regression --points 0", "--points", "0", "[1,1000000]");
     expect_message("examples/experiments --grid 001", "--grid", "'001'", "000|002|003|all");
     expect_message("examples/experiments --seeds 0", "--seeds", "0", "[1,1000]");
+    expect_message("examples/quantize --calibration 0", "--calibration", "0", "[1,inf)");
+    expect_message("examples/quantize --digits -1", "--digits", "-1", "[0,inf)");
     expect_message("examples/quickstart a b", "at most one argument", NULL, NULL);
 }
 
 // -h and --help on every example: the full usage on stdout, nothing on
 // stderr, exit status 0; switches are shown as switches, without a value.
 static void help_on_every_example(void) {
-    static const char *const programs[] = {"mnist", "pair", "regression", "experiments", "predict", "quickstart", "export_model"};
+    static const char *const programs[] = {"mnist", "pair", "regression", "experiments", "predict", "quickstart", "export_model", "quantize"};
     char command[256], line[512];
     int i, k, lines;
     for (i = 0; i < (int)(sizeof programs / sizeof programs[0]); i++)
@@ -258,6 +264,30 @@ static void mnist_trains_saves_and_predict_reads(void) {
     snprintf(command, sizeof command, "examples/quickstart %s/xor.nnet", dir);
     CHECK(run(command, &lines) == 0 && lines == 0);
     CHECK(strstr(last_line(last, sizeof last), "all 4 correct") != NULL);
+}
+
+// quantize turns the model the test above saved into model.h, digits.h and
+// expected.txt, which holds one prediction per digit and the count correct;
+// a calibration set larger than the training set is refused.
+static void quantize_writes_the_int8_files(void) {
+    char command[1024], line[512], last[256];
+    int lines, correct = -1, of = -1;
+    snprintf(command, sizeof command, "examples/quantize --model %s/m.nnet --data %s --out %s --calibration 100 --digits 20", dir, dir, dir);
+    CHECK(run(command, &lines) == 0 && lines == 0);
+    CHECK(find_line("out.txt", "int8 accuracy", line, sizeof line) != NULL);
+    CHECK(strstr(last_line(last, sizeof last), "model.h") != NULL);
+    snprintf(command, sizeof command, "cat %s/expected.txt", dir);
+    CHECK(run(command, &lines) == 0);
+    CHECK(find_line("out.txt", "int8 network: 784 inputs, 10 outputs; 20 test digits", line, sizeof line) != NULL);
+    CHECK(sscanf(last_line(last, sizeof last), "correct %d of %d", &correct, &of) == 2 && of == 20 && correct >= 15);
+    snprintf(command, sizeof command, "sed -n 2p %s/expected.txt", dir);   // "0 " and the 20 predicted digits
+    CHECK(run(command, &lines) == 0 && strncmp(last_line(last, sizeof last), "0 ", 2) == 0 && strlen(last) == 2 + 20 + 1);
+    snprintf(command, sizeof command, "cat %s/digits.h %s/model.h", dir, dir);
+    CHECK(run(command, &lines) == 0);
+    CHECK(find_line("out.txt", "#define TEST_DIGITS 20", line, sizeof line) != NULL);
+    CHECK(find_line("out.txt", "static inline int model_classify(const int8_t *x)", line, sizeof line) != NULL);
+    snprintf(command, sizeof command, "examples/quantize --model %s/m.nnet --data %s --out %s", dir, dir, dir);
+    expect_message(command, "--calibration 1000", "only 300", NULL);   // > the 300 training samples
 }
 
 // Each new flag's bad values; the flag checks made before the data is loaded
@@ -378,6 +408,7 @@ int main(void) {
     if (!mkdtemp(dir)) { printf("test_cli: cannot create a temporary directory\n"); return 1; }
     RUN(bad_flags_and_files);
     RUN(mnist_trains_saves_and_predict_reads);   // writes the tiny data set the tests below use
+    RUN(quantize_writes_the_int8_files);
     RUN(mnist_bad_optimizer_and_checkpoint_flags);
     RUN(mnist_resume_equals_straight_through);
     RUN(mnist_patience_keeps_the_best_epoch);
