@@ -47,7 +47,7 @@ apt = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done
 
 # make test also builds with clang's ThreadSanitizer and with gcc -m32 (run
 # under qemu-i386: some kernels, this VM's among them, run no 32-bit programs).
-TEST_PACKAGES = clang libclang-rt-14-dev gcc-multilib qemu-user
+TEST_PACKAGES = clang libclang-rt-14-dev libomp-14-dev gcc-multilib qemu-user
 test-deps: ; @$(call apt,$(TEST_PACKAGES),make test)
 
 # WebAssembly: clang's wasm32-wasi target with Debian's wasi-libc, lld and
@@ -100,6 +100,12 @@ tests/asan_reading: $(READING_SRC) | deps
 tests/test_threads tests/asan_threads: LDLIBS += -pthread
 tests/tsan_threads: tests/test_threads.c nnet.h tests/test.h | deps test-deps
 	clang -std=c99 -Wall -Wextra -Werror -g -O1 $(OPT) -fsanitize=thread -pthread -I. $< -o $@ -lm
+# nnet_train's team (section 17) under TSan: clang's OpenMP runtime is not
+# instrumented, so its own accesses are ignored; -ffp-contract=off keeps
+# clang's products the same bits as the reference's, as gcc -std=c99 does.
+tests/tsan_gemm_fast: tests/test_gemm_fast.c nnet.h tests/test.h | deps test-deps
+	clang -std=c99 -Wall -Wextra -Werror -g -O1 $(OPT) -ffp-contract=off -fopenmp -fsanitize=thread -I. $< -o $@.bin -lm
+	printf '#!/bin/sh\nTSAN_OPTIONS=ignore_noninstrumented_modules=1 exec %s.bin "$$@"\n' $@ > $@ && chmod +x $@
 # The core tests with a 32-bit size_t (gcc -m32): the size arithmetic, on
 # the AVX2 kernels (what qemu-i386 runs; SSE floats, not the x87's wider ones).
 M32_TESTS = $(patsubst %,tests/m32_%,gradients training resume optim model layers)
@@ -112,7 +118,7 @@ WASI_TESTS = $(patsubst %,tests/wasi_%,gemm_fast gemm_portable gradients trainin
 tests/wasi_%: tests/test_%.c nnet.h tests/test.h tests/wasi_run.mjs | wasm-deps
 	$(WASM_CC) $(WARN) $(WASM_CFLAGS) -I. $< -o $@.wasm -lm
 	printf '#!/bin/sh\nexec node --no-warnings tests/wasi_run.mjs %s.wasm "$$@"\n' $@ > $@ && chmod +x $@
-EXTRA_TESTS = tests/tsan_threads $(M32_TESTS) $(WASI_TESTS)
+EXTRA_TESTS = tests/tsan_threads tests/tsan_gemm_fast $(M32_TESTS) $(WASI_TESTS)
 # The strict build matrix: tests/strict_build.c (trains, predicts, saves,
 # loads) built with -Werror as users build it: gcc and clang at -O0, -O2 and
 # -O3 -march=native, gcc -flto, NNET_NO_STDIO, NNET_STATIC with one caller,
@@ -304,5 +310,5 @@ bench: bench/bench bench/bench-avx2
 	/usr/bin/python3 bench/compare.py
 
 clean:
-	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/bench-avx2 bench/web_epoch_sse2_* tests/*.o
+	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(EXTRA_TESTS:%=%.bin) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/bench-avx2 bench/web_epoch_sse2_* tests/*.o
 	rm -rf build tests/strict

@@ -7319,10 +7319,13 @@ typedef void (*nnet__job)(void *job, int t, int T);
 // The machine may be shared, and then a thread may wait for one whose core
 // went to another program. So a waiting thread spins only for a moment, then
 // naps, longer and longer, giving its core to whoever has work; a share whose
-// thread is late is run by whoever is free, thread 0 included; and thread 0
-// times the jobs, run on the team and, now and then, alone, as one thread
-// would: it keeps to whichever was faster (alone on a tie), and times the
-// other way again after 1, 3, 7 ... or at most 31 windows of NNET__TEAM_WINDOW.
+// thread is late is run by whoever is free, thread 0 included. And thread 0
+// times windows of NNET__TEAM_WINDOW seconds, all of the loop's time (the work
+// between jobs too, which the others' spinning may slow), with jobs on the
+// team and alone, as one thread would: it starts on the team, times itself
+// alone in the next window, keeps to whichever way did more jobs a second
+// (alone unless the team was NNET__TEAM_MARGIN faster), and times the other
+// way again after 1, 3, 7 ... or at most 31 windows.
 #define NNET__TEAM_MAX 256         // largest team; more threads open a region per job
 typedef struct nnet__team {
     int size;                      // threads in the team, thread 0 included
@@ -7330,12 +7333,11 @@ typedef struct nnet__team {
     void *job;
     int taken[NNET__TEAM_MAX];     // share t taken this round
     int round, finished, stop;     // read and written with OpenMP atomics only, like taken
-    // Thread 0's choice: run jobs alone now, and by preference; this
-    // window's jobs, those the others were late for, and its seconds; each
-    // way's seconds per job in its last window; the windows left before
-    // timing the other way, and how many to leave the next time.
-    int alone, prefer_alone, jobs, late, left, wait;
-    double seconds, per_job[2];
+    // Thread 0's choice: run jobs alone now, and by preference; the windows
+    // left before timing the other way, and how many to leave the next time;
+    // this window's jobs and start; each way's seconds per job in its last window.
+    int alone, prefer_alone, left, wait, jobs;
+    double start, per_job[2];
 } nnet__team;
 
 #ifdef _OPENMP
@@ -7346,11 +7348,11 @@ typedef struct nnet__team {
 #endif
 #define NNET__TEAM_SPIN 200e-6       // seconds a waiting thread spins before it naps
 #define NNET__TEAM_NAP 50000L        // nanoseconds of the first nap; each next one is twice as long,
-#define NNET__TEAM_NAP_MAX 1000000L  // up to this while waiting for a job (thread 0 keeps to the first:
+#define NNET__TEAM_NAP_MAX 10000000L // up to this while waiting for a job (thread 0 keeps to the first:
                                      // the share it waits for is almost done)
-#define NNET__TEAM_WINDOW 0.02       // seconds of jobs (and at least 64 jobs) timed one way
+#define NNET__TEAM_WINDOW 0.05       // seconds timed one way
 #define NNET__TEAM_WAIT_MAX 31       // most windows before timing the other way again
-#define NNET__TEAM_MARGIN 1.05       // the team is kept when it is this much faster than one thread
+#define NNET__TEAM_MARGIN 1.1        // the team is chosen when it did this many times the jobs a second
 
 // Wait until *x == value (equal) or *x != value (!equal); return *x then.
 // Naps grow up to longest nanoseconds.
@@ -7397,8 +7399,8 @@ static void nnet__team_work(nnet__team *team, int t) {
 
 // Thread 0: run `function` on the team, or alone, whichever has been faster.
 static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
-    double start = nnet__seconds(), mine;
-    int t, late, probe;
+    double seconds;
+    int t;
     if (team->alone) {
         function(job, 0, 1);
     } else {
@@ -7413,25 +7415,16 @@ static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
 #pragma omp atomic update seq_cst
         team->round++;
         nnet__team_work(team, 0);
-        mine = nnet__seconds() - start;
         nnet__team_wait(&team->finished, team->size, 1, NNET__TEAM_NAP);
-        // Late: thread 0 waited for the others longer than its own work took (and then some).
-        team->late += nnet__seconds() - start > 2.0 * mine + 20e-6;
     }
-    team->seconds += nnet__seconds() - start;
-    // A window ends after NNET__TEAM_WINDOW seconds; or as soon as the others
-    // are late for a tenth of the jobs; or, timing the other way, as soon as
-    // it is plainly the slower.
-    late = 10 * team->late > team->jobs + 1;
-    probe = team->alone != team->prefer_alone;
-    if (++team->jobs < 64 || (team->seconds < NNET__TEAM_WINDOW && !late &&
-                              !(probe && team->seconds > 1.5 * team->jobs * team->per_job[team->prefer_alone])))
-        return;
-    team->per_job[team->alone] = team->seconds / team->jobs;
-    team->jobs = team->late = 0;
-    team->seconds = 0.0;
-    if (probe || late) {   // choose: alone when the others were late, else the faster way
-        int alone = late || NNET__TEAM_MARGIN * team->per_job[0] >= team->per_job[1];
+    team->jobs++;
+    seconds = nnet__seconds() - team->start;
+    if (seconds < NNET__TEAM_WINDOW) return;
+    team->per_job[team->alone] = seconds / team->jobs;   // the window's end
+    team->jobs = 0;
+    team->start += seconds;
+    if (team->alone != team->prefer_alone) {   // the other way timed: choose
+        int alone = NNET__TEAM_MARGIN * team->per_job[0] >= team->per_job[1];
         team->wait = alone == team->prefer_alone ? nnet__min(2 * team->wait + 1, NNET__TEAM_WAIT_MAX) : 1;
         team->alone = team->prefer_alone = alone;
         team->left = team->wait;
@@ -7502,6 +7495,8 @@ static void nnet__with_threads(int threads, void (*body)(void *), void *arg) {
         {
             if (omp_get_thread_num() == 0) {
                 team.size = omp_get_num_threads();
+                team.start = nnet__seconds();
+                team.wait = 1;   // on the team first, then alone timed
                 nnet__training_threads.threads = team.size;
                 nnet__training_threads.team = &team;
                 body(arg);

@@ -24,7 +24,7 @@
    With none of --gemm/--train/--phases/--adam/--peak/--load, --gemm and --train run.
    --batch/--threads pick one training run (for measuring memory with
    /usr/bin/time -v). */
-#define _POSIX_C_SOURCE 200809L   /* fork, kill, waitpid, getppid for --load's busy processes */
+#define _POSIX_C_SOURCE 200809L   /* fork, setsid, kill, waitpid, getppid for --load's busy processes */
 #include <stb/stb_image.h>        /* lets nnet.h inflate the .gz IDX files (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -448,15 +448,18 @@ static int phases(const nnet_dataset *train, int batch, int threads, int epochs,
 /* ---- 6. Sharing the machine (--load) ----
    One epoch (batch 32) on 1 thread and on 2, taking turns, ROUNDS times:
    first as the machine is, then beside BUSY processes that only spin, which
-   this program starts and stops. Each round's 2-thread epoch is divided by
-   the 1-thread epoch next to it, so both saw the same neighbours; the
-   median of those ratios is printed with the lowest and highest. */
+   this program starts and stops (each in a session of its own, as another
+   program would be, so that Linux's autogroups treat it as one). Each
+   round's 2-thread epoch is divided by the 1-thread epoch next to it, so
+   both saw the same neighbours; the median of those ratios is printed with
+   the lowest and highest. */
 #define ROUNDS 7
 #define BUSY 2
 static pid_t start_busy(void) {
     pid_t parent = getpid(), child = fork();
     if (child == 0) {   /* spin; check now and then that the bench still runs */
         volatile unsigned long x = 0;
+        setsid();
         for (;;) {
             unsigned long i;
             for (i = 0; i < 100000000ul; i++) x++;
