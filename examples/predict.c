@@ -8,7 +8,8 @@
    on dark, preprocessed like MNIST. A file name that starts with a digit and
    '_' (data/digits/3_scan.png) gives the true label, shown next to the answer.
    A bad model or image: one line on stderr, and the exit status is 2 (the
-   other images are still classified). */
+   other images are still classified); so is a test label no output of the
+   model means. Usage: -h or --help */
 #include <stb/stb_image.h>   /* image decoding for nnet_image_load_mnist (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -42,8 +43,18 @@ int main(int argc, char **argv) {
     nnet *net;
     float pixels[784];
     int i, status = 0, outputs;
+    for (i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: predict MODEL IMAGE...       classify images (PNG, JPEG, BMP, GIF, PGM) of digits\n"
+                   "       predict MODEL --idx MNIST_DIR  classify the t10k test files of an MNIST-layout\n"
+                   "                                      directory and print the accuracy\n"
+                   "MODEL is a model file saved by mnist, pair or quickstart (nnet_save). An image named\n"
+                   "like 3_scan.png gives its true label, shown next to the answer.\n"
+                   "  -h, --help   print this and exit\n");
+            return 0;
+        }
     if (argc < 3 || (!strcmp(argv[2], "--idx") && argc != 4)) {
-        fprintf(stderr, "usage: %s MODEL IMAGE...  or  %s MODEL --idx MNIST_DIR\n", argv[0], argv[0]);
+        fprintf(stderr, "predict: expected MODEL IMAGE... or MODEL --idx MNIST_DIR (see --help)\n");
         return 2;
     }
     if (!(net = nnet_load(argv[1]))) { fprintf(stderr, "predict: %s\n", nnet_error()); return 2; }
@@ -56,6 +67,14 @@ int main(int argc, char **argv) {
         char name[64];
         if (nnet_dataset_load_mnist(argv[3], NULL, &test) != NNET_OK) {
             fprintf(stderr, "predict: %s\n", nnet_error());
+            nnet_free(net);
+            return 2;
+        }
+        for (i = 0; i < test->inputs.rows && test->labels[i] < (outputs == 1 ? 2 : outputs); i++) {}
+        if (i < test->inputs.rows) {   // a label no output means: these are not this model's labels
+            fprintf(stderr, "predict: test[%d] of %s has the label %d, but the model's %d output%s mean%s classes 0..%d\n", i,
+                    argv[3], test->labels[i], outputs, outputs == 1 ? "" : "s", outputs == 1 ? "s" : "", outputs == 1 ? 1 : outputs - 1);
+            nnet_dataset_free(test);
             nnet_free(net);
             return 2;
         }

@@ -341,6 +341,137 @@ static void test_training_on_the_team(void) {
     nnet_dataset_free(data);
 }
 
+/* The team's mechanics as a shared machine drives them (section 17): each
+   share of a job runs exactly once, whichever thread runs it; the share of a
+   thread that is asleep (here: after 3 ms without jobs) is run by thread 0
+   rather than waited for; and when thread 0 runs jobs alone, a job runs
+   once, whole, as (0, 1). */
+typedef struct { int runs[2], by_thread_0[2], whole, bad; double slow_share; } team_probe;
+static void probe_job(void *job, int t, int T) {
+    team_probe *p = (team_probe *)job;
+    if (T == 1) { p->whole++; return; }
+    if (T != 2 || t < 0 || t > 1) { p->bad++; return; }
+    if (t == 1 && p->slow_share > 0.0) {   /* share 1 takes that long, whoever runs it */
+        double until = nnet__seconds() + p->slow_share;
+        while (nnet__seconds() < until) {}
+    }
+#ifdef _OPENMP
+#pragma omp atomic update
+#endif
+    p->runs[t]++;
+#ifdef _OPENMP
+    if (omp_get_thread_num() == 0) {
+#pragma omp atomic update
+        p->by_thread_0[t]++;
+    }
+#endif
+}
+typedef struct { int jobs, once, stolen, whole, alone, on_team, bad; } team_tally;
+static void team_body(void *arg) {
+    team_tally *tally = (team_tally *)arg;
+    nnet__team *team = nnet__training_threads.team;
+    team_probe p;
+    int k;
+    if (!team) return;
+    team->left = 1 << 30;   /* on the team, no timing the other way */
+    for (k = 0; k < 40; k++) {
+        double until = nnet__seconds() + (k % 2 ? 0.003 : 0.0);
+        while (nnet__seconds() < until) {}   /* the other thread naps meanwhile */
+        memset(&p, 0, sizeof p);
+        nnet__run_job(1, probe_job, &p);
+        tally->jobs++;
+        tally->once += p.runs[0] == 1 && p.runs[1] == 1 && p.whole == 0 && p.bad == 0;
+        tally->stolen += p.by_thread_0[1];
+    }
+    team->alone = team->prefer_alone = 1;
+    for (k = 0; k < 10; k++) {
+        memset(&p, 0, sizeof p);
+        nnet__run_job(1, probe_job, &p);
+        tally->whole += p.whole == 1 && p.runs[0] == 0 && p.runs[1] == 0;
+    }
+}
+static void test_team_shares_run_once(void) {
+    team_tally tally;
+    memset(&tally, 0, sizeof tally);
+    nnet__with_threads(2, team_body, &tally);
+#ifdef _OPENMP
+    if (omp_get_num_procs() < 2) { printf("  (one core: no team to test)\n"); return; }
+    CHECK(tally.jobs == 40 && tally.once == 40);
+    CHECK(tally.stolen >= 1);
+    CHECK(tally.whole == 10);
+#else
+    CHECK(tally.jobs == 0);   /* no OpenMP: no team */
+#endif
+}
+
+/* Jobs whose second share takes 2 ms while the whole job alone takes
+   microseconds (as a team is slower than one thread when the others' cores
+   are taken): after a window on the team and one alone, thread 0 runs them
+   alone, and times the team again only now and then. 0.3 s of such jobs. */
+static void slow_team_body(void *arg) {
+    team_tally *tally = (team_tally *)arg;
+    team_probe p;
+    double end = nnet__seconds() + 0.3;
+    if (!nnet__training_threads.team) return;
+    while (nnet__seconds() < end) {
+        memset(&p, 0, sizeof p);
+        p.slow_share = 0.002;
+        nnet__run_job(1, probe_job, &p);
+        tally->alone += p.whole == 1;
+        tally->on_team += p.runs[0] == 1 && p.runs[1] == 1;
+        tally->bad += p.bad;
+    }
+}
+static void test_team_chooses_alone_when_slower(void) {
+    team_tally tally;
+    memset(&tally, 0, sizeof tally);
+    nnet__with_threads(2, slow_team_body, &tally);
+#ifdef _OPENMP
+    if (omp_get_num_procs() < 2) return;
+    printf("  %d jobs alone, %d on the team\n", tally.alone, tally.on_team);
+    CHECK(tally.bad == 0);
+    CHECK(tally.on_team >= 1);   /* it did time the team */
+    CHECK(tally.alone > 20 * tally.on_team);
+#endif
+}
+
+/* Training on 2 threads that switches between the team and thread 0 alone
+   at every batch gives the bits of one thread. */
+static int switch_every_batch(const nnet_progress *progress, void *user) {
+    nnet__team *team = nnet__training_threads.team;
+    (void)user;
+    if (team) {
+        team->alone = team->prefer_alone = progress->batch % 2;
+        team->left = 1 << 30;
+    }
+    return 0;
+}
+static void test_training_switching_bit_identical(void) {
+    nnet_dataset *data = blobs(600, 37, 5, 5);
+    nnet *one = NULL, *two = NULL;
+    int k;
+    CHECK(data != NULL);
+    if (!data) return;
+    for (k = 0; k < 2; k++) {
+        nnet_desc d;
+        nnet_train_desc t;
+        nnet *net;
+        memset(&d, 0, sizeof d);
+        d.n_inputs = 37; d.n_layers = 3; d.sizes[0] = 1800; d.sizes[1] = 19; d.sizes[2] = 5; d.seed = 9;
+        d.dropout[0] = 0.2f;
+        memset(&t, 0, sizeof t);
+        t.epochs = 2; t.batch_size = 60; t.learning_rate = 0.05f; t.momentum = 0.9f; t.l2 = 1e-4f;
+        t.seed = 3; t.threads = k + 1; t.progress = switch_every_batch;
+        net = nnet_create(&d);
+        CHECK(net != NULL);
+        if (net) CHECK_STATUS(nnet_train(net, data, NULL, &t, NULL, NULL), NNET_OK);
+        if (k) two = net; else one = net;
+    }
+    if (one && two) CHECK(memcmp(one->parameters, two->parameters, one->n_parameters * sizeof(float)) == 0);
+    nnet_free(one); nnet_free(two);
+    nnet_dataset_free(data);
+}
+
 /* nnet_train fuses each layer's SGD step into its weight-gradient product
    (nnet__fast_layer_step) unless it clips; with clipping at a norm the
    gradients never reach, the unfused path runs on the same numbers. The two
@@ -477,6 +608,9 @@ int main(void) {
     RUN(test_relu_backward_matches_scalar);
     RUN(test_training_bit_identical_across_threads);
     RUN(test_training_on_the_team);
+    RUN(test_team_shares_run_once);
+    RUN(test_team_chooses_alone_when_slower);
+    RUN(test_training_switching_bit_identical);
     RUN(test_gradient_check_fast_path);
     RUN(test_fused_step_equals_unfused);
     RUN(test_gradient_check_fused_path);
