@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo web serve test-web bench bench-web bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
+.PHONY: all test test-programs sanitize demo web serve test-web bench bench-web bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -123,7 +123,7 @@ EXTRA_TESTS = tests/tsan_threads tests/tsan_gemm_fast $(M32_TESTS) $(WASI_TESTS)
 # loads) built with -Werror as users build it: gcc and clang at -O0, -O2 and
 # -O3 -march=native, gcc -flto, NNET_NO_STDIO, NNET_STATIC with one caller,
 # C++11 and C++17 with g++ and clang++. Linked (-flto warns only then), not
-# run; `make -j2 test` builds them side by side. gcc -m32 is M32_TESTS.
+# run; make test builds them side by side with the rest. gcc -m32 is M32_TESTS.
 STRICT_BUILDS = $(addprefix tests/strict/,gcc-O0 gcc-O2 gcc-O3 clang-O0 clang-O2 clang-O3 gcc-lto \
     gcc-nostdio-O1 gcc-nostdio-O3 clang-nostdio gcc-static clang-static g++-c++11 g++-c++17 clang++-c++11 clang++-c++17)
 STRICT_CXX = -Wall -Wextra -Wpedantic -Wshadow -Werror
@@ -154,9 +154,17 @@ tests/test_int8 tests/asan_int8: tests/data/int8/relu_int8.h tests/data/int8/lut
 tests/test_cli tests/asan_cli: $(EXAMPLES)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
-test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXTRA_TESTS) $(STRICT_BUILDS)
+# What the tests need is installed first (one apt-get at a time), then the
+# programs are built JOBS at a time (default: the number of cores), then run
+# one after another.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+TEST_PROGRAMS = $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXTRA_TESTS) $(STRICT_BUILDS)
+test:
+	@$(MAKE) --no-print-directory deps test-deps wasm-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) test-programs
 	@python3 docs/api.py --check
 	@sh tests/run.sh $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%)
+test-programs: $(TEST_PROGRAMS)
 
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
