@@ -1435,7 +1435,10 @@ NNETDEF void nnet_column_sums(float *sums, nnet_mat X) {
 
 NNETDEF void nnet_axpy(float *y, float alpha, const float *x, size_t n) {
     size_t k;
-    for (k = 0; k < n; k++) y[k] += alpha * x[k];
+    for (k = 0; k < n; k++) {
+        float product = alpha * x[k];   // a statement of its own: rounded before the add by every
+        y[k] += product;                // compiler (none may fuse the two into one FMA)
+    }
 }
 
 NNETDEF void nnet_scale(float *x, float alpha, size_t n) {
