@@ -113,8 +113,8 @@ sanitize: $(TESTS:tests/test_%=tests/asan_%)
 
 # Fuzzing needs clang with libFuzzer. Every fuzz/fuzz_<name>.c (except the
 # replay driver fuzz_main.c) is a target, run for FUZZ_SECONDS on its seeds
-# in fuzz/corpus/<name>/; new inputs go to fuzz/work/<name>/ and crashes to
-# fuzz/crashes/. `make fuzz/replay_<name>` builds a target with fuzz_main.c
+# in fuzz/corpus/<name>/ (with fuzz/<name>.dict when there is one); new inputs
+# go to fuzz/work/<name>/ and crashes to fuzz/crashes/. `make fuzz/replay_<name>` builds a target with fuzz_main.c
 # instead, to replay inputs with any compiler: fuzz/replay_idx FILE...
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
@@ -124,7 +124,8 @@ fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do name=$${f#fuzz/fuzz_}; log=fuzz/work/$$name.log; \
 	    mkdir -p fuzz/work/$$name fuzz/corpus/$$name fuzz/crashes; \
 	    echo "fuzzing $$f for $(FUZZ_SECONDS) s (log: $$log)"; \
-	    nice $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/crashes/$$name- \
+	    dict=; [ -f fuzz/$$name.dict ] && dict=-dict=fuzz/$$name.dict; \
+	    nice $$f $$dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/crashes/$$name- \
 	        fuzz/work/$$name fuzz/corpus/$$name >$$log 2>&1; status=$$?; \
 	    grep -E '^(Done|stat::number_of_executed_units|SUMMARY)' $$log; \
 	    if [ $$status -ne 0 ]; then echo "$$f failed: see $$log and fuzz/crashes/"; exit 1; fi; \
