@@ -4,7 +4,8 @@
    and plots; pair trains on two of its classes; predict and quickstart read
    what was saved; mnist's optimiser, early-stopping and checkpoint flags
    work, and a run resumed from a checkpoint saves the same bytes as one run
-   straight through. Needs the examples built (make builds them first) and
+   straight through; tabular cross-validates on data/tabular and saves a model
+   that predict --csv runs on raw rows, answering with class names. Needs the examples built (make builds them first) and
    runs from the repository root. */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #define NNET_IMPLEMENTATION
@@ -100,6 +101,15 @@ static void bad_flags_and_files(void) {
     expect_bad("examples/predict");
     expect_bad("examples/predict /nonexistent/model.nnet x.png");
     expect_bad("examples/predict tests/test.h --idx data/mnist-sample");
+    expect_bad("examples/tabular");
+    expect_bad("examples/tabular --csv /nonexistent/data.csv");
+    expect_bad("examples/tabular --csv tests/data/csv/ragged_short.csv");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --target petals");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --task clustering");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --folds 1");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --layers 0");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --fold-file data/tabular/wine.csv");
+    expect_bad("examples/predict tests/test.h --csv data/tabular/iris.csv");
 }
 
 // Write a big-endian 32-bit integer.
@@ -253,6 +263,77 @@ static void mnist_trains_with_adamw(void) {
     CHECK(accuracy >= 0.9 && accuracy <= 1.0);
 }
 
+// tabular on the iris and diabetes tables: the per-fold table and the result
+// line, the folds of --fold-file, the saved model that predict --csv runs on
+// raw rows with and without the target column; and a pair model whose
+// predictions and labels come out as its two digits.
+static void tabular_and_predict_csv(void) {
+    char command[1024], last[256], line[512], path[128];
+    double accuracy = 0, f1 = 0, r2 = 0, mae = 0, seconds = -1;
+    int folds = 0, k;
+    FILE *f;
+    snprintf(command, sizeof command, "examples/tabular --csv data/tabular/iris.csv --target species --epochs 30 --lr 0.01 "
+             "--folds 3 --save %s/iris.nnet", dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "accuracy=%lf f1=%lf seconds=%lf", &accuracy, &f1, &seconds) == 3);
+    CHECK(accuracy >= 0.85 && accuracy <= 1.0 && f1 >= 0.85 && seconds >= 0);
+    CHECK(find_line("out.txt", "classes: setosa, versicolor, virginica", line, sizeof line) != NULL);
+    CHECK(find_line("out.txt", "   3    100    50  ", line, sizeof line) != NULL);   // fold 3: 100 rows to train on, 50 held out
+    snprintf(command, sizeof command, "examples/predict %s/iris.nnet --csv data/tabular/iris.csv", dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "accuracy=%lf", &accuracy) == 1 && accuracy >= 0.85);
+    CHECK(find_line("out.txt", "row 1: setosa (p=", line, sizeof line) && strstr(line, "label setosa"));
+    snprintf(path, sizeof path, "%s/new.csv", dir);   // new rows: features in another order, no target
+    if ((f = fopen(path, "w"))) {
+        fputs("petal width (cm),sepal width (cm),petal length (cm),sepal length (cm)\n0.2,3.5,1.4,5.1\n2.3,3,5.2,6.7\n", f);
+        fclose(f);
+    }
+    snprintf(command, sizeof command, "examples/predict %s/iris.nnet --csv %s", dir, path);
+    CHECK(run(command, NULL) == 0);
+    CHECK(find_line("out.txt", "row 1: setosa", line, sizeof line) && !strstr(line, "label"));
+    CHECK(strncmp(last_line(last, sizeof last), "row 2: virginica", 16) == 0);
+    // A file without a header: a model without input names takes the columns in order.
+    snprintf(path, sizeof path, "%s/headless.csv", dir);
+    {
+        FILE *in = fopen("data/tabular/iris.csv", "r");
+        f = fopen(path, "w");
+        CHECK(in && f);
+        if (in && fgets(line, sizeof line, in) && f) while (fgets(line, sizeof line, in)) fputs(line, f);
+        if (in) fclose(in);
+        if (f) fclose(f);
+    }
+    snprintf(command, sizeof command, "examples/tabular --csv %s --epochs 30 --lr 0.01 --folds 3 --save %s/headless.nnet", path, dir);
+    CHECK(run(command, NULL) == 0);
+    snprintf(command, sizeof command, "examples/predict %s/headless.nnet --csv %s", dir, path);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "accuracy=%lf", &accuracy) == 1 && accuracy >= 0.85);
+    // --fold-file: 4 folds, given
+    snprintf(path, sizeof path, "%s/folds.txt", dir);
+    if ((f = fopen(path, "w"))) { for (k = 0; k < 442; k++) fprintf(f, "%d\n", k % 4); fclose(f); }
+    snprintf(command, sizeof command, "examples/tabular --csv data/tabular/diabetes.csv --epochs 20 --batch 16 --l2 0.1 "
+             "--fold-file %s --save %s/d.nnet", path, dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "r2=%lf mae=%lf seconds=%lf", &r2, &mae, &seconds) == 3);
+    CHECK(r2 > 0.35 && r2 < 1.0 && mae > 20 && mae < 70);
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    if ((f = fopen(path, "r"))) {
+        while (fgets(line, sizeof line, f)) folds += sscanf(line, "%d %*d %*d", &k) == 1 && k >= 1;
+        fclose(f);
+    }
+    CHECK(folds == 4);
+    snprintf(command, sizeof command, "examples/predict %s/d.nnet --csv data/tabular/diabetes.csv", dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(find_line("out.txt", "row 442: progression ", line, sizeof line) != NULL);
+    CHECK(sscanf(last_line(last, sizeof last), "r2=%lf mae=%lf", &r2, &mae) == 2 && r2 > 0.35);
+    // A pair model names its classes by the digits: labels 2 and 7 are its classes, the others none.
+    snprintf(command, sizeof command, "examples/pair --data %s --digits 2,7 --layers 784,8,1 --epochs 3 --quiet --save %s/pair.nnet", dir, dir);
+    CHECK(run(command, NULL) == 0);
+    snprintf(command, sizeof command, "examples/predict %s/pair.nnet --idx %s", dir, dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(find_line("out.txt", "label 7", line, sizeof line) && strstr(line, ": 7 (p=") && !strstr(line, "WRONG"));
+    CHECK(find_line("out.txt", "label 1", line, sizeof line) == NULL);
+}
+
 int main(void) {
     char command[128];
     strcpy(dir, "/tmp/nnet_test_cli_XXXXXX");
@@ -263,6 +344,7 @@ int main(void) {
     RUN(mnist_resume_equals_straight_through);
     RUN(mnist_patience_keeps_the_best_epoch);
     RUN(mnist_trains_with_adamw);
+    RUN(tabular_and_predict_csv);
     snprintf(command, sizeof command, "rm -rf '%s'", dir);
     if (system(command) != 0) printf("  could not remove %s\n", dir);
     return test_summary("test_cli");
