@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo bench bench-deps test-deps examples fuzz clean deps install uninstall
+.PHONY: all test sanitize demo bench bench-deps bench-sklearn test-deps examples fuzz clean deps install uninstall
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -170,6 +170,12 @@ bench: bench/bench
 	./bench/bench --phases
 	./bench/bench --adam
 	/usr/bin/python3 bench/compare.py
+
+# examples/tabular beside scikit-learn's MLP on the tables of data/tabular,
+# same folds, same settings (docs/tabular.md).
+bench-sklearn: examples/tabular
+	@$(call apt,python3-sklearn,make bench-sklearn)
+	/usr/bin/python3 bench/compare_sklearn.py --reference
 
 clean:
 	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
