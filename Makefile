@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo bench bench-deps bench-sklearn test-deps examples fuzz clean deps install uninstall
+.PHONY: all test sanitize demo web serve test-web bench bench-web bench-deps bench-sklearn test-deps wasm-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -36,19 +36,28 @@ $(STB):
 	    echo "error: $(STB) is missing: install Debian's libstb-dev (sudo apt-get install libstb-dev)"; exit 1; \
 	fi
 
-# $(call apt,PACKAGES,WHO): install the Debian packages missing, with
-# apt-get when run as root, or say exactly which are missing.
+# $(call apt,PACKAGES,WHO[,OPTIONS]): install the Debian packages missing,
+# with apt-get (and its OPTIONS) when run as root, or say exactly which are missing.
 apt = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
     if [ -z "$$missing" ]; then :; \
     elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
         echo "installing $$missing with apt-get ($(2))"; \
-        (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null; \
+        (apt-get install -y -q $(3) $$missing || (apt-get update -q && apt-get install -y -q $(3) $$missing)) >/dev/null; \
     else echo "error: $(2) needs Debian's $$(echo $$missing) (sudo apt-get install $$(echo $$missing))"; exit 1; fi
 
 # make test also builds with clang's ThreadSanitizer and with gcc -m32 (run
 # under qemu-i386: some kernels, this VM's among them, run no 32-bit programs).
 TEST_PACKAGES = clang libclang-rt-14-dev gcc-multilib qemu-user
 test-deps: ; @$(call apt,$(TEST_PACKAGES),make test)
+
+# WebAssembly: clang's wasm32-wasi target with Debian's wasi-libc, lld and
+# compiler-rt for wasm32; no emscripten. Node.js runs the WASI tests.
+WASM_PACKAGES = clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+WASM_CC      = clang-14 --target=wasm32-wasi
+WASM_CFLAGS  = -O3 -msimd128
+wasm-deps:
+	@$(call apt,$(WASM_PACKAGES),WebAssembly builds)
+	@command -v node >/dev/null || { echo "error: WebAssembly tests need Node.js >= 18 (node:wasi)"; exit 1; }
 
 examples: $(EXAMPLES)
 examples/%: examples/%.c nnet.h examples/plot.h examples/flags.h | deps
@@ -97,9 +106,17 @@ M32_TESTS = $(patsubst %,tests/m32_%,gradients training resume optim model layer
 tests/m32_%: tests/test_%.c nnet.h tests/test.h | test-deps
 	$(CC) -m32 -mfpmath=sse -march=x86-64-v3 -O2 $(WARN) -I. $< -o $@.bin -lm
 	printf '#!/bin/sh\nexec qemu-i386 %s.bin "$$@"\n' $@ > $@ && chmod +x $@
-EXTRA_TESTS = tests/tsan_threads $(M32_TESTS)
+# The same core tests and the fast-path tests compiled to WebAssembly
+# (wasm32-wasi, SIMD128 kernels), run under node's WASI by tests/wasi_run.mjs.
+WASI_TESTS = $(patsubst %,tests/wasi_%,gemm_fast gemm_portable gradients training resume optim layers)
+tests/wasi_%: tests/test_%.c nnet.h tests/test.h tests/wasi_run.mjs | wasm-deps
+	$(WASM_CC) $(WARN) $(WASM_CFLAGS) -I. $< -o $@.wasm -lm
+	printf '#!/bin/sh\nexec node --no-warnings tests/wasi_run.mjs %s.wasm "$$@"\n' $@ > $@ && chmod +x $@
+EXTRA_TESTS = tests/tsan_threads $(M32_TESTS) $(WASI_TESTS)
 # test_gemm_portable is test_gemm_fast on the portable kernels.
 tests/test_gemm_portable tests/asan_gemm_portable: tests/test_gemm_fast.c
+# test_int8 compiles in two exported int8 headers.
+tests/test_int8 tests/asan_int8: tests/data/int8/relu_int8.h tests/data/int8/lut_int8.h
 # test_cli runs the example programs.
 tests/test_cli tests/asan_cli: $(EXAMPLES)
 
@@ -135,6 +152,54 @@ fuzz/fuzz_%: fuzz/fuzz_%.c nnet.h | deps
 fuzz/replay_%: fuzz/fuzz_%.c fuzz/fuzz_main.c nnet.h | deps
 	$(CC) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -I. $< fuzz/fuzz_main.c -o $@ $(LDLIBS)
 
+# The web page (web/): build/web holds index.html, nnet.js, nnet.wasm (web/
+# nnet_wasm.c with nnet.h, built for wasm32-wasi), the model mnist.nnet
+# trained here by examples/mnist with the page's training settings, and the
+# MNIST sample it trains on. `make serve` serves it on 127.0.0.1:$(PORT)
+# (browsers fetch no .wasm from file://); `make test-web` drives it in
+# Debian's chromium and Firefox ESR with puppeteer-core (web/test/) and
+# leaves a screenshot in build/web-test/.
+PORT     ?= 8016
+WEB_TRAIN = --layers 784,128,10 --optimizer adam --lr 0.003 --batch 32 --epochs 10 --shift 1 --dropout 0 --seed 1
+WEB_DATA  = $(patsubst data/mnist-sample/%,build/web/data/%,$(wildcard data/mnist-sample/*.gz))
+WEB_FILES = build/web/index.html build/web/nnet.js build/web/nnet.wasm build/web/mnist.nnet $(WEB_DATA)
+web: $(WEB_FILES)
+	@echo "build/web: $$(du -cb build/web/index.html build/web/nnet.js build/web/nnet.wasm | tail -1 | cut -f1) bytes of page" \
+	    "($$(cat build/web/index.html build/web/nnet.js build/web/nnet.wasm | gzip -9 | wc -c) gzipped), plus the model and the data"
+build/web/nnet.wasm: web/nnet_wasm.c nnet.h | wasm-deps
+	@mkdir -p build/web
+	$(WASM_CC) $(WARN) $(WASM_CFLAGS) -mexec-model=reactor -Wl,--strip-all -Wl,-z,stack-size=1048576 $< -o $@ -lm
+build/web/index.html build/web/nnet.js: build/web/%: web/%
+	@mkdir -p build/web
+	cp $< $@
+build/web/data/%: data/mnist-sample/%
+	@mkdir -p build/web/data
+	cp $< $@
+build/web/mnist.nnet: examples/mnist
+	@mkdir -p build/web
+	./examples/mnist --data data/mnist-sample $(WEB_TRAIN) --save $@ --quiet
+serve: web
+	@echo "serving build/web on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	python3 -m http.server --bind 127.0.0.1 --directory build/web $(PORT)
+
+WEB_TEST_PACKAGES = chromium firefox-esr
+web/test/node_modules: web/test/package.json web/test/package-lock.json
+	cd web/test && npm ci --no-audit --no-fund
+	@touch $@
+test-web: web web/test/node_modules examples/predict
+	@$(call apt,$(WEB_TEST_PACKAGES),make test-web)
+	node web/test/test.mjs
+
+# The page's training epoch in Chromium against the same C built natively
+# with SSE2 only (bench/web_epoch.c), back to back; and reading a drawing.
+bench/web_epoch_sse2_gcc: bench/web_epoch.c web/nnet_wasm.c nnet.h | deps
+	gcc -std=c99 -O3 -mno-avx -I. $< -o $@ $(LDLIBS)
+bench/web_epoch_sse2_clang: bench/web_epoch.c web/nnet_wasm.c nnet.h | deps wasm-deps
+	clang-14 -std=c99 -O3 -mno-avx -I. $< -o $@ $(LDLIBS)
+bench-web: web web/test/node_modules bench/web_epoch_sse2_gcc bench/web_epoch_sse2_clang
+	@$(call apt,$(WEB_TEST_PACKAGES),make bench-web)
+	node bench/web.mjs
+
 # Train on $(DATA) with mnist's defaults, then classify the sample digit
 # images in data/digits with the saved model (only for the default DATA).
 demo: examples/mnist examples/predict
@@ -158,16 +223,56 @@ install:
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/nnet.h $(DESTDIR)$(PKGCONFIGDIR)/nnet.pc
 
+# An int8 network on an emulated Cortex-M4 (docs/microcontrollers.md). The
+# demo's 784-256-10 network and a 784-128-10 one (mnist's defaults otherwise)
+# are trained on $(DATA) and quantised by examples/quantize, which writes
+# model.h, the test digits and expected.txt (nnet.h's int8 predictions);
+# examples/mcu/main.c is built with them for the host and for QEMU's
+# mps2-an386, and tests/mcu.sh checks both print expected.txt, the accuracy
+# and, for 784-128-10, the flash and RAM budget.
+MCU_PACKAGES = gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+MCU_FLAGS = -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -mcpu=cortex-m4 -mthumb -mfloat-abi=soft \
+            -ffunction-sections -fdata-sections --specs=nano.specs -nostartfiles -Wl,--gc-sections
+MCU_SOURCES = examples/mcu/main.c examples/mcu/startup.c examples/mcu/mps2-an386.ld
+MCU_SIZES = 256 128
+mcu-deps: ; @$(call apt,$(MCU_PACKAGES),make test-mcu,--no-install-recommends)
+.PRECIOUS: build/mcu/%.nnet build/mcu/%/expected.txt
+build/mcu/%.nnet: examples/mnist
+	@mkdir -p $(@D)
+	./examples/mnist --data $(DATA) --layers 784,$*,10 --save $@ --quiet
+build/mcu/%/expected.txt: build/mcu/%.nnet examples/quantize
+	@mkdir -p $(@D)
+	./examples/quantize --model $< --data $(DATA) --out $(@D) > $(@D)/quantize.txt; status=$$?; cat $(@D)/quantize.txt; exit $$status
+build/mcu/%/host: build/mcu/%/expected.txt examples/mcu/main.c
+	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -DMCU_HOST -I$(@D) examples/mcu/main.c -o $@
+build/mcu/%/mcu.elf: build/mcu/%/expected.txt $(MCU_SOURCES) | mcu-deps
+	arm-none-eabi-gcc $(MCU_FLAGS) -I$(@D) examples/mcu/main.c examples/mcu/startup.c -T examples/mcu/mps2-an386.ld -o $@
+# With CMSIS_NN=DIR (a CMSIS-NN 7.0 or later source tree, which Debian does
+# not package), main.c is also built with its layers run by CMSIS-NN's
+# arm_fully_connected_per_channel_s8, and checked the same way.
+CMSIS_NN ?=
+CMSIS_NN_SOURCES = $(CMSIS_NN)/Source/FullyConnectedFunctions/arm_fully_connected_per_channel_s8.c \
+                   $(CMSIS_NN)/Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_per_ch_s8.c
+build/mcu/%/cmsis.elf: build/mcu/%/expected.txt $(MCU_SOURCES) | mcu-deps
+	arm-none-eabi-gcc $(filter-out -Wpedantic,$(MCU_FLAGS)) -DMCU_CMSIS_NN -I$(@D) -I$(CMSIS_NN)/Include \
+	    examples/mcu/main.c examples/mcu/startup.c $(CMSIS_NN_SOURCES) -T examples/mcu/mps2-an386.ld -o $@
+test-mcu: $(MCU_SIZES:%=build/mcu/%/host) $(MCU_SIZES:%=build/mcu/%/mcu.elf) $(if $(CMSIS_NN),$(MCU_SIZES:%=build/mcu/%/cmsis.elf)) | mcu-deps
+	@CMSIS_NN="$(CMSIS_NN)" sh tests/mcu.sh $(MCU_SIZES)
+
 # GEMM and training speed; compare.py runs PyTorch and numpy on the same data
 # back to back. `make bench BENCH_BLAS=` leaves OpenBLAS out.
 BENCH_BLAS ?= -DBENCH_CBLAS -lopenblas
 BENCH_PACKAGES = libopenblas-dev libopenblas0-pthread python3-numpy python3-torch dataset-fashion-mnist
 bench-deps: ; @$(call apt,$(BENCH_PACKAGES),make bench)
+# bench/bench-avx2: the same with 256-bit kernels (on an AVX-512 machine).
 bench/bench: bench/bench.c nnet.h | deps bench-deps
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_BLAS) $(LDLIBS)
-bench: bench/bench
+bench/bench-avx2: bench/bench.c nnet.h | deps bench-deps
+	$(CC) $(ALL_CFLAGS) -mno-avx512f $< -o $@ $(BENCH_BLAS) $(LDLIBS)
+bench: bench/bench bench/bench-avx2
 	OPENBLAS_NUM_THREADS=1 ./bench/bench --gemm
 	./bench/bench --phases
+	./bench/bench-avx2 --phases
 	./bench/bench --adam
 	/usr/bin/python3 bench/compare.py
 
@@ -178,5 +283,5 @@ bench-sklearn: examples/tabular
 	/usr/bin/python3 bench/compare_sklearn.py --reference
 
 clean:
-	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench tests/*.o
+	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/bench-avx2 bench/web_epoch_sse2_* tests/*.o
 	rm -rf build

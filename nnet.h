@@ -24,7 +24,7 @@
           fprintf(stderr, "%s\n", nnet_error());
 
       int *predicted = malloc(test->inputs.rows * sizeof(int));
-      nnet_predict_classes(net, test->inputs, predicted);
+      nnet_predict_dataset(net, test, NULL, predicted);
       nnet_free(net);
 
    HOW THE FILE READS
@@ -32,9 +32,10 @@
       matrix product, activations, losses, initialisers, the dense layer
       (forward beside backward), the network, optimisers, the training loop.
       Part II, data and files: datasets, inference and metrics, IDX and gzip,
-      CSV, images, model files and checkpoints. Part III, the fast path: SIMD
+      CSV, images, model files and checkpoints, int8 models for
+      microcontrollers (docs/microcontrollers.md). Part III, the fast path: SIMD
       kernels, tiling and packing, the thread team. Part I reaches Part III
-      only through the seam listed at the top of Part III; build with
+      only through the seam of five functions declared before Part I; build with
       -DNNET_REFERENCE and Part III is left out, so what runs is Part I's
       plain loops (docs/guide.md shows how to step through them in gdb).
 
@@ -53,7 +54,7 @@
       NNET_REFERENCE       impl TU   the reading build: Part I's plain loops
                                      only (no SIMD, no tiling, no threads)
       NNET_NO_SIMD         impl TU   Part III's tiled kernels in portable C even
-                                     where AVX2/AVX-512 is on
+                                     where AVX2/AVX-512 or WebAssembly SIMD128 is on
       NNET_USE_CBLAS       impl TU   matrix products through cblas_sgemm (link a
                                      CBLAS, e.g. -lopenblas), for comparison
       -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
@@ -443,6 +444,8 @@ typedef struct nnet {
         int batch_capacity;             // rows the workspace holds
         float *workspace;               // outputs, activated, masks, deltas, logits
         int borrowed;                   // nnet_init_static: caller memory, read-only parameters
+        const struct nnet__step *fused_step;   // nnet_train's fast build: nnet_backward also steps
+        int fused_finite;               // ... and clears this if a weight became NaN or infinite
     } internal;
 } nnet;
 
@@ -606,11 +609,17 @@ NNETDEF void nnet_training_reset(nnet *net);
 // ---- 10. Datasets ----------------------------------------------------------
 // Samples in memory: inputs (N, I) and either one integer label per sample
 // (classification) or a target row per sample (regression, several labels).
+// The inputs are floats, or bytes: images stay bytes in memory, a quarter of
+// the floats' size, and become floats a batch at a time when training,
+// evaluating or predicting copies them (nnet_dataset_as_floats copies a whole
+// set, for normalising it in place).
 struct nnet_dataset {
-    nnet_mat inputs;     // (N, I) one sample per row
-    int *labels;         // (N) class indices in [0, n_classes), or NULL with targets
-    int n_classes;       // C; 0 with targets
-    nnet_mat targets;    // (N, O) float targets, or data NULL with labels
+    nnet_mat inputs;        // (N, I) one sample per row; inputs.data is NULL when the samples are bytes
+    unsigned char *bytes;   // or (N, I) bytes, sample value = byte * byte_scale; NULL with float inputs
+    float byte_scale;       // the IDX loaders' u8 images: 1/255, pixels in [0, 1]
+    int *labels;            // (N) class indices in [0, n_classes), or NULL with targets
+    int n_classes;          // C; 0 with targets
+    nnet_mat targets;       // (N, O) float targets, or data NULL with labels
 };
 
 // Allocate a zeroed dataset of N samples with I features and labels of
@@ -621,8 +630,12 @@ NNETDEF nnet_dataset *nnet_dataset_create_targets(int n_samples, int n_features,
 NNETDEF void nnet_dataset_free(nnet_dataset *data);
 // Shuffle the samples (rows with their labels or targets) in place, Fisher-Yates.
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng);
-// A copy of samples [start, start + count). Free with nnet_dataset_free.
+// A copy of samples [start, start + count), floats or bytes as the original.
+// Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count);
+// A copy of the whole dataset with float inputs (bytes become byte *
+// byte_scale), to normalise in place. Free with nnet_dataset_free.
+NNETDEF nnet_dataset *nnet_dataset_as_floats(const nnet_dataset *data);
 // Copy the first round(fraction * N) samples into *first and the rest into
 // *second (shuffle first for a random split); both parts must be non-empty.
 // Free both with nnet_dataset_free; on failure both are set to NULL.
@@ -634,9 +647,10 @@ NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const 
 // The one-hot targets of the labels, a new (N, C) matrix: row i has a 1 in
 // column labels[i]. Free with nnet_mat_free; .data is NULL on failure.
 NNETDEF nnet_mat nnet_dataset_one_hot(const nnet_dataset *data);
-// Normalisation, in place on any (N, I) matrix such as data->inputs.
-// X /= divisor; 0 means 255 (raw bytes to [0, 1]). The IDX loaders already
-// divide u8 pixels by 255, so call this only on data you built yourself.
+// Normalisation, in place on any (N, I) matrix such as a float dataset's
+// inputs. X /= divisor; 0 means 255 (raw bytes to [0, 1]). The IDX loaders'
+// byte_scale already divides u8 pixels by 255, so call this only on data you
+// built yourself.
 NNETDEF int nnet_normalize_divide(nnet_mat X, float divisor);
 // Divide each row by its own largest value, so every image peaks at 1; rows
 // whose maximum is <= 0 are left as they are.
@@ -669,6 +683,9 @@ NNETDEF int nnet_predict_with(const nnet *net, nnet_mat X, nnet_mat P, int rows,
 // classes (N) = the predicted class of each row of X (N, I): the argmax, or
 // p >= 0.5 for a single sigmoid output.
 NNETDEF int nnet_predict_classes(const nnet *net, nnet_mat X, int *classes);
+// Both for a dataset's samples (floats or bytes): *P (N, O) the outputs and
+// classes (N) the predicted classes; either may be NULL, not both.
+NNETDEF int nnet_predict_dataset(const nnet *net, const nnet_dataset *data, const nnet_mat *P, int *classes);
 // Mean loss (without L2) and accuracy (see nnet_epoch_stats; NAN for
 // regression) of the network on a dataset with labels or targets.
 NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy);
@@ -789,9 +806,9 @@ NNETDEF void nnet_idx_free(nnet_idx *idx);
 // Element k (< idx->count) as a double, exact for every element type.
 NNETDEF double nnet_idx_value(const nnet_idx *idx, size_t k);
 // Build a dataset from an images array (N, ...) and a labels array (N) of
-// whole numbers: each image is flattened to a row of I = dims[1] * ... floats;
-// u8 pixels are divided by 255 into [0, 1], other types are kept as they are
-// (they must be finite). n_classes > 0 checks every label is in 0..n_classes-1;
+// whole numbers: each image is flattened to a row of I = dims[1] * ... values;
+// u8 pixels stay bytes (byte_scale 1/255: [0, 1]), other types become floats
+// of the same value (they must be finite). n_classes > 0 checks every label is in 0..n_classes-1;
 // 0 takes max label + 1 (labels then in 0..65535). Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_from_idx(const nnet_idx *images, const nnet_idx *labels, int n_classes);
 // nnet_idx_load_from_memory on both buffers, then nnet_dataset_from_idx.
@@ -801,10 +818,10 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size
 // Read a whole IDX file (raw or .gz) and parse it. Free with nnet_idx_free.
 NNETDEF nnet_idx *nnet_idx_load(const char *path);
 // Load an images file and a labels file (raw IDX, or .gz when stb_image is
-// included) into a dataset: u8 pixels become floats in [0, 1], the number of
-// classes is the largest label + 1. u8 images of rank 3 (MNIST's) are read
-// into the dataset's own block and converted there, so the peak memory is
-// the dataset plus the compressed file. Free with nnet_dataset_free.
+// included) into a dataset: u8 pixels stay bytes, read as byte / 255 in [0,
+// 1] (byte_scale), the number of classes is the largest label + 1. u8 images
+// of rank 3 (MNIST's) are read straight into the dataset's block, so the peak
+// memory is the dataset plus the compressed file. Free with nnet_dataset_free.
 NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char *labels_path);
 // Load an MNIST-layout directory: train-images-idx3-ubyte[.gz] (or
 // train-images.idx3-ubyte[.gz]), train-labels-idx1-ubyte..., t10k-images...,
@@ -914,15 +931,23 @@ NNETDEF nnet_csv *nnet_csv_load(const char *path, const nnet_csv_desc *desc);
 #endif
 
 // ---- 14. Image input -------------------------------------------------------
-// Turn a picture of a handwritten digit (any size, any colours) into the 784
-// floats an MNIST network expects, the way MNIST itself was made:
+// Turn a picture of a handwritten digit (any size, any colours, a scan or a
+// photo) into the 784 floats an MNIST network expects, the way MNIST itself
+// was made, after taking away what a photo adds to the paper:
 //   1. grey levels in [0, 1]; invert when the background is light (MNIST is
 //      white ink on black);
-//   2. stretch the contrast: background -> 0, strongest ink -> 1;
-//   3. crop to the bounding box of the ink (pixels > 0.25);
-//   4. scale the longer side to 20 pixels, keeping the aspect ratio, by area
-//      averaging (this makes the grey anti-aliased edges MNIST has);
-//   5. paste into a 28x28 black field so that the centre of mass lands on
+//   2. on a photo (paper that is not one plain grey), remove the
+//      background: subtract its local level, so that vignetting, a shadow,
+//      a lamp's gradient or a desk around the sheet become 0;
+//   3. stretch the contrast: background -> 0, strongest ink -> 1;
+//   4. keep the digit: the heaviest connected piece of ink and the pieces
+//      near it, not specks, nor lines that run across the picture (ruled
+//      paper, a margin);
+//   5. crop to the bounding box of the ink (pixels > 0.25);
+//   6. scale the longer side to 20 pixels, keeping the aspect ratio, by area
+//      averaging (this makes the grey anti-aliased edges MNIST has), then
+//      bring the strongest stroke back to 1 (a thin pencil line averages to grey);
+//   7. paste into a 28x28 black field so that the centre of mass lands on
 //      pixel (14, 14).
 // Each step is a public function on a grey image: (H, W) floats, row-major,
 // in [0, 1], 0 = black; W = width, H = height. They need no stb_image.
@@ -941,32 +966,59 @@ NNETDEF nnet_csv *nnet_csv_load(const char *path, const nnet_csv_desc *desc);
 // flip-on-load setting must be off (the default); nnet never sets it.
 typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
 
-// Step 1. image (H, W): if the median of the border pixels is above 0.5 the
-// background is light, so x = 1 - x everywhere. *inverted (may be NULL)
-// receives 1 if it inverted, else 0.
+// Step 1. image (H, W): if the ink is darker than the paper, x = 1 - x
+// everywhere. Plain paper (half of the border one grey level, the whole
+// picture's median) is light when above 0.5. On a photo's paper the ink is
+// what is thinnest: of the light and the dark structures that openings and
+// closings at growing windows take away, the ones that come out first and
+// strongest (shadows, vignetting, a desk are wider). *inverted (may be NULL)
+// receives 1 if it inverted, else 0. Allocates scratch on photos.
 NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted);
-// Step 2. image (H, W): x = clamp((x - background) / (max - background), 0, 1)
+// Step 2. image (H, W), light ink on a darker background: x = (x - b) / (1 - b)
+// with b the local background level, the grey-level opening of the image by a
+// window x window square (at each pixel, the largest of the minima over the
+// squares that hold it). The opening takes away every stroke thinner than the
+// window and keeps what is wider: paper, its vignetting and shadows, a desk.
+// Dividing by 1 - b, how much light an inverted page's paper reflects, makes a
+// stroke in a shadow as strong as one in the light (b >= 0.95 counts as 0.95).
+// window 0 picks max(3, min(W, H) / 4). Allocates scratch (NNET_ERR_MEMORY).
+NNETDEF int nnet_image_remove_background(float *image, int width, int height, int window);
+// Step 3. image (H, W): x = clamp((x - background) / (max - background), 0, 1)
 // with background = median + 3 MAD (median absolute deviation) of the border
-// pixels, so paper, its noise and uneven light all become 0. NNET_ERR_FORMAT
-// ("no ink") when max - background < 0.1, e.g. a blank page.
+// pixels, or of all pixels when that is lower (something other than paper
+// around the picture: a desk), so paper, its noise and uneven light all become
+// 0. NNET_ERR_FORMAT ("no ink") when max - background < 0.1, e.g. a blank page.
 NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height);
-// Step 3. The smallest box holding every pixel > threshold of image (H, W).
+// Step 4. image (H, W): zero the ink (8-connected pieces of pixels > threshold)
+// that is not the digit, and every pixel outside the digit's box. The digit
+// is the heaviest piece (sum of its pixels) that keeps off the edges of the
+// picture (else the heaviest that touches them without running from one edge
+// to the opposite one as a ruled line or a margin does; else the heaviest),
+// with the pieces of the same kind, at least 1/30 of its weight, whose box
+// lies within its box grown by half its size (a 5's bar, a broken stroke);
+// fainter pixels stay within 2 pixels of those pieces. Allocates scratch.
+// NNET_ERR_FORMAT ("no ink") when no pixel is above threshold.
+NNETDEF int nnet_image_keep_digit(float *image, int width, int height, float threshold);
+// Step 5. The smallest box holding every pixel > threshold of image (H, W).
 // NNET_ERR_FORMAT ("no ink") when there is none.
 NNETDEF int nnet_image_bounding_box(const float *image, int width, int height, float threshold,
                                     nnet_image_box *box);
-// Step 4a. The size of a width x height box scaled so its longer side is
+// Step 6a. The size of a width x height box scaled so its longer side is
 // `side`, keeping the aspect ratio: the shorter side is rounded, at least 1.
 NNETDEF int nnet_image_fit_size(int width, int height, int side, int *fit_width, int *fit_height);
-// Step 4b. dst (dst_h, dst_w) = src (src_h, src_w) resampled by area
+// Step 6b. dst (dst_h, dst_w) = src (src_h, src_w) resampled by area
 // averaging: each output pixel is the mean of the source area it covers, so
 // the mean grey level is kept exactly. src rows are src_stride floats apart
 // (>= src_w), so src can point into a larger image to resize a crop.
 NNETDEF int nnet_image_resize_area(float *dst, int dst_w, int dst_h,
                                    const float *src, int src_w, int src_h, int src_stride);
-// Step 5a. Centre of mass of image (H, W) in pixel indices: *cx = sum x v / sum v
+// Step 6c. image (H, W): x /= max x, so the strongest stroke is 1, as MNIST's
+// are. NNET_ERR_FORMAT ("no ink") when max x <= 0.
+NNETDEF int nnet_image_normalize_strokes(float *image, int width, int height);
+// Step 7a. Centre of mass of image (H, W) in pixel indices: *cx = sum x v / sum v
 // (x = column index), *cy likewise. NNET_ERR_FORMAT when sum v <= 0.
 NNETDEF int nnet_image_center_of_mass(const float *image, int width, int height, float *cx, float *cy);
-// Step 5b. Zero dst (dst_h, dst_w) and copy src (src_h, src_w) into it, shifted
+// Step 7b. Zero dst (dst_h, dst_w) and copy src (src_h, src_w) into it, shifted
 // by a whole number of pixels so that src's centre of mass lands on pixel
 // (dst_w / 2, dst_h / 2), (14, 14) in 28x28 as in MNIST. Pixels that fall
 // outside dst are dropped.
@@ -1049,6 +1101,97 @@ NNETDEF int nnet_load_weights(nnet *net, const char *path);
 NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #endif
 
+// ---- 16. Int8 models -------------------------------------------------------
+// A trained network in 8-bit integers, for microcontrollers
+// (docs/microcontrollers.md), in the scheme of TensorFlow Lite and CMSIS-NN:
+// a tensor's real value is scale * (q - zero_point).
+//   weights      int8 in [-127, 127], symmetric (zero point 0), one scale per
+//                output neuron: max |w| of its row / 127
+//   biases       int32, zero point 0, scale = input scale * the neuron's weight scale
+//   activations  int8 in [-128, 127], one scale and zero point per tensor, from
+//                the range [min, max] (widened to hold 0) that the float network
+//                reaches on a calibration set: scale = (max - min) / 255
+// Each layer then runs on integers only, as CMSIS-NN's
+// arm_fully_connected_per_channel_s8 does:
+//   acc_o = bias_o + sum_i weight_oi (x_i - input_zero_point)                 (int32)
+//   z_o   = clamp(requantize(acc_o, multiplier_o, shift_o) + z_zero_point, lo, hi)
+// where multiplier_o 2^(shift_o - 31) = input scale * weight scale_o / z scale
+// and requantize rounds exactly as CMSIS-NN's arm_nn_requantize (z's scale
+// is kept above the finest step of the sum, so every multiplier is below 1
+// and every shift is a right shift). ReLU is the clamp (lo = the code of
+// 0.0); an identity layer clamps to [-128, 127]. A hidden sigmoid, tanh or
+// leaky ReLU is not a clamp: its z is looked up in a 256-entry table,
+// y_o = table[z_o + 128], as TensorFlow Lite runs int8 tanh and logistic. A
+// hidden softmax is refused. The output layer stops at z, the int8 logits:
+// the largest is the predicted class, and nnet_int8_predict applies the
+// output activation (softmax, sigmoid) in float.
+typedef struct nnet_int8_layer {
+    int n_inputs, n_outputs;                   // I, O
+    nnet_activation activation;                // the float layer's activation
+    const int8_t *weight;                      // (O, I) row o in units of weight_scale[o]
+    const int32_t *bias;                       // (O)
+    const float *weight_scale;                 // (O)
+    const int32_t *multiplier;                 // (O) in [2^30, 2^31), or 0
+    const int32_t *shift;                      // (O) <= 0 (CMSIS-NN's sign: negative shifts right)
+    float input_scale;  int input_zero_point;  // x, what the layer reads
+    float z_scale;      int z_zero_point;      // z, the requantised sums
+    int activation_min, activation_max;        // the clamp of z
+    const int8_t *table;                       // (256) y = table[z + 128] for a hidden sigmoid, tanh or
+                                               // leaky ReLU; NULL otherwise (y = z)
+    float output_scale; int output_zero_point; // y, what the layer writes (z's without a table)
+} nnet_int8_layer;
+
+// An int8 network: one allocation, read-only once built, so any number of
+// threads may run it at once.
+typedef struct nnet_int8 {
+    int n_inputs, n_layers;
+    nnet_int8_layer layers[NNET_MAX_LAYERS];
+    float leaky_slope;                         // the float network's, for a leaky ReLU output layer
+    int widest;                                // the largest O: bytes of each of the two activation buffers
+    int calibration_rows;                      // samples the ranges were calibrated on
+} nnet_int8;
+
+// Quantise a trained network as above, calibrating the activation ranges on
+// calibration (N, I): N >= 1 finite rows, e.g. 1,000 training samples. NULL
+// on failure, with nnet_error naming the problem (a hidden softmax, an empty
+// or non-finite calibration set, a row width that is not I, a neuron whose
+// int32 sum could overflow). Both arguments stay the caller's. The ranges
+// come from nnet_gemm_reference's sums in their fixed order, not from the
+// fast path's kernels, so they do not depend on the CPU's vector width or
+// the thread count. Free with nnet_int8_free.
+NNETDEF nnet_int8 *nnet_int8_create(const nnet *net, nnet_mat calibration);
+NNETDEF void nnet_int8_free(nnet_int8 *q);
+// input (I) = x (I) in the first layer's codes: round(x / scale) (halves away
+// from zero, in float arithmetic, as the exported NAME_quantize) +
+// zero_point, clamped to [-128, 127]. NNET_ERR_ARGUMENT on a non-finite x.
+NNETDEF int nnet_int8_quantize_input(const nnet_int8 *q, const float *x, int8_t *input);
+// The bytes of scratch nnet_int8_forward needs: two buffers of q->widest.
+NNETDEF size_t nnet_int8_scratch_bytes(const nnet_int8 *q);
+// The bytes of the const arrays nnet_export_int8_c writes (a device's
+// flash): per layer O I weights, 12 O of biases, multipliers and shifts, and
+// 256 for a table. (The header's table of layers adds 11 words a layer.)
+NNETDEF size_t nnet_int8_model_bytes(const nnet_int8 *q);
+// One sample through every layer on integers only: input (I) codes in,
+// output (O) int8 logits out. The reference the exported header matches bit
+// for bit. scratch holds nnet_int8_scratch_bytes(q) bytes; no allocation.
+NNETDEF int nnet_int8_forward(const nnet_int8 *q, const int8_t *input, int8_t *output, int8_t *scratch);
+// P (N, O) = the int8 network's outputs for X (N, I): each row quantised and
+// run by nnet_int8_forward, the logits z_scale * (z - z_zero_point) put
+// through the output activation in float. Allocates its scratch per call.
+NNETDEF int nnet_int8_predict(const nnet_int8 *q, nnet_mat X, nnet_mat P);
+// classes (N) of the rows of X (N, I): the largest int8 logit (first on
+// ties), as the exported NAME_classify; for one output, p >= 0.5.
+NNETDEF int nnet_int8_predict_classes(const nnet_int8 *q, nnet_mat X, int *classes);
+#ifndef NNET_NO_STDIO
+// Write the int8 network as a self-contained C header for a microcontroller:
+// const arrays (weights, biases, multipliers, shifts, tables: flash), one
+// static pair of activation buffers of q->widest bytes (RAM), and portable
+// C99 with no libc and no allocation: NAME_run and NAME_classify in integer
+// arithmetic (NAME_run's outputs equal nnet_int8_forward's bit for bit),
+// NAME_quantize for float inputs. name must be a C identifier. Atomic.
+NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char *name);
+#endif
+
 #ifdef __cplusplus
 }
 #endif
@@ -1070,6 +1213,8 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #include <string.h>
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/time.h>     /* gettimeofday for the epoch timings */
+#elif defined(__wasi__)
+#include <wasi/api.h>     /* __wasi_clock_time_get: WASI has no clock() without emulation */
 #else
 #include <time.h>
 #endif
@@ -1132,6 +1277,9 @@ static double nnet__seconds(void) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
+#elif defined(__wasi__)
+    __wasi_timestamp_t ns = 0;   // nanoseconds
+    return __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1000, &ns) == 0 ? 1e-9 * (double)ns : 0.0;
 #else
     return (double)clock() / CLOCKS_PER_SEC;
 #endif
@@ -1151,17 +1299,19 @@ typedef struct nnet__step {
 
 // The seam. Part I does its heavy loops itself in the reading build
 // (NNET_REFERENCE); otherwise it hands them to Part III, at the end of the
-// file, through these four functions, which compute the same things:
-//   nnet__fast_gemm      nnet_gemm's product: tiled, vectorised, on nnet_train's threads
-//   nnet__fast_gather    a training batch's rows, copied on the threads, the next batch prefetched
-//   nnet__fast_step      the optimiser step: vectorised, on the threads
-//   nnet__train_on_team  nnet_train with desc->threads threads kept for the whole call
+// file, through these five functions, which compute the same things:
+//   nnet__fast_gemm        nnet_gemm's product: tiled, vectorised, on nnet_train's threads
+//   nnet__fast_gather      a training batch's rows, copied on the threads, the next batch prefetched
+//   nnet__fast_step        the optimiser step: vectorised, on the threads
+//   nnet__fast_layer_step  a layer's step fused into its weight-gradient product (nnet_train)
+//   nnet__train_on_team    nnet_train with desc->threads threads kept for the whole call
 #ifndef NNET_REFERENCE
 #define NNET__RUN_HERE 1   // nnet__train_on_team: not run on a team; nnet_train goes ahead itself
 static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
                             float beta, nnet_mat C);
 static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start);
 static int nnet__fast_step(nnet *net, const nnet__step *step);
+static int nnet__fast_layer_step(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, const nnet__step *step, float l2);
 static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
                                const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run);
 #endif
@@ -2070,8 +2220,14 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, nnet_mat T, float l2) {
     for (l = net->n_layers - 1; l >= 0; l--) {
         nnet_layer *layer = &net->layers[l], *below = l ? &net->layers[l - 1] : NULL;
         nnet_mat input = below ? nnet__rows(below->output, B) : X;
-        nnet_mat dX = below ? nnet__rows(below->delta, B) : nnet_mat_view(0, 0, NULL);
-        nnet_dense_backward(dX, layer->weight_grad, layer->bias_grad, nnet__rows(layer->delta, B), input, layer->weight);
+        nnet_mat dX = below ? nnet__rows(below->delta, B) : nnet_mat_view(0, 0, NULL), dZ_l = nnet__rows(layer->delta, B);
+#ifndef NNET_REFERENCE
+        if (net->internal.fused_step) {   // nnet_train's fast build: the layer's step goes with its gradient
+            if (below) (void)nnet_gemm(NNET_NO_TRANS, NNET_NO_TRANS, 1.0f, dZ_l, layer->weight, 0.0f, dX);   // before W moves
+            net->internal.fused_finite &= nnet__fast_layer_step(net, layer, dZ_l, input, net->internal.fused_step, l2);
+        } else
+#endif
+        nnet_dense_backward(dX, layer->weight_grad, layer->bias_grad, dZ_l, input, layer->weight);
         if (below) {   // dX is dL/dY of the layer below: undo its dropout, then its activation
             nnet_mat y = input;
             if (net->internal.dropout_active && below->dropout > 0.0f) {
@@ -2080,7 +2236,7 @@ NNETDEF int nnet_backward(nnet *net, nnet_mat X, nnet_mat T, float l2) {
             }
             nnet_activation_backward(below->activation, net->leaky_slope, dX, y);
         }
-        if (l2 != 0.0f) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
+        if (l2 != 0.0f && !net->internal.fused_step) nnet_axpy(layer->weight_grad.data, l2, layer->weight.data, nnet__count(layer->weight));
     }
     return NNET_OK;
 }
@@ -2224,10 +2380,13 @@ static int nnet__step_range(const nnet__step *h, float *w, const float *g, float
 }
 #endif
 
-NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float learning_rate) {
+// What every step begins with: the arguments checked, the optimiser's state
+// ready (Adam's second moment allocated the first time Adam runs; another
+// optimiser than the state's starts from zero), the step counted, and the
+// step's settings worked out into h.
+static int nnet__step_begin(nnet *net, const nnet_train_desc *desc, float learning_rate, nnet__step *h) {
     nnet_optimizer *state;
-    nnet__step h;
-    int status, l, finite = 1;
+    int status;
     double t;
     if (!net || !desc) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: %s is NULL", !net ? "net" : "desc");
     if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: a network built by nnet_init_static cannot be trained");
@@ -2249,29 +2408,37 @@ NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float le
     }
     state->steps++;
     t = (double)state->steps;
-    h.kind = desc->optimizer;
-    h.learning_rate = learning_rate;
-    h.momentum = desc->momentum;
-    h.nesterov = desc->nesterov;
-    h.beta1 = desc->beta1 > 0.0f ? desc->beta1 : 0.9f;
-    h.beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
-    h.eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
+    h->kind = desc->optimizer;
+    h->learning_rate = learning_rate;
+    h->momentum = desc->momentum;
+    h->nesterov = desc->nesterov;
+    h->beta1 = desc->beta1 > 0.0f ? desc->beta1 : 0.9f;
+    h->beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
+    h->eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
     // Adam's moments start at 0, so early on they are too small by the
     // factor 1 - beta^t: divide it out (bias correction).
-    h.step_size = (float)(learning_rate / (1.0 - pow(h.beta1, t)));
-    h.correction2 = (float)sqrt(1.0 - pow(h.beta2, t));
-    h.decay = desc->optimizer == NNET_ADAMW
-            ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
+    h->step_size = (float)(learning_rate / (1.0 - pow(h->beta1, t)));
+    h->correction2 = (float)sqrt(1.0 - pow(h->beta2, t));
+    h->decay = desc->optimizer == NNET_ADAMW
+             ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_optimizer_step(nnet *net, const nnet_train_desc *desc, float learning_rate) {
+    nnet__step h;
+    int status, l, finite = 1;
+    if ((status = nnet__step_begin(net, desc, learning_rate, &h)) != NNET_OK) return status;
 #ifndef NNET_REFERENCE
     finite = nnet__fast_step(net, &h);   // the seam
 #else
     for (l = 0; l < net->n_layers; l++) {
         const nnet_layer *layer = &net->layers[l];
         size_t w = (size_t)(layer->weight.data - net->parameters), b = (size_t)(layer->bias - net->parameters);
-        finite &= nnet__step_range(&h, net->parameters + w, net->gradients + w, state->first_moment + w,
-                                   state->second_moment ? state->second_moment + w : NULL, nnet__count(layer->weight), 1);
-        finite &= nnet__step_range(&h, net->parameters + b, net->gradients + b, state->first_moment + b,
-                                   state->second_moment ? state->second_moment + b : NULL, (size_t)layer->n_outputs, 0);
+        float *m = net->optimizer.first_moment, *s = net->optimizer.second_moment;
+        finite &= nnet__step_range(&h, net->parameters + w, net->gradients + w, m + w, s ? s + w : NULL,
+                                   nnet__count(layer->weight), 1);
+        finite &= nnet__step_range(&h, net->parameters + b, net->gradients + b, m + b, s ? s + b : NULL,
+                                   (size_t)layer->n_outputs, 0);
     }
 #endif
     (void)l;
@@ -2317,16 +2484,29 @@ static long nnet__correct(nnet_mat P, nnet_mat T, int kind) {
     return correct;
 }
 
-// Does the dataset fit the network: inputs of its width, and either labels
-// its outputs can hold or finite targets of its output size?
-static int nnet__check_dataset_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
-    int O = nnet_output_size(net), classes = O == 1 ? 2 : O, row;
-    size_t k;
-    if (!s || !s->inputs.data || s->inputs.rows < 1)
-        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set is NULL or empty", who, name);
+// Are there samples, as floats or as bytes (one of the two, with a finite scale)?
+static int nnet__has_inputs(const nnet_dataset *data) {
+    return data && data->inputs.rows >= 1 && data->inputs.cols >= 1 && !data->inputs.data != !data->bytes &&
+           (!data->bytes || nnet__is_finite(data->byte_scale));
+}
+
+// Does the dataset have samples of the network's input width?
+static int nnet__check_inputs_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
+    if (!nnet__has_inputs(s))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set is NULL or empty, or has not exactly one of float inputs and bytes (with a finite byte_scale)",
+                          who, name);
     if (s->inputs.cols != net->n_inputs)
         return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %d features, the network expects %d inputs",
                           who, name, s->inputs.cols, net->n_inputs);
+    return NNET_OK;
+}
+
+// Does the dataset fit the network: inputs of its width, and either labels
+// its outputs can hold or finite targets of its output size?
+static int nnet__check_dataset_for(const nnet *net, const nnet_dataset *s, const char *who, const char *name) {
+    int O = nnet_output_size(net), classes = O == 1 ? 2 : O, row, status;
+    size_t k;
+    if ((status = nnet__check_inputs_for(net, s, who, name)) != NNET_OK) return status;
     if (!s->labels == !s->targets.data)
         return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s set has %s; expected labels or targets, one of the two",
                           who, name, s->labels ? "both labels and targets" : "neither labels nor targets");
@@ -2396,14 +2576,22 @@ static int nnet__check_train(const nnet *net, const nnet_dataset *train, const n
 }
 
 // Copy rows [i0, i1) of a batch: sample order[start + i] (order NULL: start +
-// i) of the dataset, its inputs into row i of X and its targets into row i of
-// T (from its label, or its row of targets). Every product then runs on one
-// dense (B, I) matrix.
+// i) of the dataset, its inputs into row i of X (bytes become floats here)
+// and its targets into row i of T (from its label, or its row of targets;
+// none when T.data is NULL). Every product then runs on one dense (B, I)
+// matrix.
 static void nnet__gather_rows(nnet_mat X, nnet_mat T, const nnet_dataset *data, const int *order, int start, int i0, int i1) {
-    int i;
+    int i, k;
     for (i = i0; i < i1; i++) {
         int row = order ? order[start + i] : start + i;
-        memcpy(&NNET_AT(X, i, 0), &NNET_AT(data->inputs, row, 0), (size_t)X.cols * sizeof(float));
+        float *x = &NNET_AT(X, i, 0), scale = data->byte_scale;
+        if (data->bytes) {
+            const unsigned char *b = data->bytes + (size_t)row * (size_t)X.cols;
+            for (k = 0; k < X.cols; k++) x[k] = (float)b[k] * scale;
+        } else {
+            memcpy(x, &NNET_AT(data->inputs, row, 0), (size_t)X.cols * sizeof(float));
+        }
+        if (!T.data) continue;
         if (data->labels)
             nnet_labels_to_targets(nnet_mat_view(1, T.cols, &NNET_AT(T, i, 0)), &data->labels[row], T.cols == 1 ? 2 : T.cols);
         else
@@ -2445,6 +2633,27 @@ static int nnet__diverged(nnet *net, const float *saved, int epochs_before) {
     return nnet__fail(NNET_ERR_DIVERGED, "%s; the network keeps the weights it had before %s, and its optimiser starts again",
                       reason, epochs_before ? "this call" : "training");
 }
+
+#if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
+// nnet_backward with each layer's optimiser step applied as soon as its
+// gradient is complete, in Part III (nnet__fast_layer_step): the same bits
+// as nnet_backward, nnet_optimizer_step and nnet_zero_grad one after the
+// other, without storing the weight gradients. (Clipping needs the norm of
+// all the gradients first, so nnet_train fuses only without it.)
+static int nnet__backward_and_step(nnet *net, nnet_mat X, nnet_mat T, const nnet_train_desc *desc, float learning_rate) {
+    nnet__step h;
+    int status = nnet__step_begin(net, desc, learning_rate, &h);
+    if (status != NNET_OK) return status;
+    net->internal.fused_step = &h;
+    net->internal.fused_finite = 1;
+    nnet_backward(net, X, T, desc->l2);
+    net->internal.fused_step = NULL;
+    if (!net->internal.fused_finite)
+        return nnet__fail(NNET_ERR_DIVERGED, "nnet_optimizer_step: the step made a weight NaN or infinite (learning rate %g)",
+                          (double)learning_rate);
+    return NNET_OK;
+}
+#endif
 
 // The whole loop. Per batch: gather the samples, forward, loss, backward,
 // step, and the gradients back to zero; per epoch: shuffle first, then the
@@ -2543,16 +2752,24 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             }
             total_loss += loss * rows;
             correct += nnet__correct(nnet_output(net), T, kind);
-            nnet_backward(net, X, T, desc->l2);           // g += dL/dw
-            if (desc->clip_norm > 0.0f) nnet_clip_gradients(net, desc->clip_norm, NULL);
-            if ((status = nnet_optimizer_step(net, &plan, step_lr)) != NNET_OK) {   // w -= lr (...)
+#if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
+            if (desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass, dW never stored
+                status = nnet__backward_and_step(net, X, T, &plan, step_lr);
+            else
+#endif
+            {
+                nnet_backward(net, X, T, desc->l2);                       // g += dL/dw
+                if (desc->clip_norm > 0.0f) nnet_clip_gradients(net, desc->clip_norm, NULL);
+                status = nnet_optimizer_step(net, &plan, step_lr);        // w -= lr (...)
+                nnet_zero_grad(net);   // used up: the next backward pass adds into zeros
+            }
+            if (status != NNET_OK) {
                 if (status != NNET_ERR_DIVERGED) break;   // out of memory for Adam's second moment
                 nnet__fail(NNET_ERR_DIVERGED, "nnet_train: the step of epoch %d, batch %d of %d (learning rate %g) made a weight NaN or infinite",
                            net->epoch + 1, b + 1, batches, (double)step_lr);
                 status = nnet__diverged(net, saved, first_epoch);
                 break;
             }
-            nnet_zero_grad(net);   // used up: the next backward pass adds into zeros
             if (desc->progress) {
                 progress.batch = b + 1;
                 progress.loss = total_loss / ((double)b * B + rows);
@@ -2708,40 +2925,47 @@ static int nnet__read_file(const char *path, const char *who, size_t limit, unsi
 // ---- 10. Datasets ----------------------------------------------------------
 // One allocation: the struct (it fits in a line: nnet__dataset_header_fits),
 // the inputs from the next cache line on, then the labels or the targets.
-static nnet_dataset *nnet__dataset_create(int n_samples, int n_features, int n_targets, int n_classes, const char *who) {
+// Byte inputs have 16 spare bytes after them, for an IDX file's header when
+// an image file is read straight into them (nnet__images_in_place).
+static nnet_dataset *nnet__dataset_create(int n_samples, int n_features, int n_targets, int n_classes, int bytes,
+                                          const char *who) {
     nnet_dataset *data;
     size_t inputs, outputs;
+    char *block;
     int columns = n_targets ? n_targets : n_classes;
     if (n_samples < 1 || n_features < 1 || n_samples > NNET_MAX_DIM || n_features > NNET_MAX_DIM || columns < 1 || columns > NNET_MAX_DIM) {
         nnet__fail(NNET_ERR_ARGUMENT, "%s: %d samples, %d features, %d %s; expected each in 1..%d",
                    who, n_samples, n_features, columns, n_targets ? "targets" : "classes", NNET_MAX_DIM);
         return NULL;
     }
-    inputs = nnet__bytes((size_t)n_samples, (size_t)n_features, sizeof(float));
+    inputs = nnet__bytes((size_t)n_samples, (size_t)n_features, bytes ? 1 : sizeof(float));
+    if (bytes && inputs) inputs = inputs > SIZE_MAX - 2 * NNET__ALIGN ? 0 : (inputs + 16 + NNET__ALIGN - 1) / NNET__ALIGN * NNET__ALIGN;
     outputs = n_targets ? nnet__bytes((size_t)n_samples, (size_t)n_targets, sizeof(float)) : (size_t)n_samples * sizeof(int);
     if (!inputs || !outputs || inputs > SIZE_MAX - NNET__ALIGN - outputs) {
-        nnet__fail(NNET_ERR_MEMORY, "%s: %d x %d floats do not fit in memory", who, n_samples, n_features);
+        nnet__fail(NNET_ERR_MEMORY, "%s: %d x %d %s do not fit in memory", who, n_samples, n_features, bytes ? "bytes" : "floats");
         return NULL;
     }
     data = (nnet_dataset *)nnet__alloc(NNET__ALIGN + inputs + outputs, who);
     if (!data) return NULL;
     memset(data, 0, NNET__ALIGN + inputs + outputs);
-    data->inputs = nnet_mat_view(n_samples, n_features, (float *)(void *)((char *)data + NNET__ALIGN));
+    block = (char *)data + NNET__ALIGN;
+    data->inputs = nnet_mat_view(n_samples, n_features, bytes ? NULL : (float *)(void *)block);
+    if (bytes) { data->bytes = (unsigned char *)block; data->byte_scale = 1.0f / 255.0f; }
     if (n_targets) {
-        data->targets = nnet_mat_view(n_samples, n_targets, data->inputs.data + nnet__count(data->inputs));
+        data->targets = nnet_mat_view(n_samples, n_targets, (float *)(void *)(block + inputs));
     } else {
-        data->labels = (int *)(void *)(data->inputs.data + nnet__count(data->inputs));
+        data->labels = (int *)(void *)(block + inputs);
         data->n_classes = n_classes;
     }
     return data;
 }
 
 NNETDEF nnet_dataset *nnet_dataset_create(int n_samples, int n_features, int n_classes) {
-    return nnet__dataset_create(n_samples, n_features, 0, n_classes, "nnet_dataset_create");
+    return nnet__dataset_create(n_samples, n_features, 0, n_classes, 0, "nnet_dataset_create");
 }
 
 NNETDEF nnet_dataset *nnet_dataset_create_targets(int n_samples, int n_features, int n_targets) {
-    return nnet__dataset_create(n_samples, n_features, n_targets, 0, "nnet_dataset_create_targets");
+    return nnet__dataset_create(n_samples, n_features, n_targets, 0, 0, "nnet_dataset_create_targets");
 }
 
 typedef char nnet__dataset_header_fits[sizeof(nnet_dataset) <= NNET__ALIGN ? 1 : -1];
@@ -2749,48 +2973,84 @@ typedef char nnet__dataset_header_fits[sizeof(nnet_dataset) <= NNET__ALIGN ? 1 :
 NNETDEF void nnet_dataset_free(nnet_dataset *data) { nnet__free(data); }
 
 static int nnet__check_dataset(const nnet_dataset *data, const char *who) {
-    if (!data || !data->inputs.data || data->inputs.rows < 1 || data->inputs.cols < 1 || !data->labels == !data->targets.data ||
+    if (!nnet__has_inputs(data) || !data->labels == !data->targets.data ||
         (data->targets.data && data->targets.rows != data->inputs.rows))
-        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty, or has not exactly one of labels and targets (one row each)", who);
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the dataset is NULL or empty, or has not exactly one of float and byte inputs, "
+                          "or not exactly one of labels and targets (one row each)", who);
     return NNET_OK;
 }
 
-// Swap two rows of n floats.
-static void nnet__swap_rows(float *a, float *b, int n) {
-    int k;
-    for (k = 0; k < n; k++) { float t = a[k]; a[k] = b[k]; b[k] = t; }
+// Where sample `row`'s inputs start, and how many bytes they take.
+static char *nnet__sample(const nnet_dataset *data, int row) {
+    size_t at = (size_t)row * (size_t)data->inputs.cols;
+    return data->bytes ? (char *)(data->bytes + at) : (char *)(data->inputs.data + at);
+}
+static size_t nnet__sample_size(const nnet_dataset *data) {
+    return (size_t)data->inputs.cols * (data->bytes ? 1 : sizeof(float));
+}
+
+// Swap two blocks of n bytes.
+static void nnet__swap_bytes(char *a, char *b, size_t n) {
+    size_t k;
+    for (k = 0; k < n; k++) { char t = a[k]; a[k] = b[k]; b[k] = t; }
 }
 
 NNETDEF int nnet_dataset_shuffle(nnet_dataset *data, nnet_rng *rng) {
-    int i, N, I;
+    int i;
     if (nnet__check_dataset(data, "nnet_dataset_shuffle")) return NNET_ERR_ARGUMENT;
     if (!rng) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_shuffle: rng is NULL");
-    N = data->inputs.rows; I = data->inputs.cols;
     // Fisher-Yates: position i takes a uniform pick among positions 0..i.
-    for (i = N - 1; i > 0; i--) {
+    for (i = data->inputs.rows - 1; i > 0; i--) {
         int j = (int)nnet_rng_below(rng, (uint32_t)i + 1u), label;
         if (j == i) continue;
-        nnet__swap_rows(&NNET_AT(data->inputs, i, 0), &NNET_AT(data->inputs, j, 0), I);
+        nnet__swap_bytes(nnet__sample(data, i), nnet__sample(data, j), nnet__sample_size(data));
         if (data->labels) { label = data->labels[i]; data->labels[i] = data->labels[j]; data->labels[j] = label; }
-        else nnet__swap_rows(&NNET_AT(data->targets, i, 0), &NNET_AT(data->targets, j, 0), data->targets.cols);
+        else nnet__swap_bytes((char *)&NNET_AT(data->targets, i, 0), (char *)&NNET_AT(data->targets, j, 0),
+                              (size_t)data->targets.cols * sizeof(float));
     }
     return NNET_OK;
 }
 
+// An empty dataset like `data` for `count` samples: the same kind of inputs
+// (bytes with their scale, unless floats is set), labels or targets.
+static nnet_dataset *nnet__dataset_like(const nnet_dataset *data, int count, int floats, const char *who) {
+    nnet_dataset *like = nnet__dataset_create(count, data->inputs.cols, data->targets.cols, data->n_classes,
+                                              data->bytes && !floats, who);
+    if (like && like->bytes) like->byte_scale = data->byte_scale;
+    return like;
+}
+
+// Copy sample `from` of data (inputs, label or targets) to sample `to` of
+// copy, a dataset from nnet__dataset_like; bytes become floats if copy's are.
+static void nnet__copy_sample(nnet_dataset *copy, int to, const nnet_dataset *data, int from) {
+    if (!copy->bytes == !data->bytes) memcpy(nnet__sample(copy, to), nnet__sample(data, from), nnet__sample_size(data));
+    else nnet__gather_rows(nnet_mat_view(1, copy->inputs.cols, &NNET_AT(copy->inputs, to, 0)), nnet_mat_view(0, 0, NULL),
+                           data, NULL, from, 0, 1);
+    if (data->labels) copy->labels[to] = data->labels[from];
+    else memcpy(&NNET_AT(copy->targets, to, 0), &NNET_AT(data->targets, from, 0), (size_t)data->targets.cols * sizeof(float));
+}
+
 NNETDEF nnet_dataset *nnet_dataset_subset(const nnet_dataset *data, int start, int count) {
     nnet_dataset *part;
+    int i;
     if (nnet__check_dataset(data, "nnet_dataset_subset")) return NULL;
     if (start < 0 || count < 1 || start > data->inputs.rows - count) {
         nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_subset: samples [%d, %d + %d) are not inside the %d samples",
                    start, start, count, data->inputs.rows);
         return NULL;
     }
-    part = nnet__dataset_create(count, data->inputs.cols, data->targets.cols, data->n_classes, "nnet_dataset_subset");
-    if (!part) return NULL;
-    memcpy(part->inputs.data, &NNET_AT(data->inputs, start, 0), nnet__count(part->inputs) * sizeof(float));
-    if (data->labels) memcpy(part->labels, data->labels + start, (size_t)count * sizeof(int));
-    else memcpy(part->targets.data, &NNET_AT(data->targets, start, 0), nnet__count(part->targets) * sizeof(float));
+    if (!(part = nnet__dataset_like(data, count, 0, "nnet_dataset_subset"))) return NULL;
+    for (i = 0; i < count; i++) nnet__copy_sample(part, i, data, start + i);
     return part;
+}
+
+NNETDEF nnet_dataset *nnet_dataset_as_floats(const nnet_dataset *data) {
+    nnet_dataset *copy;
+    int i;
+    if (nnet__check_dataset(data, "nnet_dataset_as_floats")) return NULL;
+    if (!(copy = nnet__dataset_like(data, data->inputs.rows, 1, "nnet_dataset_as_floats"))) return NULL;
+    for (i = 0; i < data->inputs.rows; i++) nnet__copy_sample(copy, i, data, i);
+    return copy;
 }
 
 NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_dataset **first, nnet_dataset **second) {
@@ -2816,7 +3076,7 @@ NNETDEF int nnet_dataset_split(const nnet_dataset *data, float fraction, nnet_da
 
 NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const int *classes, int n_classes) {
     nnet_dataset *kept;
-    int i, j, c, n = 0, I;
+    int i, j, c, n = 0;
     if (nnet__check_dataset(data, "nnet_dataset_keep_classes")) return NULL;
     if (!data->labels) {
         nnet__fail(NNET_ERR_ARGUMENT, "nnet_dataset_keep_classes: the dataset has targets, not class labels");
@@ -2848,13 +3108,12 @@ NNETDEF nnet_dataset *nnet_dataset_keep_classes(const nnet_dataset *data, const 
                    data->inputs.rows, n_classes);
         return NULL;
     }
-    I = data->inputs.cols;
-    kept = nnet_dataset_create(n, I, n_classes);
-    if (!kept) return NULL;
+    if (!(kept = nnet__dataset_like(data, n, 0, "nnet_dataset_keep_classes"))) return NULL;
+    kept->n_classes = n_classes;
     for (i = 0, n = 0; i < data->inputs.rows; i++)
         for (c = 0; c < n_classes; c++)
             if (data->labels[i] == classes[c]) {
-                memcpy(&NNET_AT(kept->inputs, n, 0), &NNET_AT(data->inputs, i, 0), (size_t)I * sizeof(float));
+                nnet__copy_sample(kept, n, data, i);
                 kept->labels[n++] = c;
                 break;
             }
@@ -2979,16 +3238,22 @@ static int nnet__check_predict(const nnet *net, nnet_mat X, const void *out, con
     return NNET_OK;
 }
 
-// P, or classes when P.data is NULL, for X in chunks of `rows`.
+// Rows [start, start + B) of P (unless P.data is NULL) and of classes
+// (unless NULL): the network's outputs Y (B, O) for those samples.
+static void nnet__store_predictions(nnet_mat Y, nnet_mat P, int *classes, int start) {
+    int i;
+    if (P.data) memcpy(&NNET_AT(P, start, 0), Y.data, nnet__count(Y) * sizeof(float));
+    if (classes && Y.cols == 1) for (i = 0; i < Y.rows; i++) classes[start + i] = Y.data[i] >= 0.5f;
+    else if (classes) nnet_argmax_rows(classes + start, Y);
+}
+
+// P and/or classes for X in chunks of `rows`.
 static int nnet__predict(const nnet *net, nnet_mat X, nnet_mat P, int *classes, int rows, float *scratch) {
-    int start, i;
+    int start;
     for (start = 0; start < X.rows; start += rows) {
-        int B = nnet__min(rows, X.rows - start);
         nnet_mat Z, Y;
-        nnet__infer(net, nnet_mat_view(B, X.cols, &NNET_AT(X, start, 0)), scratch, &Z, &Y);
-        if (P.data) memcpy(&NNET_AT(P, start, 0), Y.data, nnet__count(Y) * sizeof(float));
-        else if (Y.cols == 1) for (i = 0; i < B; i++) classes[start + i] = Y.data[i] >= 0.5f;
-        else nnet_argmax_rows(classes + start, Y);
+        nnet__infer(net, nnet_mat_view(nnet__min(rows, X.rows - start), X.cols, &NNET_AT(X, start, 0)), scratch, &Z, &Y);
+        nnet__store_predictions(Y, P, classes, start);
     }
     return NNET_OK;
 }
@@ -3035,6 +3300,33 @@ NNETDEF int nnet_predict_classes(const nnet *net, nnet_mat X, int *classes) {
     status = nnet__predict(net, X, nnet_mat_view(0, 0, NULL), classes, rows, scratch);
     nnet__free(scratch);
     return status;
+}
+
+NNETDEF int nnet_predict_dataset(const nnet *net, const nnet_dataset *data, const nnet_mat *P, int *classes) {
+    int status, rows, start;
+    size_t lines_x, floats;
+    float *block;
+    nnet_mat outputs = P ? *P : nnet_mat_view(0, 0, NULL);
+    if (!net || (!outputs.data && !classes))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_dataset: NULL %s", !net ? "net" : "P (or P->data) and classes; expected one or both");
+    if ((status = nnet__check_inputs_for(net, data, "nnet_predict_dataset", "the")) != NNET_OK) return status;
+    if (outputs.data && (outputs.rows != data->inputs.rows || outputs.cols != nnet_output_size(net)))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_dataset: P is %dx%d, expected %dx%d (a row of outputs per sample)",
+                          outputs.rows, outputs.cols, data->inputs.rows, nnet_output_size(net));
+    // One block: a chunk of inputs, then the inference scratch.
+    rows = nnet__min(data->inputs.rows, NNET__PREDICT_CHUNK);
+    lines_x = nnet__whole_lines((size_t)rows * (size_t)net->n_inputs);
+    floats = nnet_predict_scratch_floats(net, rows);
+    if (!floats || !(block = (float *)nnet__alloc((lines_x + floats) * sizeof(float), "nnet_predict_dataset")))
+        return NNET_ERR_MEMORY;
+    for (start = 0; start < data->inputs.rows; start += rows) {
+        nnet_mat X = nnet_mat_view(nnet__min(rows, data->inputs.rows - start), net->n_inputs, block), Z, Y;
+        nnet__gather_rows(X, nnet_mat_view(0, 0, NULL), data, NULL, start, 0, X.rows);
+        nnet__infer(net, X, block + lines_x, &Z, &Y);
+        nnet__store_predictions(Y, outputs, classes, start);
+    }
+    nnet__free(block);
+    return NNET_OK;
 }
 
 NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy) {
@@ -3820,13 +4112,6 @@ static int nnet__idx_check_pair(const nnet_idx *images, const nnet_idx *labels, 
     return NNET_OK;
 }
 
-// u8 pixels / 255, into [0, 1]. from may sit inside to's block, at or after
-// byte 3 count of it (nnet__images_in_place).
-static void nnet__pixels_to_floats(float *to, const unsigned char *from, size_t count) {
-    size_t k;
-    for (k = 0; k < count; k++) to[k] = (float)from[k] * (1.0f / 255.0f);
-}
-
 // The labels (checked by nnet__idx_check_pair) and their number of classes.
 static void nnet__labels_from_idx(nnet_dataset *data, const nnet_idx *labels, int classes) {
     int i;
@@ -3842,11 +4127,12 @@ static int nnet__dataset_from_idx(const nnet_idx *images, const nnet_idx *labels
     *out = NULL;
     if (status != NNET_OK) return status;
     features = images->count / (size_t)images->dims[0];
-    data = nnet_dataset_create(images->dims[0], (int)features, classes);
+    // u8 images stay bytes (byte_scale 1/255); other types become floats
+    data = nnet__dataset_create(images->dims[0], (int)features, 0, classes, images->type == NNET_IDX_U8, who);
     if (!data) return NNET_ERR_MEMORY;
     nnet__labels_from_idx(data, labels, classes);
-    if (images->type == NNET_IDX_U8) {
-        nnet__pixels_to_floats(data->inputs.data, (const unsigned char *)images->data, images->count);
+    if (data->bytes) {
+        memcpy(data->bytes, images->data, images->count);
         *out = data;
         return NNET_OK;
     }
@@ -3894,9 +4180,7 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx_from_memory(const void *images, size
 
 #ifndef NNET_NO_STDIO
 
-// Read and parse one IDX file; its bytes are freed as soon as it is parsed,
-// so loading a dataset never holds the file, the inflated data and the
-// floats at once.
+// Read and parse one IDX file; its bytes are freed as soon as it is parsed.
 static int nnet__idx_load_file(const char *path, const char *who, nnet_idx **out) {
     unsigned char *bytes;
     size_t size;
@@ -3914,17 +4198,15 @@ NNETDEF nnet_idx *nnet_idx_load(const char *path) {
     return idx;
 }
 
-// The images of MNIST's files, u8 of rank 3, loaded without holding the
-// pixels as bytes and as floats at once (47 MB beside 188 MB for the 60,000
-// of Fashion-MNIST's training set). The file's IDX bytes, a 16-byte header
-// and n pixels, are read (or inflated) into the end of the dataset's block
-// of n floats, from byte 3n - 16, then the pixels become floats front to
-// back: float k fills bytes [4k, 4k + 4), and the next pixel to read, k + 1,
-// is at byte 3n + k + 1, past them. *out stays NULL (with NNET_OK) when the
-// file is something else, for nnet__idx_load_file to load or explain.
+// The images of MNIST's files, u8 of rank 3, read (or inflated) straight
+// into the dataset's bytes, so that loading holds at most the compressed
+// file and the dataset. The file's 16-byte header lands at the start, where
+// it is checked, then the pixels move down over it. *out stays NULL (with
+// NNET_OK) when the file is something else, for nnet__idx_load_file to load
+// or explain.
 static int nnet__images_in_place(const char *path, const nnet_idx *labels, const char *who, const char *labels_path,
                                  nnet_dataset **out) {
-    unsigned char *compressed = NULL, magic[2] = {0, 0}, *tail;
+    unsigned char *compressed = NULL, magic[2] = {0, 0}, *file;
     size_t size, pixels, features;
     uint32_t dims[3];
     long length;
@@ -3954,29 +4236,30 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     if (size < 16 || N < 1) goto general;
     pixels = size - 16;
     features = pixels / (size_t)N;
-    if (pixels % (size_t)N || features < 1 || features > NNET_MAX_DIM || 3 * pixels < 16) goto general;
-    if (!(data = nnet_dataset_create(N, (int)features, 1))) { status = NNET_ERR_MEMORY; goto done; }
-    tail = (unsigned char *)data->inputs.data + 3 * pixels - 16;
-    if (f && fread(tail, 1, size, f) != size) {
+    if (pixels % (size_t)N || features < 1 || features > NNET_MAX_DIM) goto general;
+    if (!(data = nnet__dataset_create(N, (int)features, 0, 1, 1, who))) { status = NNET_ERR_MEMORY; goto done; }
+    file = data->bytes;
+    if (f && fread(file, 1, size, f) != size) {
         status = nnet__fail(NNET_ERR_IO, "%s: could not read the %zu bytes of '%s': %s", who, size, path, strerror(errno));
         goto done;
     }
 #ifdef STBI_INCLUDE_STB_IMAGE_H
     if (compressed) {
-        if ((status = nnet__gzip_inflate(compressed, &gz, who, path, tail)) != NNET_OK) goto done;
+        if ((status = nnet__gzip_inflate(compressed, &gz, who, path, file)) != NNET_OK) goto done;
         nnet__free(compressed); compressed = NULL;
     }
 #endif
-    for (i = 0; i < 3; i++) dims[i] = nnet__be32(tail + 4 + 4 * i);
-    if (tail[0] || tail[1] || tail[2] != NNET_IDX_U8 || tail[3] != 3 || dims[0] != (uint32_t)N ||
+    for (i = 0; i < 3; i++) dims[i] = nnet__be32(file + 4 + 4 * i);
+    if (file[0] || file[1] || file[2] != NNET_IDX_U8 || file[3] != 3 || dims[0] != (uint32_t)N ||
         dims[1] > NNET_MAX_DIM || dims[2] > NNET_MAX_DIM || (size_t)dims[1] * dims[2] != features)
         goto general;
     memset(&images, 0, sizeof images);
-    images.type = NNET_IDX_U8; images.rank = 3; images.count = pixels; images.data = tail + 16;
+    images.type = NNET_IDX_U8; images.rank = 3; images.count = pixels; images.data = file + 16;
     for (i = 0; i < 3; i++) images.dims[i] = (int)dims[i];
     if ((status = nnet__idx_check_pair(&images, labels, 0, who, path, labels_path, &classes)) != NNET_OK) goto done;
     nnet__labels_from_idx(data, labels, classes);
-    nnet__pixels_to_floats(data->inputs.data, tail + 16, pixels);
+    memmove(data->bytes, file + 16, pixels);
+    memset(data->bytes + pixels, 0, 16);
     *out = data; data = NULL;
     goto done;
 general:
@@ -4799,20 +5082,20 @@ static int nnet__image_check(const char *fn, const void *image, int width, int h
 }
 
 // Statistics of the border pixels (each counted once), where a photo or a
-// scan shows bare paper: their median and their median absolute deviation
-// (MAD), from 256-bin histograms so they need no allocation. Exact to 1/255,
-// the grain of 8-bit images. Both are robust: ink touching up to half of the
-// border does not move them.
+// scan shows bare paper, or of all pixels (border_only 0): their median and
+// their median absolute deviation (MAD), from 256-bin histograms so they need
+// no allocation. Exact to 1/255, the grain of 8-bit images. Both are robust:
+// ink touching up to half of the border does not move them.
 static int nnet__image_bin(float v) { return v > 0.0f ? (v < 1.0f ? (int)(v * 255.0f + 0.5f) : 255) : 0; } // NaN -> 0
 
-static void nnet__image_border_stats(const float *image, int width, int height, float *median, float *mad) {
+static void nnet__image_stats(const float *image, int width, int height, int border_only, float *median, float *mad) {
     size_t histogram[256], n = 0, seen;
     int pass, x, y, bin, middle = 0;
     for (pass = 0; pass < 2; pass++) {   // pass 0: the values; pass 1: their distances to the median
         memset(histogram, 0, sizeof histogram);
         n = 0;
         for (y = 0; y < height; y++) {
-            int step = (y == 0 || y == height - 1) ? 1 : nnet__max(width - 1, 1);
+            int step = !border_only || y == 0 || y == height - 1 ? 1 : nnet__max(width - 1, 1);
             for (x = 0; x < width; x += step) {
                 bin = nnet__image_bin(image[(size_t)y * (size_t)width + (size_t)x]);
                 histogram[pass == 0 ? bin : (bin > middle ? bin - middle : middle - bin)]++;
@@ -4829,17 +5112,180 @@ static void nnet__image_border_stats(const float *image, int width, int height, 
     *mad = (float)bin / 255.0f;
 }
 
+// The extremum (minimum, or maximum with is_max) of the 2 radius + 1 values
+// around each of the n values of a line, `stride` floats apart, in place; the
+// window stops at the ends. The van Herk / Gil-Werman method: cut the line,
+// padded by radius on each side, into blocks of one window; a window then
+// spans the end of one block and the start of the next, whose running
+// extrema from the block's end (h) and from its start (g) are computed once,
+// so each value costs three comparisons, whatever the radius. work holds
+// 3 (n + 2 radius) floats.
+#define NNET__IMAGE_EXTREMUM(a, b) (is_max ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
+static void nnet__image_extremum_line(float *line, size_t stride, int n, int radius, int is_max, float *work) {
+    int k = 2 * radius + 1, m = n + 2 * radius, j, start;
+    float *p = work, *g = work + m, *h = g + m, pad = is_max ? -FLT_MAX : FLT_MAX;
+    for (j = 0; j < radius; j++) p[j] = p[m - 1 - j] = pad;
+    for (j = 0; j < n; j++) p[radius + j] = line[(size_t)j * stride];
+    for (start = 0; start < m; start += k) {
+        int end = nnet__min(start + k, m);
+        g[start] = p[start];
+        for (j = start + 1; j < end; j++) g[j] = NNET__IMAGE_EXTREMUM(g[j - 1], p[j]);
+        h[end - 1] = p[end - 1];
+        for (j = end - 2; j >= start; j--) h[j] = NNET__IMAGE_EXTREMUM(h[j + 1], p[j]);
+    }
+    for (j = 0; j < n; j++) line[(size_t)j * stride] = NNET__IMAGE_EXTREMUM(h[j], g[j + 2 * radius]);
+}
+#undef NNET__IMAGE_EXTREMUM
+
+// The grey-level opening (closing 0) or closing (closing 1) of image (H, W)
+// by a (2 radius + 1)-pixel square, into out (H, W); work holds
+// 3 (max(W, H) + 2 radius) floats. The opening is the minimum over the
+// square (rows, then columns), then the maximum of those minima over the
+// square; the closing the other way round.
+static void nnet__image_open(float *out, const float *image, int width, int height, int radius, int closing, float *work) {
+    int x, y, pass;
+    memcpy(out, image, (size_t)width * (size_t)height * sizeof(float));
+    for (pass = 0; pass < 2; pass++) {
+        int is_max = pass ^ closing;
+        for (y = 0; y < height; y++) nnet__image_extremum_line(out + (size_t)y * (size_t)width, 1, width, radius, is_max, work);
+        for (x = 0; x < width; x++) nnet__image_extremum_line(out + x, (size_t)width, height, radius, is_max, work);
+    }
+}
+
+// Room for an image copy and nnet__image_open's work, or NULL (and a message).
+static float *nnet__image_scratch(int width, int height, int radius, int copies, const char *fn) {
+    size_t floats = (size_t)copies * (size_t)width * (size_t)height + 3 * ((size_t)nnet__max(width, height) + 2 * (size_t)radius);
+    return (float *)nnet__alloc(nnet__bytes(floats, sizeof(float), 1), fn);
+}
+
+static int nnet__image_auto_window(int width, int height) { return nnet__max(3, nnet__min(width, height) / 4); }
+
+// The mean of the largest 5% of the n values counted in histogram (1024
+// bins over [0, 1]): how strong the strongest ink is, whatever else is there.
+static double nnet__image_top_mean(const size_t *histogram, size_t n) {
+    size_t want = n / 20 + 1, seen = 0, take;
+    double sum = 0.0;
+    int bin;
+    for (bin = 1023; bin >= 0 && seen < want; bin--) {
+        take = histogram[bin] < want - seen ? histogram[bin] : want - seen;
+        sum += (double)take * (bin + 0.5) / 1024.0;
+        seen += take;
+    }
+    return sum / (double)want;
+}
+
+#define NNET__IMAGE_POLARITY_SIDE 160   // step 1 looks at the picture scaled to this longer side at most
+
+// Plain paper: 90% of the border has one grey level (to 1/255), which is
+// also the median of the whole picture. A drawing, a scan or a digital digit
+// has it; a photo's paper (light falling off, a shadow, grain, a desk) does
+// not, and needs steps 1 and 2 in full.
+static int nnet__image_plain_paper(const float *image, int width, int height) {
+    float border, mad;
+    size_t n = 0, same = 0, below = 0, i, count = (size_t)width * (size_t)height;
+    int x, y, level;
+    nnet__image_stats(image, width, height, 1, &border, &mad);
+    level = nnet__image_bin(border);
+    for (y = 0; y < height; y++) {
+        int step = y == 0 || y == height - 1 ? 1 : nnet__max(width - 1, 1);
+        for (x = 0; x < width; x += step, n++) same += nnet__image_bin(image[(size_t)y * (size_t)width + (size_t)x]) == level;
+    }
+    if (10 * same < 9 * n) return 0;
+    // The whole picture's median is that level: fewer than half of the
+    // pixels on either side of it.
+    for (i = 0; i < count; i++) below += nnet__image_bin(image[i]) < level;
+    if (2 * below > count) return 0;
+    for (i = 0, below = 0; i < count; i++) below += nnet__image_bin(image[i]) > level;
+    return 2 * below <= count;
+}
+
+static int nnet__image_invert(float *image, int width, int height, int plain, int *inverted);
+
 NNETDEF int nnet_image_invert_if_light(float *image, int width, int height, int *inverted) {
-    size_t i, n;
-    float median, mad;
-    int status = nnet__image_check("nnet_image_invert_if_light", image, width, height), light;
+    int status = nnet__image_check("nnet_image_invert_if_light", image, width, height);
     if (inverted) *inverted = 0;
     if (status != NNET_OK) return status;
-    nnet__image_border_stats(image, width, height, &median, &mad);
-    light = median > 0.5f;
+    return nnet__image_invert(image, width, height, nnet__image_plain_paper(image, width, height), inverted);
+}
+
+// Step 1 on a checked image; plain: nnet__image_plain_paper's answer.
+static int nnet__image_invert(float *image, int width, int height, int plain, int *inverted) {
+    size_t i, n = 0, *histogram = NULL;
+    double score = 0.0;
+    float *small = NULL, *opened, *closed, border, all, mad;
+    int light, w = width, h = height, most, radius;
+    if (plain) {   // the paper's level decides
+        nnet__image_stats(image, width, height, 1, &border, &mad);
+        light = border > 0.5f;
+        goto done;
+    }
+    // Ink is thinner than the paper around it, and thinner than the gaps
+    // between its strokes. At each window, doubling from 3 pixels to step 2's
+    // (at most half the picture), the opening takes away light structures
+    // thinner than the window and the closing fills in dark ones; the ink's
+    // polarity is the one whose strongest 5% are ahead over the windows, the
+    // ink coming out at smaller windows than the gaps do. Shadows, vignetting
+    // and the edge of a sheet are wider and count for neither. The picture is
+    // first scaled down to NNET__IMAGE_POLARITY_SIDE, which keeps strokes and
+    // bounds the work.
+    if (nnet__max(width, height) > NNET__IMAGE_POLARITY_SIDE)
+        nnet_image_fit_size(width, height, NNET__IMAGE_POLARITY_SIDE, &w, &h);
+    most = nnet__min(nnet__image_auto_window(w, h), nnet__min(w, h) / 2) / 2;
+    if (most > 0) {
+        n = (size_t)w * (size_t)h;
+        small = nnet__image_scratch(w, h, most, 3, "nnet_image_invert_if_light");
+        histogram = (size_t *)nnet__alloc(2048 * sizeof(size_t), "nnet_image_invert_if_light");
+        if (!small || !histogram) { nnet__free(small); nnet__free(histogram); return NNET_ERR_MEMORY; }
+        opened = small + n;
+        closed = opened + n;
+        if (w == width) memcpy(small, image, n * sizeof(float));
+        else nnet_image_resize_area(small, w, h, image, width, height, width);
+        for (radius = 1;; radius = nnet__min(2 * radius, most)) {
+            memset(histogram, 0, 2048 * sizeof(size_t));
+            nnet__image_open(opened, small, w, h, radius, 0, closed + n);
+            nnet__image_open(closed, small, w, h, radius, 1, closed + n);
+            for (i = 0; i < n; i++) {
+                float l = small[i] - opened[i], d = closed[i] - small[i];   // both >= 0
+                histogram[l < 1.0f ? (int)(l * 1024.0f) : 1023]++;
+                histogram[1024 + (d < 1.0f ? (int)(d * 1024.0f) : 1023)]++;
+            }
+            score += nnet__image_top_mean(histogram + 1024, n) - nnet__image_top_mean(histogram, n);
+            if (radius == most) break;
+        }
+        nnet__free(histogram);
+        nnet__free(small);
+    }
+    if (score != 0.0) {
+        light = score > 0.0;   // dark ink: a light background
+    } else {   // a picture too small for a window, or blank: the paper's level decides
+        nnet__image_stats(image, width, height, 1, &border, &mad);
+        nnet__image_stats(image, width, height, 0, &all, &mad);
+        light = border > 0.5f || all > 0.5f;
+    }
+done:
     n = (size_t)width * (size_t)height;
     if (light) for (i = 0; i < n; i++) image[i] = 1.0f - image[i];
     if (inverted) *inverted = light;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_image_remove_background(float *image, int width, int height, int window) {
+    size_t i, n;
+    float *opened;
+    int status = nnet__image_check("nnet_image_remove_background", image, width, height), radius;
+    if (status != NNET_OK) return status;
+    if (window < 0 || window > NNET_IMAGE_MAX_SIDE)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_remove_background: window %d, expected 0 (automatic) "
+                          "to %d", window, NNET_IMAGE_MAX_SIDE);
+    radius = (window ? window : nnet__image_auto_window(width, height)) / 2;   // an even window is widened by one
+    n = (size_t)width * (size_t)height;
+    if (!(opened = nnet__image_scratch(width, height, radius, 1, "nnet_image_remove_background"))) return NNET_ERR_MEMORY;
+    nnet__image_open(opened, image, width, height, radius, 0, opened + n);
+    // What is left, as a fraction of what the paper reflects where the page
+    // was inverted (1 - opening): a stroke in a shadow comes out as strong as
+    // one in the light. Digital images have an opening of 0 and lose nothing.
+    for (i = 0; i < n; i++) image[i] = (image[i] - opened[i]) / (opened[i] < 0.95f ? 1.0f - opened[i] : 0.05f);
+    nnet__free(opened);
     return NNET_OK;
 }
 
@@ -4851,9 +5297,15 @@ NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height) {
     n = (size_t)width * (size_t)height;
     // Paper is the border's median give or take its spread: 3 MAD above the
     // median covers noise (about 2 sigma) and uneven light, so that all of it
-    // becomes 0, as MNIST's background is.
-    nnet__image_border_stats(image, width, height, &median, &mad);
+    // becomes 0, as MNIST's background is. When the border is something
+    // brighter than the paper (a desk around a sheet, left over by the
+    // background removal), all the pixels, mostly paper, give the lower level.
+    nnet__image_stats(image, width, height, 1, &median, &mad);
     background = median + 3.0f * mad;
+    if (background > 0.0f) {
+        nnet__image_stats(image, width, height, 0, &median, &mad);
+        if (median + 3.0f * mad < background) background = median + 3.0f * mad;
+    }
     for (i = 0; i < n; i++) if (image[i] > top) top = image[i];
     if (top > 1.0f) top = 1.0f;
     if (!(top - background >= NNET__IMAGE_MIN_CONTRAST))
@@ -4866,6 +5318,121 @@ NNETDEF int nnet_image_stretch_contrast(float *image, int width, int height) {
         float v = (image[i] - background) * scale;
         image[i] = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
     }
+    return NNET_OK;
+}
+
+// A connected piece of ink: its weight and its box (inclusive).
+typedef struct nnet__image_piece { double mass; int x0, y0, x1, y1, keep; } nnet__image_piece;
+
+// The root of pixel i's piece: parent[i] >= 0 leads towards it, and a root
+// holds a negative number (-1, or -2 - its piece's index once numbered).
+static int nnet__image_root(int *parent, int i) {
+    while (parent[i] >= 0) {
+        if (parent[parent[i]] >= 0) parent[i] = parent[parent[i]];   // path halving
+        i = parent[i];
+    }
+    return i;
+}
+
+static void nnet__image_join(int *parent, int a, int b) {
+    a = nnet__image_root(parent, a);
+    b = nnet__image_root(parent, b);
+    if (a < b) parent[b] = a; else if (b < a) parent[a] = b;   // the first pixel in reading order is the root
+}
+
+// Does piece q's box lie within piece p's, grown by `gap` pixels each way?
+static int nnet__image_near(const nnet__image_piece *p, const nnet__image_piece *q, int gap) {
+    return q->x0 >= p->x0 - gap && q->x1 <= p->x1 + gap && q->y0 >= p->y0 - gap && q->y1 <= p->y1 + gap;
+}
+
+NNETDEF int nnet_image_keep_digit(float *image, int width, int height, float threshold) {
+    int *parent;
+    nnet__image_piece *pieces = NULL, box;
+    float *mask;
+    int status = nnet__image_check("nnet_image_keep_digit", image, width, height), x, y, count = 0, k, main = -1, gap, bw, bh;
+    if (status != NNET_OK) return status;
+    parent = (int *)nnet__alloc(nnet__bytes((size_t)width, (size_t)height, sizeof(int)), "nnet_image_keep_digit");
+    if (!parent) return NNET_ERR_MEMORY;
+    // Label the pieces: join each ink pixel to its ink neighbours above and
+    // to the left (8-connected), then number the roots.
+    for (y = 0; y < height; y++)
+        for (x = 0; x < width; x++) {
+            int i = y * width + x, d;
+            if (!(image[i] > threshold)) continue;
+            parent[i] = -1;
+            if (x > 0 && image[i - 1] > threshold) nnet__image_join(parent, i, i - 1);
+            for (d = -1; y > 0 && d <= 1; d++)
+                if (x + d >= 0 && x + d < width && image[i - width + d] > threshold) nnet__image_join(parent, i, i - width + d);
+        }
+    for (y = 0; y < height * width; y++)
+        if (image[y] > threshold && parent[y] == -1) parent[y] = -2 - count++;
+    if (count == 0) {
+        nnet__free(parent);
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_keep_digit: no ink in the %dx%d image: no pixel is above %g",
+                          width, height, (double)threshold);
+    }
+    pieces = (nnet__image_piece *)nnet__alloc(nnet__bytes((size_t)count, sizeof *pieces, 1), "nnet_image_keep_digit");
+    if (!pieces) { nnet__free(parent); return NNET_ERR_MEMORY; }
+    for (k = 0; k < count; k++) { pieces[k].mass = 0.0; pieces[k].x0 = width; pieces[k].y0 = height; pieces[k].x1 = pieces[k].y1 = -1; }
+    for (y = 0; y < height; y++)
+        for (x = 0; x < width; x++) {
+            int i = y * width + x, root;
+            nnet__image_piece *p;
+            if (!(image[i] > threshold)) continue;
+            root = nnet__image_root(parent, i);
+            if (root != i) parent[i] = root;   // from here on, each ink pixel points at its root
+            p = &pieces[-2 - parent[root]];
+            p->mass += image[i];
+            if (x < p->x0) p->x0 = x;
+            if (x > p->x1) p->x1 = x;
+            if (y < p->y0) p->y0 = y;
+            p->y1 = y;
+        }
+    // The digit: the heaviest piece away from the edges of the picture, or
+    // failing that touching them but not spanning it, or failing that any;
+    // then the pieces near it of the same kind or better. keep is the kind:
+    // 2 away from the edges, 1 touching, 0 spanning.
+    for (k = 0; k < count; k++) {
+        nnet__image_piece *p = &pieces[k];
+        p->keep = (p->x0 == 0 && p->x1 == width - 1) || (p->y0 == 0 && p->y1 == height - 1) ? 0 :
+                  p->x0 == 0 || p->y0 == 0 || p->x1 == width - 1 || p->y1 == height - 1 ? 1 : 2;
+    }
+    for (k = 0; k < count; k++)
+        if ((main < 0 || pieces[k].keep > pieces[main].keep ||
+             (pieces[k].keep == pieces[main].keep && pieces[k].mass > pieces[main].mass)))
+            main = k;
+    box = pieces[main];
+    gap = nnet__max(box.x1 - box.x0, box.y1 - box.y0) / 2 + 1;
+    for (k = 0; k < count; k++) {
+        nnet__image_piece *p = &pieces[k];
+        p->keep = k == main || (p->keep >= pieces[main].keep && p->mass * 100.0 >= pieces[main].mass &&
+                                nnet__image_near(&pieces[main], p, gap));
+        if (p->keep) {
+            box.x0 = nnet__min(box.x0, p->x0); box.x1 = nnet__max(box.x1, p->x1);
+            box.y0 = nnet__min(box.y0, p->y0); box.y1 = nnet__max(box.y1, p->y1);
+        }
+    }
+    // What stays: the kept pieces, and the fainter pixels within 2 pixels of
+    // them (their anti-aliased edges), inside their box.
+    box.x0 = nnet__max(0, box.x0 - 2); box.y0 = nnet__max(0, box.y0 - 2);
+    box.x1 = nnet__min(width - 1, box.x1 + 2); box.y1 = nnet__min(height - 1, box.y1 + 2);
+    bw = box.x1 - box.x0 + 1; bh = box.y1 - box.y0 + 1;
+    mask = nnet__image_scratch(bw, bh, 2, 1, "nnet_image_keep_digit");
+    if (!mask) { nnet__free(pieces); nnet__free(parent); return NNET_ERR_MEMORY; }
+    for (y = 0; y < bh; y++)
+        for (x = 0; x < bw; x++) {
+            int i = (box.y0 + y) * width + box.x0 + x;
+            mask[y * bw + x] = image[i] > threshold && pieces[-2 - parent[parent[i] >= 0 ? parent[i] : i]].keep ? 1.0f : 0.0f;
+        }
+    for (y = 0; y < bh; y++) nnet__image_extremum_line(mask + (size_t)y * (size_t)bw, 1, bw, 2, 1, mask + (size_t)bw * (size_t)bh);
+    for (x = 0; x < bw; x++) nnet__image_extremum_line(mask + x, (size_t)bw, bh, 2, 1, mask + (size_t)bw * (size_t)bh);
+    for (y = 0; y < height; y++)
+        for (x = 0; x < width; x++)
+            if (x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1 || mask[(y - box.y0) * bw + x - box.x0] == 0.0f)
+                image[y * width + x] = 0.0f;
+    nnet__free(mask);
+    nnet__free(pieces);
+    nnet__free(parent);
     return NNET_OK;
 }
 
@@ -4951,6 +5518,19 @@ NNETDEF int nnet_image_resize_area(float *dst, int dst_w, int dst_h,
     return NNET_OK;
 }
 
+NNETDEF int nnet_image_normalize_strokes(float *image, int width, int height) {
+    size_t i, n;
+    float top = 0.0f;
+    int status = nnet__image_check("nnet_image_normalize_strokes", image, width, height);
+    if (status != NNET_OK) return status;
+    n = (size_t)width * (size_t)height;
+    for (i = 0; i < n; i++) if (image[i] > top) top = image[i];
+    if (!(top > 0.0f))
+        return nnet__fail(NNET_ERR_FORMAT, "nnet_image_normalize_strokes: no ink in the %dx%d image", width, height);
+    for (i = 0; i < n; i++) image[i] /= top;
+    return NNET_OK;
+}
+
 NNETDEF int nnet_image_center_of_mass(const float *image, int width, int height, float *cx, float *cy) {
     double mass = 0.0, mx = 0.0, my = 0.0;
     int x, y, status = nnet__image_check("nnet_image_center_of_mass", image, width, height);
@@ -4988,17 +5568,21 @@ NNETDEF int nnet_image_paste_centered(float *dst, int dst_w, int dst_h, const fl
     return NNET_OK;
 }
 
-// Steps 1-5 on a float image, which it overwrites.
+// Steps 1-7 on a float image, which it overwrites.
 static int nnet__image_to_mnist(float *image, int width, int height, float *pixels) {
     float digit[NNET__MNIST_BOX * NNET__MNIST_BOX];
     nnet_image_box box;
     int fit_w = 0, fit_h = 0, status;   // set by nnet_image_fit_size; gcc -O3 cannot see it
-    if ((status = nnet_image_invert_if_light(image, width, height, NULL)) != NNET_OK) return status;
+    int plain = nnet__image_plain_paper(image, width, height);
+    if ((status = nnet__image_invert(image, width, height, plain, NULL)) != NNET_OK) return status;
+    if (!plain && (status = nnet_image_remove_background(image, width, height, 0)) != NNET_OK) return status;
     if ((status = nnet_image_stretch_contrast(image, width, height)) != NNET_OK) return status;
+    if ((status = nnet_image_keep_digit(image, width, height, NNET__IMAGE_INK)) != NNET_OK) return status;
     if ((status = nnet_image_bounding_box(image, width, height, NNET__IMAGE_INK, &box)) != NNET_OK) return status;
     if ((status = nnet_image_fit_size(box.width, box.height, NNET__MNIST_BOX, &fit_w, &fit_h)) != NNET_OK) return status;
     if ((status = nnet_image_resize_area(digit, fit_w, fit_h, image + (size_t)box.y * (size_t)width + (size_t)box.x,
                                          box.width, box.height, width)) != NNET_OK) return status;
+    if ((status = nnet_image_normalize_strokes(digit, fit_w, fit_h)) != NNET_OK) return status;
     return nnet_image_paste_centered(pixels, NNET__MNIST_SIDE, NNET__MNIST_SIDE, digit, fit_w, fit_h);
 }
 
@@ -6587,12 +7171,11 @@ NNETDEF int nnet_load_weights(nnet *net, const char *path) {
 
 // The C source of nnet_export_c. Floats are printed with 9 significant
 // digits and an f suffix, which the compiler turns back into the same float.
-static void nnet__export_text(const nnet *net, const char *name, const char *file, nnet__text *t) {
-    char upper[72], number[40];
+static void nnet__export_text(const void *model, const char *name, const char *upper, const char *file, nnet__text *t) {
+    const nnet *net = (const nnet *)model;
+    char number[40];
     int l;
     size_t k, per_row = 2 * (size_t)nnet__widest(net) + (size_t)nnet_output_size(net);   // nnet_predict_scratch_floats
-    for (k = 0; name[k]; k++) upper[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 'a' + 'A' : name[k]);
-    upper[k] = '\0';
     nnet__append(t, "/* %s - a trained nnet network as C source, written by nnet_export_c (nnet.h %s).\n",
                  name, NNET_VERSION_STRING);
     nnet__append(t, "   Architecture: %d inputs", net->n_inputs);
@@ -6648,35 +7231,587 @@ static void nnet__export_text(const nnet *net, const char *name, const char *fil
     nnet__append(t, "static float %s_scratch[%s_SCRATCH_FLOATS];\n\n#endif\n", name, upper);
 }
 
-NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
-    nnet__text text = {NULL, 0, 0, 0};
-    const char *file = path;   // the file name without its directory, for the #include line
+// Whether name can prefix C identifiers: a letter or '_', then letters,
+// digits and '_', 1..64 characters.
+static int nnet__is_identifier(const char *name) {
     size_t k;
-    int status;
-    if (!net || !path || !name || !net->parameters)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: %s is NULL", !net ? "net" : !path ? "path" : !name ? "name" : "net->parameters");
     for (k = 0; name[k]; k++)
         if (!((name[k] >= 'a' && name[k] <= 'z') || (name[k] >= 'A' && name[k] <= 'Z') || name[k] == '_' ||
               (k > 0 && name[k] >= '0' && name[k] <= '9')))
-            break;
-    if (k == 0 || name[k] || k > 64)
-        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: name \"%s\" is not a C identifier of 1..64 characters", name);
+            return 0;
+    return k > 0 && k <= 64;
+}
+
+// Write the C source that fill appends for model, atomically: one pass to
+// count the bytes, one to write them. fill gets the name, the name in upper
+// case (for macros) and the file name without its directory (for the
+// #include line of the usage comment).
+typedef void (*nnet__source_fill)(const void *model, const char *name, const char *upper, const char *file, nnet__text *t);
+static int nnet__export_source(const void *model, nnet__source_fill fill, const char *path, const char *name, const char *who) {
+    nnet__text text = {NULL, 0, 0, 0};
+    const char *file = path;
+    char upper[72];
+    size_t k;
+    int status;
+    if (!nnet__is_identifier(name))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: name \"%s\" is not a C identifier of 1..64 characters", who, name);
+    for (k = 0; name[k]; k++) upper[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 'a' + 'A' : name[k]);
+    upper[k] = '\0';
+    for (k = 0; path[k]; k++) if (path[k] == '/' || path[k] == '\\') file = path + k + 1;
+    fill(model, name, upper, file, &text);
+    if (text.failed || text.len == SIZE_MAX) return nnet__fail(NNET_ERR_ARGUMENT, "%s: could not format the source", who);
+    text.cap = text.len + 1;
+    if (!(text.buf = (char *)nnet__alloc(text.cap, who))) return NNET_ERR_MEMORY;
+    k = text.len;
+    text.len = 0;
+    fill(model, name, upper, file, &text);
+    NNET_ASSERT(text.len == k);
+    status = nnet__write_atomic(path, text.buf, text.len, who);
+    nnet__free(text.buf);
+    return status;
+}
+
+NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
+    size_t k;
+    if (!net || !path || !name || !net->parameters)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: %s is NULL", !net ? "net" : !path ? "path" : !name ? "name" : "net->parameters");
     for (k = 0; k < net->n_parameters; k++)
         if (!nnet__is_finite(net->parameters[k]))
             return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: parameter %zu is %g; only finite weights can be exported",
                               k, (double)net->parameters[k]);
-    for (k = 0; path[k]; k++) if (path[k] == '/' || path[k] == '\\') file = path + k + 1;
-    nnet__export_text(net, name, file, &text);
-    if (text.failed || text.len == SIZE_MAX) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_c: could not format the source");
-    text.cap = text.len + 1;
-    if (!(text.buf = (char *)nnet__alloc(text.cap, "nnet_export_c"))) return NNET_ERR_MEMORY;
-    k = text.len;
-    text.len = 0;
-    nnet__export_text(net, name, file, &text);
-    NNET_ASSERT(text.len == k);
-    status = nnet__write_atomic(path, text.buf, text.len, "nnet_export_c");
-    nnet__free(text.buf);
-    return status;
+    return nnet__export_source(net, nnet__export_text, path, name, "nnet_export_c");
+}
+#endif
+
+// ---- 16. Int8 models -------------------------------------------------------
+// Quantisation follows TensorFlow Lite's post-training int8 scheme (per-channel
+// weights, per-tensor activations, min/max calibration) and the arithmetic of
+// CMSIS-NN, so the arrays nnet_export_int8_c writes drop into
+// arm_fully_connected_per_channel_s8 unchanged (docs/microcontrollers.md).
+
+// round(x / scale) + zero_point clamped to int8, in float arithmetic with no
+// libc call, halves away from zero (as TensorFlow Lite's roundf): the
+// exported NAME_quantize is this function, line for line.
+static int8_t nnet__int8_quantize(float x, float scale, int zero_point) {
+    float v = x / scale;
+    int32_t q;
+    if (!(v >= -256.0f)) v = -256.0f;   // beyond any code (and NaN): the clamp decides
+    if (v > 256.0f) v = 256.0f;
+    q = (int32_t)v;                     // toward zero; v - q is exact
+    if (v - (float)q >= 0.5f) q++;
+    else if (v - (float)q <= -0.5f) q--;
+    q += zero_point;
+    return (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+}
+
+// CMSIS-NN's arm_nn_requantize for shift <= 0 (nnet never makes a multiplier
+// of 1 or more, so the left-shift branch is never needed): value * multiplier
+// / 2^31 rounded to nearest (the doubling high multiply, no saturation), then
+// divided by 2^-shift rounding halves away from zero. >> on a negative value
+// is an arithmetic shift here, as on every compiler CMSIS-NN supports.
+static int32_t nnet__requantize(int32_t value, int32_t multiplier, int32_t shift) {
+    int32_t high = (int32_t)(((int64_t)value * multiplier + ((int64_t)1 << 30)) >> 31);
+    int32_t exponent = -shift;
+    int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
+    int32_t result = high >> exponent, threshold = (mask >> 1) + (result < 0);
+    return result + ((high & mask) > threshold);
+}
+
+// One layer on one sample: acc = bias + W (x - input zero point), requantised,
+// shifted to z's zero point, clamped, then looked up in the table if any.
+static void nnet__int8_dense(const nnet_int8_layer *layer, const int8_t *x, int8_t *y) {
+    int o, i;
+    for (o = 0; o < layer->n_outputs; o++) {
+        const int8_t *w = layer->weight + (size_t)o * (size_t)layer->n_inputs;
+        int32_t acc = layer->bias[o];
+        for (i = 0; i < layer->n_inputs; i++) acc += (int32_t)w[i] * ((int32_t)x[i] - layer->input_zero_point);
+        acc = nnet__requantize(acc, layer->multiplier[o], layer->shift[o]) + layer->z_zero_point;
+        acc = acc < layer->activation_min ? layer->activation_min : acc > layer->activation_max ? layer->activation_max : acc;
+        y[o] = layer->table ? layer->table[acc + 128] : (int8_t)acc;
+    }
+}
+
+// The real multiplier m in (0, 1) as q 2^(shift - 31), q in [2^30, 2^31),
+// as TensorFlow Lite's QuantizeMultiplier: frexp's mantissa in [0.5, 1)
+// rounded to 31 bits. Below 2^-32 it is 0 (the product rounds to 0 anyway).
+static void nnet__quantize_multiplier(double m, int32_t *multiplier, int32_t *shift) {
+    int exponent;
+    double q = round(ldexp(frexp(m, &exponent), 31));
+    if (q >= 2147483648.0) { q /= 2; exponent++; }
+    if (exponent < -31) { q = 0; exponent = 0; }
+    NNET_ASSERT(exponent <= 0);
+    *multiplier = (int32_t)q;
+    *shift = exponent;
+}
+
+// Scale and zero point of a tensor whose values span [lo, hi], widened to
+// hold 0 so that 0.0 has an exact code (ReLU's clamp is that code). The
+// scale is at least floor_scale, and 1 for a tensor that is always 0.
+static void nnet__int8_tensor(double lo, double hi, double floor_scale, float *scale, int *zero_point) {
+    double s, zp;
+    lo = lo < 0.0 ? lo : 0.0;
+    hi = hi > 0.0 ? hi : 0.0;
+    s = (hi - lo) / 255.0;
+    if (s < floor_scale) s = floor_scale;
+    if (!(s > 0.0)) s = 1.0;
+    *scale = (float)s;
+    zp = round(-128.0 - lo / (double)*scale);
+    *zero_point = zp < -128.0 ? -128 : zp > 127.0 ? 127 : (int)zp;
+}
+
+// The ranges the float network's tensors reach on the calibration set: per
+// layer its sums z and its outputs y (the input's range is layer 0's x).
+typedef struct nnet__int8_ranges {
+    double x[2], z[NNET_MAX_LAYERS][2], y[NNET_MAX_LAYERS][2];
+} nnet__int8_ranges;
+
+static void nnet__widen(double range[2], nnet_mat M) {
+    size_t k, n = nnet__count(M);
+    for (k = 0; k < n; k++) {
+        if (M.data[k] < range[0]) range[0] = M.data[k];
+        if (M.data[k] > range[1]) range[1] = M.data[k];
+    }
+}
+
+// The float forward pass over the calibration set in chunks, keeping each
+// layer's z and y apart to measure both. The products are the plain
+// nnet_gemm_reference, summed in a fixed order, so the ranges (and the int8
+// network) do not depend on which of the fast path's kernels a CPU runs.
+static int nnet__int8_calibrate(const nnet *net, nnet_mat C, nnet__int8_ranges *r, const char *who) {
+    int rows = nnet__min(C.rows, NNET__PREDICT_CHUNK), start, l;
+    size_t buffer = (size_t)rows * (size_t)nnet__widest(net);
+    float *block = (float *)nnet__alloc(3 * buffer * sizeof(float), who);
+    if (!block) return NNET_ERR_MEMORY;
+    r->x[0] = r->x[1] = 0.0;
+    for (l = 0; l < net->n_layers; l++) r->z[l][0] = r->z[l][1] = r->y[l][0] = r->y[l][1] = 0.0;
+    for (start = 0; start < C.rows; start += rows) {
+        int B = nnet__min(rows, C.rows - start);
+        nnet_mat X = nnet_mat_view(B, C.cols, &NNET_AT(C, start, 0));
+        nnet__widen(r->x, X);
+        for (l = 0; l < net->n_layers; l++) {
+            const nnet_layer *layer = &net->layers[l];
+            nnet_mat Z = nnet_mat_view(B, layer->n_outputs, block);
+            nnet_mat Y = nnet_mat_view(B, layer->n_outputs, block + (size_t)(1 + l % 2) * buffer);
+            (void)nnet_gemm_reference(NNET_NO_TRANS, NNET_TRANS, 1.0f, X, layer->weight, 0.0f, Z);   // Z = X W^T
+            nnet_add_bias(Z, layer->bias);
+            nnet_activation_forward(layer->activation, net->leaky_slope, Y, Z);
+            nnet__widen(r->z[l], Z);
+            nnet__widen(r->y[l], Y);
+            X = Y;
+        }
+    }
+    nnet__free(block);
+    for (l = 0; l < net->n_layers; l++)
+        if (!nnet__is_finite(r->z[l][0]) || !nnet__is_finite(r->z[l][1]))
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: the calibration set drives the sums of layer %d to %g; they must stay finite",
+                              who, l, nnet__is_finite(r->z[l][0]) ? r->z[l][1] : r->z[l][0]);
+    return NNET_OK;
+}
+
+// Layer l's weights, biases, multipliers, shifts and table from the float
+// layer and the ranges; the layer's input scale and zero point are set.
+static int nnet__int8_layer_quantize(const nnet *net, int l, const nnet__int8_ranges *r, nnet_int8_layer *q,
+                                     int8_t *weight, int32_t *bias, float *weight_scale, int32_t *multiplier,
+                                     int32_t *shift, int8_t *table, const char *who) {
+    const nnet_layer *layer = &net->layers[l];
+    int I = layer->n_inputs, O = layer->n_outputs, o, i, k;
+    int output = l == net->n_layers - 1, relu = !output && layer->activation == NNET_ACT_RELU;
+    double largest = 0.0;
+    for (o = 0; o < O; o++) {   // symmetric per neuron: max |w| maps to 127
+        double m = 0.0;
+        for (i = 0; i < I; i++) m = fmax(m, fabs((double)NNET_AT(layer->weight, o, i)));
+        weight_scale[o] = (float)(m / 127.0);
+        largest = fmax(largest, (double)weight_scale[o]);
+    }
+    for (o = 0; o < O; o++) {
+        double accumulator_scale, b, bound = 0.0;
+        if (!(weight_scale[o] > 0.0f)) weight_scale[o] = largest > 0.0 ? (float)largest : 1.0f;   // an all-zero row
+        for (i = 0; i < I; i++) {
+            double w = round((double)NNET_AT(layer->weight, o, i) / weight_scale[o]);
+            weight[(size_t)o * (size_t)I + (size_t)i] = (int8_t)(w > 127.0 ? 127 : w < -127.0 ? -127 : w);
+            bound += fabs(w);
+        }
+        accumulator_scale = (double)q->input_scale * weight_scale[o];
+        b = round((double)layer->bias[o] / accumulator_scale);
+        // |x - input zero point| <= 255, so |acc| <= |bias| + 255 sum |w|.
+        if (fabs(b) + 255.0 * bound > 2147483647.0)
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: layer %d, neuron %d: its int32 sum could reach %.3g, beyond 2^31 "
+                              "(bias %g, %d inputs); int8 cannot run it", who, l, o, fabs(b) + 255.0 * bound,
+                              (double)layer->bias[o], I);
+        bias[o] = (int32_t)b;
+    }
+    // z's scale is at least the finest accumulator step (times 1 + 2^-20),
+    // so every multiplier is below 1; only a layer whose calibrated range is
+    // tiny next to its weights meets the floor.
+    nnet__int8_tensor(relu ? 0.0 : r->z[l][0], relu ? r->y[l][1] : r->z[l][1],
+                      (double)q->input_scale * largest * (1.0 + 1.0 / 1048576.0), &q->z_scale, &q->z_zero_point);
+    for (o = 0; o < O; o++)
+        nnet__quantize_multiplier((double)q->input_scale * weight_scale[o] / q->z_scale, &multiplier[o], &shift[o]);
+    q->n_inputs = I;
+    q->n_outputs = O;
+    q->activation = layer->activation;
+    q->weight = weight;
+    q->bias = bias;
+    q->weight_scale = weight_scale;
+    q->multiplier = multiplier;
+    q->shift = shift;
+    q->activation_min = relu ? q->z_zero_point : -128;   // ReLU: nothing below the code of 0.0
+    q->activation_max = 127;
+    q->table = NULL;
+    q->output_scale = q->z_scale;
+    q->output_zero_point = q->z_zero_point;
+    if (!output && !relu && layer->activation != NNET_ACT_IDENTITY) {
+        // y = f(z) for each of the 256 codes of z, in float as the network
+        // computes it, then quantised on y's own range.
+        float values[256];
+        nnet_mat V = nnet_mat_view(1, 256, values);
+        nnet__int8_tensor(r->y[l][0], r->y[l][1], 0.0, &q->output_scale, &q->output_zero_point);
+        for (k = 0; k < 256; k++) values[k] = q->z_scale * (float)(k - 128 - q->z_zero_point);
+        nnet_activation_forward(layer->activation, net->leaky_slope, V, V);
+        for (k = 0; k < 256; k++) table[k] = nnet__int8_quantize(values[k], q->output_scale, q->output_zero_point);
+        q->table = table;
+    }
+    return NNET_OK;
+}
+
+NNETDEF nnet_int8 *nnet_int8_create(const nnet *net, nnet_mat calibration) {
+    const char *who = "nnet_int8_create";
+    nnet__int8_ranges ranges;
+    nnet_int8 *q;
+    size_t words = 0, bytes = 0, head, k;
+    int32_t *word;
+    int8_t *byte;
+    int l, i;
+    if (!net || !net->parameters) { nnet__fail(NNET_ERR_ARGUMENT, "%s: net%s is NULL", who, net ? "->parameters" : ""); return NULL; }
+    for (l = 0; l < net->n_layers - 1; l++)
+        if (net->layers[l].activation == NNET_ACT_SOFTMAX) {
+            nnet__fail(NNET_ERR_ARGUMENT, "%s: hidden layer %d is softmax; int8 runs softmax only on the output layer "
+                       "(in float, from the int8 logits)", who, l);
+            return NULL;
+        }
+    for (k = 0; k < net->n_parameters; k++)
+        if (!nnet__is_finite(net->parameters[k])) {
+            nnet__fail(NNET_ERR_ARGUMENT, "%s: parameter %zu is %g; only finite weights can be quantised", who, k,
+                       (double)net->parameters[k]);
+            return NULL;
+        }
+    if (!calibration.data || calibration.rows < 1) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: the calibration set is empty (%d rows%s); pass samples the network will see, "
+                   "e.g. 1,000 training samples", who, calibration.rows, calibration.data ? "" : ", data NULL");
+        return NULL;
+    }
+    if (calibration.cols != net->n_inputs) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: the calibration set has %d columns, expected the network's %d inputs", who,
+                   calibration.cols, net->n_inputs);
+        return NULL;
+    }
+    for (i = 0; i < calibration.rows; i++)
+        for (l = 0; l < calibration.cols; l++)
+            if (!nnet__is_finite(NNET_AT(calibration, i, l))) {
+                nnet__fail(NNET_ERR_ARGUMENT, "%s: calibration row %d, column %d is %g; the calibration set must be finite",
+                           who, i, l, (double)NNET_AT(calibration, i, l));
+                return NULL;
+            }
+    if (nnet__int8_calibrate(net, calibration, &ranges, who) != NNET_OK) return NULL;
+
+    // One block: the struct, then the 4-byte arrays (bias, weight scale,
+    // multiplier, shift: 4 O per layer), then the weights and tables.
+    for (l = 0; l < net->n_layers; l++) {
+        words += 4 * (size_t)net->layers[l].n_outputs;
+        bytes += (size_t)net->layers[l].n_outputs * (size_t)net->layers[l].n_inputs + 256;
+    }
+    head = (sizeof(nnet_int8) + NNET__ALIGN - 1) / NNET__ALIGN * NNET__ALIGN;
+    if (!(q = (nnet_int8 *)nnet__alloc(head + words * 4 + bytes, who))) return NULL;
+    memset(q, 0, sizeof *q);
+    word = (int32_t *)(void *)((unsigned char *)q + head);
+    byte = (int8_t *)(word + words);
+    q->n_inputs = net->n_inputs;
+    q->n_layers = net->n_layers;
+    q->leaky_slope = net->leaky_slope;
+    q->widest = nnet__widest(net);
+    q->calibration_rows = calibration.rows;
+    nnet__int8_tensor(ranges.x[0], ranges.x[1], 0.0, &q->layers[0].input_scale, &q->layers[0].input_zero_point);
+    for (l = 0; l < net->n_layers; l++) {
+        int O = net->layers[l].n_outputs;
+        if (l > 0) {
+            q->layers[l].input_scale = q->layers[l - 1].output_scale;
+            q->layers[l].input_zero_point = q->layers[l - 1].output_zero_point;
+        }
+        if (nnet__int8_layer_quantize(net, l, &ranges, &q->layers[l], byte, word, (float *)(void *)(word + O),
+                                      word + 2 * O, word + 3 * O, byte + (size_t)O * (size_t)net->layers[l].n_inputs,
+                                      who) != NNET_OK) {
+            nnet__free(q);
+            return NULL;
+        }
+        word += 4 * (size_t)O;
+        byte += (size_t)O * (size_t)net->layers[l].n_inputs + 256;
+    }
+    return q;
+}
+
+NNETDEF void nnet_int8_free(nnet_int8 *q) { nnet__free(q); }
+
+NNETDEF int nnet_int8_quantize_input(const nnet_int8 *q, const float *x, int8_t *input) {
+    int i;
+    if (!q || !x || !input)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_quantize_input: %s is NULL", !q ? "q" : !x ? "x" : "input");
+    for (i = 0; i < q->n_inputs; i++) {
+        if (!nnet__is_finite(x[i]))
+            return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_quantize_input: x[%d] is %g; inputs must be finite", i, (double)x[i]);
+        input[i] = nnet__int8_quantize(x[i], q->layers[0].input_scale, q->layers[0].input_zero_point);
+    }
+    return NNET_OK;
+}
+
+NNETDEF size_t nnet_int8_scratch_bytes(const nnet_int8 *q) { return q ? 2 * (size_t)q->widest : 0; }
+
+NNETDEF size_t nnet_int8_model_bytes(const nnet_int8 *q) {
+    size_t bytes = 0;
+    int l;
+    for (l = 0; q && l < q->n_layers; l++)
+        bytes += (size_t)q->layers[l].n_outputs * ((size_t)q->layers[l].n_inputs + 12) + (q->layers[l].table ? 256 : 0);
+    return bytes;
+}
+
+// Layer l writes buffer l % 2 of scratch, the last layer writes output.
+static void nnet__int8_run(const nnet_int8 *q, const int8_t *input, int8_t *output, int8_t *scratch) {
+    int l;
+    for (l = 0; l < q->n_layers; l++) {
+        int8_t *y = l == q->n_layers - 1 ? output : scratch + (size_t)(l % 2) * (size_t)q->widest;
+        nnet__int8_dense(&q->layers[l], input, y);
+        input = y;
+    }
+}
+
+NNETDEF int nnet_int8_forward(const nnet_int8 *q, const int8_t *input, int8_t *output, int8_t *scratch) {
+    if (!q || !input || !output || !scratch)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_forward: %s is NULL", !q ? "q" : !input ? "input" : !output ? "output" : "scratch");
+    nnet__int8_run(q, input, output, scratch);
+    return NNET_OK;
+}
+
+// For one output: the smallest code whose probability (or value) is >= 0.5,
+// 128 if none is; the class is code >= it, as NAME_classify decides.
+static int nnet__int8_threshold(const nnet_int8 *q) {
+    const nnet_int8_layer *out = &q->layers[q->n_layers - 1];
+    int code;
+    for (code = -128; code < 128; code++) {
+        float p = out->z_scale * (float)(code - out->z_zero_point);
+        nnet_activation_forward(out->activation, q->leaky_slope, nnet_mat_view(1, 1, &p), nnet_mat_view(1, 1, &p));
+        if (p >= 0.5f) return code;
+    }
+    return 128;
+}
+
+// P or classes (the other NULL) for every row of X.
+static int nnet__int8_predict(const nnet_int8 *q, nnet_mat X, float *P, int *classes, const char *who) {
+    const nnet_int8_layer *out;
+    int8_t *block;
+    int i, k, O, threshold = 128;
+    if (!q || !X.data) return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s is NULL", who, !q ? "q" : "X.data");
+    if (X.rows < 1 || X.cols != q->n_inputs)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: X is %dx%d, expected N x %d with N >= 1", who, X.rows, X.cols, q->n_inputs);
+    out = &q->layers[q->n_layers - 1];
+    O = out->n_outputs;
+    if (!(block = (int8_t *)nnet__alloc((size_t)q->n_inputs + (size_t)O + nnet_int8_scratch_bytes(q), who))) return NNET_ERR_MEMORY;
+    if (classes && O == 1) threshold = nnet__int8_threshold(q);
+    for (i = 0; i < X.rows; i++) {
+        int8_t *input = block, *z = block + q->n_inputs;
+        if (nnet_int8_quantize_input(q, &NNET_AT(X, i, 0), input) != NNET_OK) {
+            nnet__fail(NNET_ERR_ARGUMENT, "%s: X row %d is not finite", who, i);
+            nnet__free(block);
+            return NNET_ERR_ARGUMENT;
+        }
+        nnet__int8_run(q, input, z, z + O);
+        if (P) {
+            nnet_mat row = nnet_mat_view(1, O, P + (size_t)i * (size_t)O);
+            for (k = 0; k < O; k++) row.data[k] = out->z_scale * (float)(z[k] - out->z_zero_point);
+            nnet_activation_forward(out->activation, q->leaky_slope, row, row);
+        } else if (O == 1) {
+            classes[i] = z[0] >= threshold;
+        } else {
+            for (classes[i] = 0, k = 1; k < O; k++) if (z[k] > z[classes[i]]) classes[i] = k;
+        }
+    }
+    nnet__free(block);
+    return NNET_OK;
+}
+
+NNETDEF int nnet_int8_predict(const nnet_int8 *q, nnet_mat X, nnet_mat P) {
+    if (!P.data) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_predict: P.data is NULL");
+    if (q && (P.rows != X.rows || P.cols != q->layers[q->n_layers - 1].n_outputs))
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_predict: P is %dx%d, expected %dx%d", P.rows, P.cols, X.rows,
+                          q->layers[q->n_layers - 1].n_outputs);
+    return nnet__int8_predict(q, X, P.data, NULL, "nnet_int8_predict");
+}
+
+NNETDEF int nnet_int8_predict_classes(const nnet_int8 *q, nnet_mat X, int *classes) {
+    if (!classes) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_int8_predict_classes: classes is NULL");
+    return nnet__int8_predict(q, X, NULL, classes, "nnet_int8_predict_classes");
+}
+
+#ifndef NNET_NO_STDIO
+// A float as a C constant ("%.9g" with a point or exponent and an f
+// suffix), or as plain text for a comment.
+static void nnet__append_float(nnet__text *t, float x, int constant) {
+    char number[40];
+    nnet__format_float(number, sizeof number, x);
+    nnet__append(t, "%s%s", number, !constant ? "" : strpbrk(number, ".e") ? "f" : ".0f");
+}
+
+// const int8_t or int32_t NAME_what_l[n] = {...}, 20 or 10 values a line.
+static void nnet__append_array(nnet__text *t, const char *name, const char *what, int l, const int8_t *bytes,
+                               const int32_t *words, size_t n, const char *comment) {
+    size_t k, per_line = bytes ? 20 : 10;
+    nnet__append(t, "static const %s %s_%s_%d[%zu] = {  /* %s */", bytes ? "int8_t" : "int32_t", name, what, l, n, comment);
+    for (k = 0; k < n; k++)
+        nnet__append(t, "%s%ld%s", k % per_line ? " " : "\n    ", bytes ? (long)bytes[k] : (long)words[k], k + 1 < n ? "," : "\n};\n");
+}
+
+// The source of nnet_export_int8_c: the arrays, then the code, which
+// mirrors nnet__int8_quantize, nnet__requantize and nnet__int8_dense.
+static void nnet__export_int8_text(const void *model, const char *name, const char *upper, const char *file, nnet__text *t) {
+    const nnet_int8 *q = (const nnet_int8 *)model;
+    const nnet_int8_layer *out = &q->layers[q->n_layers - 1];
+    int l, O = out->n_outputs;
+    nnet__append(t, "/* %s - an int8 network for microcontrollers, written by nnet_export_int8_c (nnet.h %s).\n"
+                    "   Architecture: %d inputs", name, NNET_VERSION_STRING, q->n_inputs);
+    for (l = 0; l < q->n_layers; l++)
+        nnet__append(t, " -> %d %s", q->layers[l].n_outputs, nnet_activation_name(q->layers[l].activation));
+    nnet__append(t, "; ranges calibrated on %d samples.\n"
+                    "   Quantised as TensorFlow Lite and CMSIS-NN do, real = scale * (q - zero_point):\n"
+                    "   int8 weights with one scale per neuron, int32 biases, int8 activations.\n"
+                    "   Model data: %zu bytes of const arrays (flash); activations: 2 x %d bytes (RAM).\n\n"
+                    "   Use (C99 or C++; no libc, no allocation):\n\n"
+                    "       #include \"%s\"\n"
+                    "       int8_t x[%s_N_INPUTS];\n"
+                    "       %s_quantize(real, x);\n"
+                    "       int k = %s_classify(x);\n"
+                    "       const int8_t *z = %s_run(x);\n\n"
+                    "   %s_quantize turns real inputs into the network's codes, round(real /\n"
+                    "   %s_INPUT_SCALE) + %s_INPUT_ZERO_POINT clamped to [-128, 127], in float\n"
+                    "   arithmetic (without a float unit, make the codes elsewhere). Everything else\n"
+                    "   is integer arithmetic. %s_classify gives the predicted class, %s_run the\n"
+                    "   %s_N_OUTPUTS int8 outputs (logits), each worth %s_OUTPUT_SCALE *\n"
+                    "   (z[k] - %s_OUTPUT_ZERO_POINT); the output activation (%s) is left to\n"
+                    "   the caller. %s_run keeps the layers' outputs in one static buffer pair,\n"
+                    "   %s_activations: one call at a time, and z holds until the next call.\n"
+                    "   %s_dense computes for each layer of %s_layers what CMSIS-NN's\n"
+                    "   arm_fully_connected_per_channel_s8 computes with the same arrays, offsets\n"
+                    "   and clamp (docs/microcontrollers.md in nnet.h's repository).\n"
+                    "   Do not edit: regenerate it. */\n",
+                 q->calibration_rows, nnet_int8_model_bytes(q), q->widest, file, upper, name, name, name, name, upper, upper,
+                 name, name, upper, upper, upper, nnet_activation_name(out->activation), name, name, name, name);
+    nnet__append(t, "#ifndef %s_INT8_H\n#define %s_INT8_H\n\n#include <stdint.h>\n\n", upper, upper);
+    nnet__append(t, "#define %s_N_INPUTS %d\n#define %s_N_OUTPUTS %d\n#define %s_INPUT_SCALE ", upper, q->n_inputs, upper, O, upper);
+    nnet__append_float(t, q->layers[0].input_scale, 1);
+    nnet__append(t, "\n#define %s_INPUT_ZERO_POINT (%d)\n#define %s_OUTPUT_SCALE ", upper, q->layers[0].input_zero_point, upper);
+    nnet__append_float(t, out->z_scale, 1);
+    nnet__append(t, "\n#define %s_OUTPUT_ZERO_POINT (%d)\n#define %s_MODEL_BYTES %zu\n#define %s_ACTIVATION_BYTES %d\n",
+                 upper, out->z_zero_point, upper, nnet_int8_model_bytes(q), upper, 2 * q->widest);
+    for (l = 0; l < q->n_layers; l++) {
+        const nnet_int8_layer *layer = &q->layers[l];
+        char shape[64];
+        nnet__append(t, "\n/* Layer %d: %d -> %d, %s%s. Input scale ", l, layer->n_inputs, layer->n_outputs,
+                     nnet_activation_name(layer->activation),
+                     l == q->n_layers - 1 ? " (left to the caller)" : layer->table ? " (the table)" :
+                     layer->activation == NNET_ACT_RELU ? " (the clamp)" : "");
+        nnet__append_float(t, layer->input_scale, 0);
+        nnet__append(t, ", zero point %d; output scale ", layer->input_zero_point);
+        nnet__append_float(t, layer->output_scale, 0);
+        nnet__append(t, ", zero point %d. */\n", layer->output_zero_point);
+        snprintf(shape, sizeof shape, "(%d, %d), row-major", layer->n_outputs, layer->n_inputs);
+        nnet__append_array(t, name, "weight", l, layer->weight, NULL, (size_t)layer->n_outputs * (size_t)layer->n_inputs, shape);
+        nnet__append_array(t, name, "bias", l, NULL, layer->bias, (size_t)layer->n_outputs, "input scale * weight scale");
+        nnet__append_array(t, name, "multiplier", l, NULL, layer->multiplier, (size_t)layer->n_outputs, "Q31");
+        nnet__append_array(t, name, "shift", l, NULL, layer->shift, (size_t)layer->n_outputs, "CMSIS-NN's: negative = right");
+        if (layer->table) nnet__append_array(t, name, "table", l, layer->table, NULL, 256, "y = table[z + 128]");
+    }
+    nnet__append(t, "\n/* Each layer as CMSIS-NN's cmsis_nn_fc_params and per-channel parameters hold it:\n"
+                    "   input_offset = -(input zero point), output_offset = the output zero point. */\n"
+                    "typedef struct %s_layer {\n"
+                    "    int32_t n_inputs, n_outputs;\n"
+                    "    const int8_t *weight;                         /* (n_outputs, n_inputs) */\n"
+                    "    const int32_t *bias, *multiplier, *shift;     /* (n_outputs) */\n"
+                    "    int32_t input_offset, output_offset, activation_min, activation_max;\n"
+                    "    const int8_t *table;                          /* y = table[y + 128] after the clamp, or 0 */\n"
+                    "} %s_layer;\n\n#define %s_N_LAYERS %d\nstatic const %s_layer %s_layers[%s_N_LAYERS] = {\n",
+                 name, name, upper, q->n_layers, name, name, upper);
+    for (l = 0; l < q->n_layers; l++) {
+        const nnet_int8_layer *layer = &q->layers[l];
+        char table[96];
+        if (layer->table) snprintf(table, sizeof table, "%s_table_%d", name, l);
+        else snprintf(table, sizeof table, "(const int8_t *)0");
+        nnet__append(t, "    {%d, %d, %s_weight_%d, %s_bias_%d, %s_multiplier_%d, %s_shift_%d, %d, %d, %d, %d, %s}%s\n",
+                     layer->n_inputs, layer->n_outputs, name, l, name, l, name, l, name, l, -layer->input_zero_point,
+                     layer->z_zero_point, layer->activation_min, layer->activation_max, table, l + 1 < q->n_layers ? "," : "");
+    }
+    nnet__append(t, "};\n\nstatic int8_t %s_activations[2][%d];\n\n", name, q->widest);
+    nnet__append(t,
+        "/* CMSIS-NN's arm_nn_requantize for shift <= 0: value * multiplier / 2^31 rounded to\n"
+        "   nearest, then divided by 2^-shift rounding halves away from zero. */\n"
+        "static inline int32_t %s_requantize(int32_t value, int32_t multiplier, int32_t shift) {\n"
+        "    int32_t high = (int32_t)(((int64_t)value * multiplier + ((int64_t)1 << 30)) >> 31);\n"
+        "    int32_t exponent = -shift;\n"
+        "    int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);\n"
+        "    int32_t result = high >> exponent, threshold = (mask >> 1) + (result < 0);\n"
+        "    return result + ((high & mask) > threshold);\n"
+        "}\n\n"
+        "/* One dense layer, y (n_outputs) from x (n_inputs): y[o] = clamp(requantize(bias[o] +\n"
+        "   sum_i weight[o][i] (x[i] + input_offset)) + output_offset), then table[y[o] + 128]. */\n"
+        "static inline void %s_dense(const %s_layer *layer, const int8_t *x, int8_t *y) {\n"
+        "    int32_t o, i;\n"
+        "    for (o = 0; o < layer->n_outputs; o++) {\n"
+        "        const int8_t *w = layer->weight + o * layer->n_inputs;\n"
+        "        int32_t acc = layer->bias[o];\n"
+        "        for (i = 0; i < layer->n_inputs; i++) acc += (int32_t)w[i] * ((int32_t)x[i] + layer->input_offset);\n"
+        "        acc = %s_requantize(acc, layer->multiplier[o], layer->shift[o]) + layer->output_offset;\n"
+        "        acc = acc < layer->activation_min ? layer->activation_min : acc > layer->activation_max ? layer->activation_max : acc;\n"
+        "        y[o] = layer->table ? layer->table[acc + 128] : (int8_t)acc;\n"
+        "    }\n"
+        "}\n\n"
+        "/* The network: x (%s_N_INPUTS) in, the output layer's int8 logits (%s_N_OUTPUTS) out.\n"
+        "   Layer l writes %s_activations[l %% 2]. */\n"
+        "static inline const int8_t *%s_run(const int8_t *x) {\n"
+        "    int32_t l;\n"
+        "    for (l = 0; l < %s_N_LAYERS; l++) %s_dense(&%s_layers[l], l ? %s_activations[(l - 1) %% 2] : x, %s_activations[l %% 2]);\n"
+        "    return %s_activations[(%s_N_LAYERS - 1) %% 2];\n"
+        "}\n\n", name, name, name, name, upper, upper, name, name, upper, name, name, name, name, name, upper);
+    if (O > 1)
+        nnet__append(t, "/* The predicted class: the largest logit, the first of equals. */\n"
+                        "static inline int %s_classify(const int8_t *x) {\n"
+                        "    const int8_t *z = %s_run(x);\n"
+                        "    int k, best = 0;\n"
+                        "    for (k = 1; k < %s_N_OUTPUTS; k++) if (z[k] > z[best]) best = k;\n"
+                        "    return best;\n}\n\n", name, name, upper);
+    else {
+        int threshold = nnet__int8_threshold(q);   // -128 or 128: every code, or none, means p >= 0.5
+        nnet__append(t, "/* The predicted class: 1 when the output means p >= 0.5. */\n"
+                        "static inline int %s_classify(const int8_t *x) { return ", name);
+        if (threshold > -128 && threshold < 128) nnet__append(t, "%s_run(x)[0] >= %d; }\n\n", name, threshold);
+        else nnet__append(t, "(void)%s_run(x), %d; }\n\n", name, threshold < 128);
+    }
+    nnet__append(t,
+        "/* x = the codes of the real inputs: round(real / scale), halves away from zero,\n"
+        "   + zero point, clamped to [-128, 127]; float arithmetic, no libc. */\n"
+        "static inline void %s_quantize(const float *real, int8_t *x) {\n"
+        "    int32_t i, q;\n"
+        "    for (i = 0; i < %s_N_INPUTS; i++) {\n"
+        "        float v = real[i] / %s_INPUT_SCALE;\n"
+        "        if (!(v >= -256.0f)) v = -256.0f;\n"
+        "        if (v > 256.0f) v = 256.0f;\n"
+        "        q = (int32_t)v;\n"
+        "        if (v - (float)q >= 0.5f) q++;\n"
+        "        else if (v - (float)q <= -0.5f) q--;\n"
+        "        q += %s_INPUT_ZERO_POINT;\n"
+        "        x[i] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);\n"
+        "    }\n}\n\n#endif\n", name, upper, upper, upper);
+}
+
+NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char *name) {
+    if (!q || !path || !name)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_export_int8_c: %s is NULL", !q ? "q" : !path ? "path" : "name");
+    return nnet__export_source(q, nnet__export_int8_text, path, name, "nnet_export_int8_c");
 }
 #endif
 
@@ -6684,9 +7819,11 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 /* ========================================================================== */
 /*                          PART III  THE FAST PATH                           */
 /* ========================================================================== */
-// Everything below computes what Part I computes, faster: the seam's four
-// functions (listed before Part I) are at the end. The reading build
-// (NNET_REFERENCE) leaves this part out.
+// Everything below computes what Part I computes, faster. The seam's five
+// functions (declared before Part I) are nnet__train_on_team in section 18
+// and nnet__fast_gemm, nnet__fast_gather, nnet__fast_step and
+// nnet__fast_layer_step in section 19.
+// The reading build (NNET_REFERENCE) leaves this part out.
 #ifndef NNET_REFERENCE
 #ifdef _OPENMP
 #include <omp.h>          /* omp_get_thread_num: each thread's band of a product */
@@ -6700,7 +7837,7 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 #define nnet__prefetch(p) ((void)(p))
 #endif
 
-// ---- 16. SIMD kernels ------------------------------------------------------
+// ---- 17. SIMD kernels ------------------------------------------------------
 // The fast path. An MLP's matrices are small (batch 16-256, layers of
 // 10-2048), so the operands stay in L1/L2 and nothing is packed: the kernels
 // read A, B and C where they are. There are two register-tiled kernels,
@@ -6717,7 +7854,8 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 // same order wherever it sits (edge tiles repeat the last row and mask the
 // last columns instead of running other code), so splitting tiles across
 // threads never changes a bit. The vector width is fixed at compile time:
-// AVX-512F, else AVX2+FMA, else portable C (also with NNET_NO_SIMD).
+// AVX-512F, else AVX2+FMA, else WebAssembly SIMD128, else portable C (also
+// with NNET_NO_SIMD).
 #ifdef NNET_USE_CBLAS
 #ifndef FORCE_OPENBLAS_COMPLEX_STRUCT
 #define FORCE_OPENBLAS_COMPLEX_STRUCT   // keep OpenBLAS's cblas.h from including <complex.h> (its I macro)
@@ -6793,6 +7931,50 @@ static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   
     __m256 h = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xEE));
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
+#elif !defined(NNET_NO_SIMD) && defined(__wasm_simd128__)
+// WebAssembly SIMD128 (clang -msimd128): 4 lanes. It has no fused
+// multiply-add, so vfma rounds twice. The engine maps the 16 x 128-bit
+// values of a tile onto the host's 16 vector registers: 4 x 2 accumulators,
+// 2 loads and a broadcast.
+#include <wasm_simd128.h>
+typedef v128_t nnet__vec;
+#define NNET__VL 4
+#define NNET__MR 4
+#define NNET__NV 2
+#define NNET__DM 2
+#define NNET__DN 4
+#define nnet__vzero() wasm_f32x4_splat(0.0f)
+#define nnet__vset1(x) wasm_f32x4_splat(x)
+#define nnet__vload(p) wasm_v128_load(p)
+#define nnet__vstore(p, v) wasm_v128_store(p, v)
+#define nnet__vfma(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#define nnet__vmul(a, b) wasm_f32x4_mul(a, b)
+#define nnet__vadd(a, b) wasm_f32x4_add(a, b)
+#define nnet__vsub(a, b) wasm_f32x4_sub(a, b)
+#define nnet__vdiv(a, b) wasm_f32x4_div(a, b)
+#define nnet__vsqrt(a) wasm_f32x4_sqrt(a)
+// The first n lanes at p (n < 4 reads only those), the rest 0; and the store.
+static v128_t nnet__vloadn(const float *p, int n) {
+    if (n >= 4) return wasm_v128_load(p);
+    if (n == 3) return wasm_f32x4_replace_lane(wasm_v128_load64_zero(p), 2, p[2]);
+    if (n == 2) return wasm_v128_load64_zero(p);
+    return n == 1 ? wasm_v128_load32_zero(p) : wasm_f32x4_splat(0.0f);
+}
+static void nnet__vstoren(float *p, v128_t v, int n) {
+    if (n >= 4) { wasm_v128_store(p, v); return; }
+    if (n >= 2) wasm_v128_store64_lane(p, v, 0);
+    else if (n == 1) wasm_v128_store32_lane(p, v, 0);
+    if (n == 3) p[2] = wasm_f32x4_extract_lane(v, 2);
+}
+static float nnet__vsum(v128_t v) {   // ((0+2) + (1+3))
+    v128_t s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1);
+}
+static void nnet__vsum4(float *out, v128_t a, v128_t b, v128_t c, v128_t d) {   // each as nnet__vsum
+    v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+    v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+    wasm_v128_store(out, wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7)));
+}
 #else
 typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #define NNET__VL 1
@@ -6820,12 +8002,70 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 // registers; -O2 alone does not always do it.
 #if defined(__GNUC__) || defined(__clang__)
 #define NNET__UNROLL _Pragma("GCC unroll 16")
+#define NNET__INLINE __attribute__((always_inline)) inline   // inside a kernel's tile loop: no call per vector
 #else
 #define NNET__UNROLL
+#define NNET__INLINE
 #endif
 
-// The output pass: C = alpha acc + beta C.
-typedef struct nnet__epilogue { float alpha, beta; } nnet__epilogue;
+// The output pass: C = alpha acc + beta C; or, for a weight gradient dW
+// whose optimiser step is fused into its product (nnet__fast_layer_step),
+// the step itself: g = acc + l2 w goes into the step of the weights w at
+// the same place, and dW is never stored.
+typedef struct nnet__epilogue {
+    float alpha, beta;
+    const nnet__step *step;        // NULL: C = alpha acc + beta C
+    float l2;                      // the step's L2 term
+    const float *gradients;        // where the weight gradients C live (to find each w, m, s)
+    float *weights, *first_moment, *second_moment;   // the same layout as gradients
+    int *finite;                   // set to 0 if a new weight is NaN or infinite
+} nnet__epilogue;
+
+// Record, from any thread, that a step made a weight NaN or infinite.
+static void nnet__not_finite(int *finite) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+    *finite = 0;
+}
+
+// One vector of the optimiser step, the formulas of nnet__step_range in the
+// same order (so the same bits): the gradient g of the weights at w (with
+// their moments m and s), `lanes` of them (the rest of the vector is 0 and
+// stays 0). Stores the new w, m (and s); returns w - w, 0 in every lane
+// whose new weight is finite.
+static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, float *w, nnet__vec g, float *m, float *s, int lanes,
+                                             int is_weight) {
+    int full = lanes == NNET__VL;
+    nnet__vec wk = full ? nnet__vload(w) : nnet__vloadn(w, lanes), mk = full ? nnet__vload(m) : nnet__vloadn(m, lanes);
+    if (h->kind == NNET_SGD) {
+        nnet__vec mu = nnet__vset1(h->momentum);
+        mk = nnet__vadd(nnet__vmul(mu, mk), g);
+        wk = nnet__vsub(wk, nnet__vmul(nnet__vset1(h->learning_rate), h->nesterov ? nnet__vadd(g, nnet__vmul(mu, mk)) : mk));
+    } else {
+        nnet__vec sk = full ? nnet__vload(s) : nnet__vloadn(s, lanes);
+        if (is_weight) wk = nnet__vmul(wk, nnet__vset1(h->decay));
+        mk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta1), mk), nnet__vmul(nnet__vset1(1.0f - h->beta1), g));
+        sk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta2), sk), nnet__vmul(nnet__vmul(nnet__vset1(1.0f - h->beta2), g), g));
+        wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(nnet__vset1(h->step_size), mk),
+                                       nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), nnet__vset1(h->correction2)), nnet__vset1(h->eps))));
+        if (full) nnet__vstore(s, sk); else nnet__vstoren(s, sk, lanes);
+    }
+    if (full) { nnet__vstore(m, mk); nnet__vstore(w, wk); }
+    else { nnet__vstoren(m, mk, lanes); nnet__vstoren(w, wk, lanes); }
+    return nnet__vsub(wk, wk);
+}
+
+// The fused output pass of one vector of a weight gradient at c: the step of
+// the weights there with g = acc + l2 w.
+static NNET__INLINE nnet__vec nnet__output_step(const float *c, nnet__vec acc, int lanes, const nnet__epilogue *e,
+                                                const nnet__step *h) {
+    size_t at = (size_t)(c - e->gradients);
+    float *w = e->weights + at;
+    if (e->l2 != 0.0f)
+        acc = nnet__vadd(acc, nnet__vmul(nnet__vset1(e->l2), lanes == NNET__VL ? nnet__vload(w) : nnet__vloadn(w, lanes)));
+    return nnet__step_vec(h, w, acc, e->first_moment + at, e->second_moment ? e->second_moment + at : NULL, lanes, 1);
+}
 
 // One output vector: v = alpha acc + beta c, n lanes stored.
 static void nnet__output_vec(float *c, nnet__vec acc, int n, const nnet__epilogue *e) {
@@ -6889,6 +8129,19 @@ static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as,
                 for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
             }
         }
+    }
+    if (epilogue.step) {   // the optimiser step on the weights of this tile, dW never stored
+        nnet__step h = *epilogue.step;   // a copy, as the epilogue's: stores to w cannot change it
+        nnet__vec bad = nnet__vzero();
+        NNET__UNROLL
+        for (r = 0; r < NNET__MR; r++)
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++)
+                if (r < mr && v * NNET__VL < nr)
+                    bad = nnet__vadd(bad, nnet__output_step(C + (size_t)r * ldc + v * NNET__VL, acc[r][v],
+                                                            nnet__min(NNET__VL, nr - v * NNET__VL), &epilogue, &h));
+        if (nnet__vsum(bad) != 0.0f) nnet__not_finite(epilogue.finite);
+        return;
     }
     // A whole tile with C = acc (the training products) or C = acc + C
     // (nnet_backward's dW) is stored without a test per vector, which the
@@ -6961,7 +8214,7 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
     }
 }
 
-// ---- 17. The thread team ---------------------------------------------------
+// ---- 18. The thread team ---------------------------------------------------
 // Work shared by threads. A job is a function of (t, T) that does thread t's
 // share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
 // team when there is one (below), else in an OpenMP parallel region of its
@@ -7097,7 +8350,7 @@ static void nnet__share(int count, int unit, int T, int t, int *begin, int *end)
     *end = nnet__min(count, (int)((long long)tiles * (t + 1) / T) * unit);
 }
 
-// ---- 18. Products, batches and steps on the team ---------------------------
+// ---- 19. Products, batches and steps on the team ---------------------------
 // One product, cut into tiles: column tile jt of rows [i0, i1) of C.
 typedef struct nnet__gemm_job {
     nnet_transpose ta, tb;
@@ -7125,7 +8378,8 @@ static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, in
     size_t ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
     nnet__epilogue partial;   // between blocks: the plain sums
     int k0, k, i;
-    partial.alpha = 1.0f; partial.beta = 0.0f;
+    partial = g->e;
+    partial.alpha = 1.0f; partial.beta = 0.0f; partial.step = NULL;
     for (k0 = 0; k0 < g->K; k0 += NNET__KC) {
         int kc = nnet__min(NNET__KC, g->K - k0), last = k0 + kc == g->K;
         for (k = 0; k < kc; k++)
@@ -7189,33 +8443,41 @@ static void nnet__gemm_share(void *job, int t, int T) {
 // across the layer's weight rows: the columns of Z = X W^T, the rows of
 // dW = dZ^T X (op(A) transposed), so one thread keeps the same rows of W in
 // its cache through the forward pass, the backward pass and the SGD step.
-static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
-                            float beta, nnet_mat C) {
+static void nnet__gemm_run(nnet_transpose ta, nnet_transpose tb, nnet_mat A, nnet_mat B, nnet_mat C,
+                           const nnet__epilogue *e) {
     int M = C.rows, tiles_n;
     nnet__gemm_job g;
     g.ta = ta; g.tb = tb; g.N = C.cols; g.K = nnet__op_cols(A, ta);
-    g.A = A; g.B = B; g.C = C;
-    g.e.alpha = alpha; g.e.beta = beta;
+    g.A = A; g.B = B; g.C = C; g.e = *e;
     if (M == 0 || g.N == 0) return;
+    g.tm = tb ? NNET__DM : NNET__MR;
+    g.tn = tb ? NNET__DN : NNET__NR;
+    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
+    g.ak = ta ? (size_t)A.cols : 1;
+    // (packed blocks leave partial sums in C: not with a fused step, which never stores C)
+    g.pack = !tb && e->beta == 0.0f && !e->step && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
+    tiles_n = (g.N + g.tn - 1) / g.tn;
+    // Too little work to pay for handing it out (an OpenMP region costs
+    // microseconds, a job on nnet_train's team less): stay on this thread.
+    nnet__run_job((double)M * g.N * g.K >= 65536.0 && (ta ? M > g.tm : tiles_n >= 2), nnet__gemm_share, &g);
+}
+
+static void nnet__fast_gemm(nnet_transpose ta, nnet_transpose tb, float alpha, nnet_mat A, nnet_mat B,
+                            float beta, nnet_mat C) {
+    nnet__epilogue e;
+    memset(&e, 0, sizeof e);
+    e.alpha = alpha; e.beta = beta;
 #ifdef NNET_USE_CBLAS
     // For comparison: the BLAS product.
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, g.N, g.K,
-                alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, C.rows, C.cols,
+                nnet__op_cols(A, ta), alpha, A.data, A.cols, B.data, B.cols, beta, C.data, C.cols);
     return;
 #endif
     if (ta && tb) {   // A^T B^T: no layer needs it; the plain loop
         nnet_gemm_reference(ta, tb, alpha, A, B, beta, C);
         return;
     }
-    g.tm = tb ? NNET__DM : NNET__MR;
-    g.tn = tb ? NNET__DN : NNET__NR;
-    g.as = ta ? 1 : (size_t)A.cols;   // op(A)(i, k) = A[k][i] when A is transposed
-    g.ak = ta ? (size_t)A.cols : 1;
-    g.pack = !tb && beta == 0.0f && (double)g.K * B.cols * sizeof(float) > NNET__PACK_BYTES;
-    tiles_n = (g.N + g.tn - 1) / g.tn;
-    // Too little work to pay for handing it out (an OpenMP region costs
-    // microseconds, a job on nnet_train's team less): stay on this thread.
-    nnet__run_job((double)M * g.N * g.K >= 65536.0 && (ta ? M > g.tm : tiles_n >= 2), nnet__gemm_share, &g);
+    nnet__gemm_run(ta, tb, A, B, C, &e);
 }
 
 typedef struct nnet__gather_job {
@@ -7232,13 +8494,13 @@ typedef struct nnet__gather_job {
 // the rest of a row), and this batch's products hide them.
 static void nnet__gather_share(void *job, int t, int T) {
     const nnet__gather_job *g = (const nnet__gather_job *)job;
-    size_t bytes = (size_t)g->X.cols * sizeof(float), k;
+    size_t bytes = nnet__sample_size(g->data), k;
     int begin, end, i, N = g->data->inputs.rows;
     nnet__share(g->X.rows, 1, T, t, &begin, &end);
     nnet__gather_rows(g->X, g->T, g->data, g->order, g->start, begin, end);
     for (i = begin; i < end && g->start + g->X.rows + i < N; i++) {
         int next = g->start + g->X.rows + i;
-        const char *from = (const char *)&NNET_AT(g->data->inputs, g->order ? g->order[next] : next, 0);
+        const char *from = nnet__sample(g->data, g->order ? g->order[next] : next);
         for (k = 0; k < bytes; k += 4096) nnet__prefetch(from + k);
         nnet__prefetch(from + bytes - 1);
     }
@@ -7258,30 +8520,12 @@ static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, 
 // order, so the same bits. Returns 1 when every new w is finite (the sum of
 // w - w is 0 exactly when it is).
 static int nnet__step_vectors(const nnet__step *h, float *w, const float *g, float *m, float *s, size_t n, int is_weight) {
-    nnet__vec lr = nnet__vset1(h->learning_rate), mu = nnet__vset1(h->momentum), bad = nnet__vzero();
-    nnet__vec b1 = nnet__vset1(h->beta1), b2 = nnet__vset1(h->beta2), c1 = nnet__vset1(1.0f - h->beta1);
-    nnet__vec c2 = nnet__vset1(1.0f - h->beta2), eps = nnet__vset1(h->eps), size = nnet__vset1(h->step_size);
-    nnet__vec correction = nnet__vset1(h->correction2), decay = nnet__vset1(h->decay);
+    nnet__vec bad = nnet__vzero();
     size_t k;
     for (k = 0; k < n; k += NNET__VL) {
-        int lanes = n - k < NNET__VL ? (int)(n - k) : NNET__VL, full = lanes == NNET__VL;
-        nnet__vec wk = full ? nnet__vload(w + k) : nnet__vloadn(w + k, lanes);
-        nnet__vec gk = full ? nnet__vload(g + k) : nnet__vloadn(g + k, lanes);
-        nnet__vec mk = full ? nnet__vload(m + k) : nnet__vloadn(m + k, lanes);
-        if (h->kind == NNET_SGD) {
-            mk = nnet__vadd(nnet__vmul(mu, mk), gk);
-            wk = nnet__vsub(wk, nnet__vmul(lr, h->nesterov ? nnet__vadd(gk, nnet__vmul(mu, mk)) : mk));
-        } else {
-            nnet__vec sk = full ? nnet__vload(s + k) : nnet__vloadn(s + k, lanes);
-            if (is_weight) wk = nnet__vmul(wk, decay);
-            mk = nnet__vadd(nnet__vmul(b1, mk), nnet__vmul(c1, gk));
-            sk = nnet__vadd(nnet__vmul(b2, sk), nnet__vmul(nnet__vmul(c2, gk), gk));
-            wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(size, mk), nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), correction), eps)));
-            if (full) nnet__vstore(s + k, sk); else nnet__vstoren(s + k, sk, lanes);
-        }
-        if (full) { nnet__vstore(m + k, mk); nnet__vstore(w + k, wk); }
-        else { nnet__vstoren(m + k, mk, lanes); nnet__vstoren(w + k, wk, lanes); }
-        bad = nnet__vadd(bad, nnet__vsub(wk, wk));
+        int lanes = n - k < NNET__VL ? (int)(n - k) : NNET__VL;
+        nnet__vec gk = lanes == NNET__VL ? nnet__vload(g + k) : nnet__vloadn(g + k, lanes);
+        bad = nnet__vadd(bad, nnet__step_vec(h, w + k, gk, m + k, s ? s + k : NULL, lanes, is_weight));
     }
     return nnet__vsum(bad) == 0.0f;
 }
@@ -7329,6 +8573,30 @@ static int nnet__fast_step(nnet *net, const nnet__step *h) {
     j.net = net; j.h = h; j.finite = 1;
     nnet__run_job(net->n_parameters >= 65536, nnet__step_share, &j);
     return j.finite;
+}
+
+// The seam's nnet__fast_layer_step: a layer's optimiser step straight from
+// its dZ (B, O) and input X (B, I), inside nnet_backward: the biases from
+// the column sums of dZ, the weights in the output pass of dW = dZ^T X,
+// tile by tile, while the tile's weights are in cache, so the weight
+// gradient is never stored (its rows are cut among the threads as the
+// unfused step cuts them). The same bits as nnet_dense_backward, the L2 term
+// and nnet__fast_step. 1 if every new weight is finite.
+static int nnet__fast_layer_step(nnet *net, nnet_layer *layer, nnet_mat dZ, nnet_mat X, const nnet__step *h, float l2) {
+    float *second = net->optimizer.second_moment;
+    size_t b = (size_t)(layer->bias - net->parameters);
+    int finite = 1;
+    nnet__epilogue e;
+    memset(&e, 0, sizeof e);
+    e.alpha = 1.0f; e.step = h; e.l2 = l2; e.finite = &finite;
+    e.gradients = net->gradients; e.weights = net->parameters;
+    e.first_moment = net->optimizer.first_moment; e.second_moment = second;
+    nnet_column_sums(layer->bias_grad, dZ);   // db (from zero), its step, and back to zero
+    finite &= nnet__step_vectors(h, layer->bias, layer->bias_grad, e.first_moment + b, second ? second + b : NULL,
+                                 (size_t)layer->n_outputs, 0);
+    memset(layer->bias_grad, 0, (size_t)layer->n_outputs * sizeof(float));
+    nnet__gemm_run(NNET_TRANS, NNET_NO_TRANS, dZ, X, layer->weight_grad, &e);
+    return finite;
 }
 
 #if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)

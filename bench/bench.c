@@ -7,14 +7,18 @@
    3. seconds per epoch and test accuracy of a 784-128-10 ReLU/softmax net
       trained with SGD on Fashion-MNIST, at batch 32 and 128, 1 and 2 threads,
       and whether 1 and 2 threads give bit-identical weights;
-   4. with --phases, the microseconds each step of a training batch takes.
+   4. with --phases, the microseconds each step of a training batch takes,
+      beside nnet_train's real loop (784-128-10 on 1 and 2 threads, 784-256-10
+      on 1);
+   5. with --adam, Adam's epoch against SGD with momentum's; with --peak, the
+      one-core peak of the width this build's kernels use (for compare.py).
+   `make bench` runs bench and bench-avx2 (-mno-avx512f, 256-bit kernels).
 
    Build:  cc -std=c99 -O2 -march=native -fopenmp -I. bench/bench.c -o bench/bench -lstb -lm
            (add -DBENCH_CBLAS ... -lopenblas for the OpenBLAS column)
-   Run:    bench/bench [--gemm] [--train] [--phases] [--epochs E] [--batch B] [--threads T]
+   Run:    bench/bench [--gemm] [--train] [--phases] [--adam] [--peak] [--epochs E] [--batch B] [--threads T]
                        [--data DIR]      (default /usr/share/datasets/fashion-mnist)
-   With none of --gemm/--train/--phases, --gemm and --train run. --phases
-   times each step of nnet_train's batch loop on 1 and 2 threads (part 4).
+   With none of --gemm/--train/--phases/--adam/--peak, --gemm and --train run.
    --batch/--threads pick one training run (for measuring memory with
    /usr/bin/time -v). */
 #include <stb/stb_image.h>   /* lets nnet.h inflate the .gz IDX files (link -lstb) */
@@ -315,17 +319,21 @@ static int train_once(const nnet_dataset *train, const nnet_dataset *test, int b
 /* ---- 4. Where a batch's time goes (--phases) ----
    nnet_train's batch loop written out with a clock around each step, on the
    same calls in the same order (no augmentation, dropout or L2 here), so
-   that 1 and 2 threads can be compared step by step. The weights it ends
-   with are compared bit for bit with nnet_train's, which checks that the
-   loop below is still the one nnet_train runs. Times are per batch, from the
-   epoch with the least total. */
+   that 1 and 2 threads can be compared step by step. It runs twice: as
+   nnet_train runs it (the fast build fuses the step into the backward pass:
+   "backward+step") and with the two apart (nnet_backward, then
+   nnet_optimizer_step). Both end with the weights of nnet_train, compared
+   bit for bit, which checks that the loop below is still the one nnet_train
+   runs. Beside them, nnet_train itself: its best epoch per batch, the real
+   loop, against the sum of the fused phases. Times are per batch, from the
+   epoch with the least total; the three runs take turns, twice. */
 enum { GATHER, FORWARD, LOSS, BACKWARD, STEP, PHASES };
 typedef struct {
     nnet *net;
     const nnet_dataset *train;
     const nnet_train_desc *desc;
     nnet_mat X, T;
-    int *order, epochs;
+    int *order, epochs, fused;
     double best[PHASES], best_total;
 } timed_run;
 
@@ -335,7 +343,6 @@ static void timed_epochs(timed_run *r) {
     int N = r->train->inputs.rows, batch = r->X.rows, batches = (N + batch - 1) / batch, i, e, b, k;
     long correct = 0;
     nnet_rng_seed(&net->rng, r->desc->seed);
-    r->best_total = 1e30;
     nnet_zero_grad(net);
     for (e = 0; e < r->epochs; e++) {
         double spent[PHASES] = {0}, total = 0.0, loss;
@@ -356,10 +363,18 @@ static void timed_epochs(timed_run *r) {
             nnet_loss_value(net, T, 0.0f, &loss);
             correct += nnet__correct(nnet_output(net), T, NNET__ACCURACY_ARGMAX);
             c3 = nnet__seconds();
-            nnet_backward(net, X, T, 0.0f);
-            c4 = nnet__seconds();
-            nnet_optimizer_step(net, r->desc, lr);
-            nnet_zero_grad(net);
+#ifndef NNET_USE_CBLAS
+            if (r->fused) {
+                nnet__backward_and_step(net, X, T, r->desc, lr);
+                c4 = nnet__seconds();
+            } else
+#endif
+            {
+                nnet_backward(net, X, T, 0.0f);
+                c4 = nnet__seconds();
+                nnet_optimizer_step(net, r->desc, lr);
+                nnet_zero_grad(net);
+            }
             spent[GATHER] += c1 - c0; spent[FORWARD] += c2 - c1; spent[LOSS] += c3 - c2;
             spent[BACKWARD] += c4 - c3; spent[STEP] += nnet__seconds() - c4;
         }
@@ -395,41 +410,58 @@ static void timed_on_team(timed_run *r, int threads) {
     timed_epochs(r);
 }
 
-static int phases(const nnet_dataset *train, int batch, int threads, int epochs) {
-    static const char *names[PHASES] = {"gather", "forward", "loss", "backward", "step"};
+static int phases(const nnet_dataset *train, int batch, int threads, int epochs, int hidden) {
     nnet_desc d;
     nnet_train_desc t;
-    nnet *reference;
-    timed_run r;
-    int N = train->inputs.rows, batches = (N + batch - 1) / batch, same;
-    int k;
+    nnet_epoch_stats history[64];
+    nnet *reference = NULL;
+    timed_run r[2];
+    int N = train->inputs.rows, batches = (N + batch - 1) / batch, same[2] = {1, 1}, round, k, e, status = 0;
+    double real = 1e30;
     memset(&d, 0, sizeof d);
-    d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = 128; d.sizes[1] = 10; d.seed = 42;
+    d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = hidden; d.sizes[1] = 10; d.seed = 42;
     memset(&t, 0, sizeof t);
     t.epochs = epochs; t.batch_size = batch; t.learning_rate = 0.01f; t.momentum = 0.9f;
     t.seed = 7; t.threads = threads;
-    memset(&r, 0, sizeof r);
-    r.net = nnet_create(&d); reference = nnet_create(&d);
-    r.X = nnet_mat_create(batch, 784);
-    r.T = nnet_mat_create(batch, 10);
-    r.order = (int *)malloc((size_t)N * sizeof(int));
-    if (!r.net || !reference || !r.X.data || !r.T.data || !r.order || nnet_reserve(r.net, batch) != NNET_OK) {
-        fprintf(stderr, "bench: out of memory\n"); return 1;
+    memset(r, 0, sizeof r);
+    for (k = 0; k < 2; k++) {
+        r[k].X = nnet_mat_create(batch, 784);
+        r[k].T = nnet_mat_create(batch, 10);
+        r[k].order = (int *)malloc((size_t)N * sizeof(int));
+        r[k].train = train; r[k].epochs = epochs; r[k].desc = &t; r[k].fused = !k; r[k].best_total = 1e30;
+        if (!r[k].X.data || !r[k].T.data || !r[k].order) { fprintf(stderr, "bench: out of memory\n"); return 1; }
     }
-    r.train = train; r.epochs = epochs; r.desc = &t;
-    timed_on_team(&r, threads);
-    if (nnet_train(reference, train, NULL, &t, NULL, NULL) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
-    same = !memcmp(r.net->parameters, reference->parameters, r.net->n_parameters * sizeof(float));
-    printf("phases batch=%d threads=%d us_per_batch=%.1f", batch, threads, 1e6 * r.best_total / batches);
-    for (k = 0; k < PHASES; k++) printf(" %s=%.1f", names[k], 1e6 * r.best[k] / batches);
-    printf(" weights_identical_to_nnet_train=%s\n", same ? "yes" : "no");
-    nnet_free(r.net); nnet_free(reference); nnet_mat_free(&r.X); nnet_mat_free(&r.T); free(r.order);
-    return !same;
+    for (round = 0; round < 2 && !status; round++) {
+        for (k = 0; k < 2 && !status; k++) {
+            nnet_free(r[k].net);
+            if (!(r[k].net = nnet_create(&d)) || nnet_reserve(r[k].net, batch) != NNET_OK) status = 1;
+            else timed_on_team(&r[k], threads);
+        }
+        nnet_free(reference);
+        if (status || !(reference = nnet_create(&d)) || nnet_train(reference, train, NULL, &t, history, NULL) != NNET_OK) {
+            fprintf(stderr, "bench: %s\n", nnet_error()); status = 1; break;
+        }
+        for (e = 0; e < epochs; e++) if (history[e].seconds < real) real = history[e].seconds;
+        for (k = 0; k < 2; k++) same[k] &= !memcmp(r[k].net->parameters, reference->parameters, reference->n_parameters * sizeof(float));
+    }
+    if (!status) {
+        const timed_run *f = &r[0], *u = &r[1];
+        printf("phases 784-%d-10 batch=%d threads=%d: real_loop=%.1f sum=%.1f real_over_sum=%.3f"
+               " | fused: gather=%.1f forward=%.1f loss=%.1f backward+step=%.1f"
+               " | apart: sum=%.1f backward=%.1f step=%.1f | weights_identical_to_nnet_train=%s\n",
+               hidden, batch, threads, 1e6 * real / batches, 1e6 * f->best_total / batches, real / f->best_total,
+               1e6 * f->best[GATHER] / batches, 1e6 * f->best[FORWARD] / batches, 1e6 * f->best[LOSS] / batches,
+               1e6 * (f->best[BACKWARD] + f->best[STEP]) / batches, 1e6 * u->best_total / batches,
+               1e6 * u->best[BACKWARD] / batches, 1e6 * u->best[STEP] / batches, same[0] && same[1] ? "yes" : "no");
+    }
+    for (k = 0; k < 2; k++) { nnet_free(r[k].net); nnet_mat_free(&r[k].X); nnet_mat_free(&r[k].T); free(r[k].order); }
+    nnet_free(reference);
+    return status || !same[0] || !same[1];
 }
 
 int main(int argc, char **argv) {
     const char *dir = "/usr/share/datasets/fashion-mnist";
-    int do_gemm = 0, do_train = 0, do_phases = 0, do_adam = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
+    int do_gemm = 0, do_train = 0, do_phases = 0, do_adam = 0, do_peak = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
     double peak256, peak512;
     setvbuf(stdout, NULL, _IOLBF, 0);   /* line by line, also into a pipe */
     for (i = 1; i < argc; i++) {
@@ -437,13 +469,16 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--train")) do_train = 1;
         else if (!strcmp(argv[i], "--phases")) do_phases = 1;
         else if (!strcmp(argv[i], "--adam")) do_adam = 1;
+        else if (!strcmp(argv[i], "--peak")) do_peak = 1;
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) only_batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
-        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--adam] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
+        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--adam] [--peak] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
     }
-    if (!do_gemm && !do_train && !do_phases && !do_adam) do_gemm = do_train = 1;
+    if (!do_gemm && !do_train && !do_phases && !do_adam && !do_peak) do_gemm = do_train = 1;
+    if (do_peak)   /* for compare.py: the FLOP limit of the width this build's kernels use */
+        printf("peak kernel_bits=%d gflops=%.1f\n", NNET__VL == 16 ? 512 : 256, peak_gflops(NNET__VL == 16 ? 512 : 256, 1, NULL));
     if (epochs < 1 || epochs > 64) epochs = 3;
     if (do_gemm) {
         int width = NNET__VL == 16 ? 512 : 256;
@@ -471,9 +506,11 @@ int main(int argc, char **argv) {
         nnet_dataset *train = NULL, *test = NULL;
         int batch = only_batch ? only_batch : 32, status = 0;
         if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
-        printf("\nmicroseconds per batch in each step of nnet_train's loop (best of %d epochs):\n", epochs);
+        printf("\nmicroseconds per batch in each step of nnet_train's loop, %d-bit kernels (best of %d epochs, 2 rounds):\n",
+               NNET__VL == 16 ? 512 : 256, epochs);
         for (t = 1; t <= 2 && !status; t++)
-            if (!only_threads || t == only_threads) status = phases(train, batch, t, epochs);
+            if (!only_threads || t == only_threads) status = phases(train, batch, t, epochs, 128);
+        if (!status && (!only_threads || only_threads == 1)) status = phases(train, batch, 1, epochs, 256);
         nnet_dataset_free(train); nnet_dataset_free(test);
         if (status) return 1;
     }

@@ -3,15 +3,18 @@
 
 Trains the same 784-128-10 ReLU/softmax net (SGD, lr 0.01, momentum 0.9,
 shuffled minibatches, cross-entropy) on Fashion-MNIST with
-  nnet.h    bench/bench --train (1 and 2 threads)
+  nnet.h    bench/bench --train (1 and 2 threads), and bench/bench-avx2 (built
+            with -mno-avx512f: 256-bit kernels) when that is a different width
   PyTorch   torch.nn, torch.set_num_threads(1)
   numpy     float32, OpenBLAS on 1 thread (OPENBLAS_NUM_THREADS=1)
 at batch 32 and 128, and prints the best epoch's seconds, test accuracy and
-nnet's ratio to each. The runs take turns: --rounds times nnet, then PyTorch,
-then numpy, each best of --epochs epochs, and each keeps its best round, so a
-busy spell on the shared machine does not fall on one of them alone. Then
-it measures nnet's peak memory with /usr/bin/time -v. kann is not a Debian package, so it is not run here (docs/benchmarks.md
-has a measurement made by hand).
+nnet's ratio to PyTorch and to the FLOP limit of its kernels' width (the
+epoch's FLOPs at the one-core peak of that width, bench --peak). The runs
+take turns: --rounds times nnet, then PyTorch, then numpy, each best of
+--epochs epochs, and each keeps its best round, so a busy spell on the
+shared machine does not fall on one of them alone. Then it measures nnet's
+peak memory with /usr/bin/time -v. kann is not a Debian package, so it is
+not run here (docs/benchmarks.md has a measurement made by hand).
 
     /usr/bin/python3 bench/compare.py [--epochs E] [--rounds R] [--svg docs/benchmarks.svg]
 """
@@ -34,8 +37,23 @@ def load(prefix):
     return x, y
 
 
-def run_nnet(epochs):
-    exe = os.path.join(HERE, "bench")
+def builds():
+    """The bench binaries to run: bench (the machine's widest vectors) and,
+    when it was built and uses other kernels, bench-avx2 (256-bit); each with
+    its kernels' width and that width's peak, measured by its own FMA loop."""
+    out = []
+    for name in ("bench", "bench-avx2"):
+        exe = os.path.join(HERE, name)
+        if not os.path.exists(exe):
+            continue
+        m = re.search(r"peak kernel_bits=(\d+) gflops=([\d.]+)",
+                      subprocess.run([exe, "--peak"], check=True, capture_output=True, text=True).stdout)
+        if m and all(int(m[1]) != bits for _, bits, _ in out):
+            out.append((exe, int(m[1]), float(m[2])))
+    return out
+
+
+def run_nnet(exe, epochs):
     out = subprocess.run([exe, "--train", "--epochs", str(epochs)], check=True, capture_output=True, text=True).stdout
     res = {}
     for m in re.finditer(r"train batch=(\d+) threads=(\d+) seconds_per_epoch=([\d.]+) cpu_seconds_per_epoch=([\d.]+)"
@@ -133,6 +151,7 @@ def svg(path, rows):
     """Horizontal bars of seconds per epoch, one group per batch size."""
     colours = {"nnet.h 1 thread": "#2b6cb0", "nnet.h 2 threads": "#63b3ed", "numpy + OpenBLAS": "#dd6b20",
                "PyTorch 1.13": "#c53030"}
+    colours.update({f"{k} {bits}-bit": c for k, c in list(colours.items()) if k.startswith("nnet") for bits in (256, 512)})
     top = max(s for _, _, s in rows)
     width, left, bar, gap = 660, 190, 18, 4
     y, out = 40, []
@@ -163,35 +182,44 @@ def main():
     args = ap.parse_args()
     x, y = load("train")
     xt, yt = load("t10k")
+    widths = builds()
     print(f"\n784-128-10 on Fashion-MNIST, SGD lr 0.01 momentum 0.9, best of {args.epochs} epochs in each of"
           f" {args.rounds} rounds, the runs taking turns (nnet, PyTorch, numpy, nnet, ...); the best round counts")
-    print(f"FLOP per epoch {FLOP_PER_EPOCH / 1e9:.1f} G: {FLOP_PER_EPOCH / 100e9:.3f} s at 100 GFLOP/s (one core, AVX2 FMA)")
+    print(f"FLOP per epoch {FLOP_PER_EPOCH / 1e9:.2f} G; the FLOP limit of each width is that at its one-core peak:")
+    for exe, bits, peak in widths:
+        print(f"  {os.path.basename(exe)}: {bits}-bit kernels, peak {peak:.1f} GFLOP/s, limit {FLOP_PER_EPOCH / peak / 1e9:.3f} s")
     nnet, torch_runs, numpy_runs = {}, {}, {}
     for _ in range(args.rounds):
-        for key, r in run_nnet(args.epochs).items():
-            nnet[key] = best_round(nnet.get(key), r)
+        for exe, bits, _ in widths:
+            for (batch, threads), r in run_nnet(exe, args.epochs).items():
+                nnet[(bits, batch, threads)] = best_round(nnet.get((bits, batch, threads)), r)
         for batch in (32, 128):
             torch_runs[batch] = best_round(torch_runs.get(batch), run_torch(x, y, xt, yt, batch, args.epochs))
             numpy_runs[batch] = best_round(numpy_runs.get(batch), run_numpy(x, y, xt, yt, batch, args.epochs))
     rows = []
     print("wall = the best epoch's wall time; CPU = its CPU time (all threads); median = the median batch's")
     print("wall time x batches per epoch. CPU and median are the steadier ones on a shared machine.")
-    print(f"\n{'batch':>5} {'run':<18} {'wall s':>7} {'CPU s':>7} {'median s':>8} {'test acc':>8}"
-          f"   nnet 1 thread / run: {'wall':>5} {'CPU':>5} {'median':>6}")
+    print(f"\n{'batch':>5} {'run':<26} {'wall s':>7} {'CPU s':>7} {'median s':>8} {'test acc':>8}")
     for batch in (32, 128):
-        t1, c1, m1, a1, _ = nnet[(batch, 1)]
-        t2, c2, m2, a2, same = nnet[(batch, 2)]
-        ts, cs, ms, as_ = torch_runs[batch]
-        tn, cn, mn, an = numpy_runs[batch]
-        for name, s, c, m, a in (("nnet.h 1 thread", t1, c1, m1, a1), ("nnet.h 2 threads", t2, c2, m2, a2),
-                                 ("numpy + OpenBLAS", tn, cn, mn, an), ("PyTorch 1.13", ts, cs, ms, as_)):
-            print(f"{batch:>5} {name:<18} {s:7.3f} {c:7.3f} {m:8.3f} {a:8.4f}"
-                  f"   {'':>20} {t1 / s:5.2f} {c1 / c:5.2f} {m1 / m:6.2f}")
+        runs = []
+        for _, bits, _ in widths:
+            for threads in (1, 2):
+                t, c, m, a = nnet[(bits, batch, threads)][:4]
+                runs.append((f"nnet.h {threads} thread{'s' if threads > 1 else ''} {bits}-bit", t, c, m, a))
+        runs.append(("numpy + OpenBLAS",) + numpy_runs[batch])
+        runs.append(("PyTorch 1.13",) + torch_runs[batch])
+        for name, s, c, m, a in runs:
+            print(f"{batch:>5} {name:<26} {s:7.3f} {c:7.3f} {m:8.3f} {a:8.4f}")
             rows.append((batch, name, m))
-        print(f"{batch:>5} nnet 2 threads / 1 thread: wall {t2 / t1:.2f}x, median {m2 / m1:.2f}x;"
-              f" weights bit-identical: {same}")
-        print(f"{batch:>5} nnet 1 thread / FLOP limit (0.245 s): wall {t1 / (FLOP_PER_EPOCH / 100e9):.2f}x,"
-              f" CPU {c1 / (FLOP_PER_EPOCH / 100e9):.2f}x, median {m1 / (FLOP_PER_EPOCH / 100e9):.2f}x")
+        ts, cs, ms, _ = torch_runs[batch]
+        for _, bits, peak in widths:
+            t1, c1, m1, _, _ = nnet[(bits, batch, 1)]
+            t2, c2, m2, _, same = nnet[(bits, batch, 2)]
+            limit = FLOP_PER_EPOCH / peak / 1e9
+            print(f"{batch:>5}   {bits}-bit, nnet 1 thread / PyTorch: wall {t1 / ts:.2f}x, CPU {c1 / cs:.2f}x, median {m1 / ms:.2f}x;"
+                  f" / FLOP limit ({limit:.3f} s): wall {t1 / limit:.2f}x, CPU {c1 / limit:.2f}x, median {m1 / limit:.2f}x")
+            print(f"{batch:>5}   {bits}-bit, nnet 2 threads / 1 thread: wall {t2 / t1:.2f}x, median {m2 / m1:.2f}x;"
+                  f" weights bit-identical: {same}")
     print("kann + OpenBLAS: not a Debian package, not run here (measured by hand: docs/benchmarks.md)")
     rss = max_rss_mb()
     data_mb = 60000 * 784 * 4 / 2**20

@@ -131,8 +131,8 @@ int main(int argc, char **argv) {
     if (status != NNET_OK) return fail(status, nnet_error(), "");
     if (net->best_epoch) printf("early stopping: kept the weights of epoch %d, the best val loss of %d epochs\n", net->best_epoch, net->epoch);
     P = nnet_mat_create(test->inputs.rows, nnet_output_size(net)); predicted = (int *)malloc((size_t)P.rows * sizeof(int));
-    if (!P.data || !predicted || nnet_evaluate(net, test, &test_loss, &test_acc) || nnet_predict(net, test->inputs, P) ||
-        nnet_predict_classes(net, test->inputs, predicted) || !(report = nnet_report_create(test->labels, predicted, &P, P.rows, P.cols == 1 ? 2 : P.cols)))
+    if (!P.data || !predicted || nnet_evaluate(net, test, &test_loss, &test_acc) || nnet_predict_dataset(net, test, &P, predicted) ||
+        !(report = nnet_report_create(test->labels, predicted, &P, P.rows, P.cols == 1 ? 2 : P.cols)))
         return fail(1, nnet_error(), "");
     if (!quiet) { printf("\n"); nnet_report_print(stdout, report); printf("\n"); nnet_confusion_print(stdout, report); }
     if (save && nnet_save(net, save) != NNET_OK) return fail(2, nnet_error(), "");

@@ -83,8 +83,8 @@ int main(int argc, char **argv) {
     for (i = 0; i < epochs_run; i++) seconds += history[i].seconds;
     if (status != NNET_OK) return fprintf(stderr, "pair: %s\n", nnet_error()), status == NNET_ERR_DIVERGED ? 1 : 2;
     P = nnet_mat_create(test->inputs.rows, 1); predicted = (int *)malloc((size_t)P.rows * sizeof(int));
-    if (!P.data || !predicted || nnet_evaluate(net, test, &loss, &accuracy) || nnet_predict(net, test->inputs, P) ||
-        nnet_predict_classes(net, test->inputs, predicted) || !(report = nnet_report_create(test->labels, predicted, &P, P.rows, 2)))
+    if (!P.data || !predicted || nnet_evaluate(net, test, &loss, &accuracy) || nnet_predict_dataset(net, test, &P, predicted) ||
+        !(report = nnet_report_create(test->labels, predicted, &P, P.rows, 2)))
         return fprintf(stderr, "pair: %s\n", nnet_error()), 1;
     if (!quiet) { printf("\n"); nnet_report_print(stdout, report); printf("\n"); nnet_confusion_print(stdout, report); }
     if (save) {   // the two digits as the class names, so that predict answers with them

@@ -144,7 +144,7 @@ int main(int argc, char **argv) {
             return 2;
         }
         P = nnet_mat_create(test->inputs.rows, outputs);
-        if (!P.data || nnet_predict(net, test->inputs, P) != NNET_OK) {
+        if (!P.data || nnet_predict_dataset(net, test, &P, NULL) != NNET_OK) {
             fprintf(stderr, "predict: %s\n", nnet_error());
             status = 2;
         }

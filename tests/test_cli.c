@@ -4,8 +4,10 @@
    and plots; pair trains on two of its classes; predict and quickstart read
    what was saved; mnist's optimiser, early-stopping and checkpoint flags
    work, and a run resumed from a checkpoint saves the same bytes as one run
-   straight through; tabular cross-validates on data/tabular and saves a model
-   that predict --csv runs on raw rows, answering with class names. Needs the examples built (make builds them first) and
+   straight through; quantize writes an int8 model, test digits and their
+   expected predictions; tabular cross-validates on data/tabular and saves a
+   model that predict --csv runs on raw rows, answering with class names.
+   Needs the examples built (make builds them first) and
    runs from the repository root. */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #define NNET_IMPLEMENTATION
@@ -110,6 +112,9 @@ static void bad_flags_and_files(void) {
     expect_bad("examples/tabular --csv data/tabular/iris.csv --layers 0");
     expect_bad("examples/tabular --csv data/tabular/iris.csv --fold-file data/tabular/wine.csv");
     expect_bad("examples/predict tests/test.h --csv data/tabular/iris.csv");
+    expect_bad("examples/quantize --bogus");
+    expect_bad("examples/quantize --model /nonexistent/model.nnet");
+    expect_bad("examples/quantize --model tests/data/model/tiny.safetensors --data /nonexistent/mnist");
 }
 
 // Write a big-endian 32-bit integer.
@@ -177,6 +182,30 @@ static void mnist_trains_saves_and_predict_reads(void) {
     snprintf(command, sizeof command, "examples/quickstart %s/xor.nnet", dir);
     CHECK(run(command, &lines) == 0 && lines == 0);
     CHECK(strstr(last_line(last, sizeof last), "all 4 correct") != NULL);
+}
+
+// quantize turns the model the test above saved into model.h, digits.h and
+// expected.txt, which holds one prediction per digit and the count correct;
+// a calibration set larger than the training set is refused.
+static void quantize_writes_the_int8_files(void) {
+    char command[1024], line[512], last[256];
+    int lines, correct = -1, of = -1;
+    snprintf(command, sizeof command, "examples/quantize --model %s/m.nnet --data %s --out %s --calibration 100 --digits 20", dir, dir, dir);
+    CHECK(run(command, &lines) == 0 && lines == 0);
+    CHECK(find_line("out.txt", "int8 accuracy", line, sizeof line) != NULL);
+    CHECK(strstr(last_line(last, sizeof last), "model.h") != NULL);
+    snprintf(command, sizeof command, "cat %s/expected.txt", dir);
+    CHECK(run(command, &lines) == 0);
+    CHECK(find_line("out.txt", "int8 network: 784 inputs, 10 outputs; 20 test digits", line, sizeof line) != NULL);
+    CHECK(sscanf(last_line(last, sizeof last), "correct %d of %d", &correct, &of) == 2 && of == 20 && correct >= 15);
+    snprintf(command, sizeof command, "sed -n 2p %s/expected.txt", dir);   // "0 " and the 20 predicted digits
+    CHECK(run(command, &lines) == 0 && strncmp(last_line(last, sizeof last), "0 ", 2) == 0 && strlen(last) == 2 + 20 + 1);
+    snprintf(command, sizeof command, "cat %s/digits.h %s/model.h", dir, dir);
+    CHECK(run(command, &lines) == 0);
+    CHECK(find_line("out.txt", "#define TEST_DIGITS 20", line, sizeof line) != NULL);
+    CHECK(find_line("out.txt", "static inline int model_classify(const int8_t *x)", line, sizeof line) != NULL);
+    snprintf(command, sizeof command, "examples/quantize --model %s/m.nnet --data %s --out %s", dir, dir, dir);
+    expect_bad(command);   // --calibration 1000 > 300 training samples
 }
 
 // Each new flag's bad values; the flag checks made before the data is loaded
@@ -340,6 +369,7 @@ int main(void) {
     if (!mkdtemp(dir)) { printf("test_cli: cannot create a temporary directory\n"); return 1; }
     RUN(bad_flags_and_files);
     RUN(mnist_trains_saves_and_predict_reads);   // writes the tiny data set the tests below use
+    RUN(quantize_writes_the_int8_files);
     RUN(mnist_bad_optimizer_and_checkpoint_flags);
     RUN(mnist_resume_equals_straight_through);
     RUN(mnist_patience_keeps_the_best_epoch);

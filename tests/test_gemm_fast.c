@@ -340,8 +340,96 @@ static void test_training_on_the_team(void) {
     nnet_dataset_free(data);
 }
 
+/* nnet_train fuses each layer's optimiser step into its weight-gradient
+   product (nnet__fast_layer_step) unless it clips; with clipping at a norm
+   the gradients never reach it, the unfused path runs on the same numbers.
+   The two give the same bits for every optimiser, with L2 and dropout, on
+   1, 2 and 3 threads, with and without the team (1800 hidden units: every
+   job on it), and leave the gradients zero. */
+static void test_fused_step_equals_unfused(void) {
+    nnet_dataset *data = blobs(600, 37, 5, 7);
+    int kind, threads, hidden, same = 1, zero = 1;
+    CHECK(data != NULL);
+    if (!data) return;
+    for (hidden = 70; hidden <= 1800; hidden += 1730)
+        for (kind = 0; kind < 4; kind++)
+            for (threads = 1; threads <= 3; threads++) {
+                nnet *fused, *plain;
+                nnet_desc d;
+                nnet_train_desc t;
+                size_t k;
+                if (hidden == 1800 && threads == 3) continue;   /* (the team needs no more threads than cores) */
+                memset(&d, 0, sizeof d);
+                d.n_inputs = 37; d.n_layers = 3; d.sizes[0] = hidden; d.sizes[1] = 19; d.sizes[2] = 5; d.seed = 9;
+                d.dropout[0] = 0.2f;
+                memset(&t, 0, sizeof t);
+                t.epochs = 2; t.batch_size = hidden == 70 ? 23 : 460; t.seed = 11; t.threads = threads; t.l2 = 1e-3f;
+                t.optimizer = kind < 2 ? NNET_SGD : kind == 2 ? NNET_ADAM : NNET_ADAMW;
+                t.learning_rate = kind < 2 ? 0.05f : 0.005f; t.momentum = kind < 2 ? 0.9f : 0.0f; t.nesterov = kind == 1;
+                fused = nnet_create(&d); plain = nnet_create(&d);
+                CHECK(fused && plain);
+                if (!fused || !plain) return;
+                CHECK_STATUS(nnet_train(fused, data, NULL, &t, NULL, NULL), NNET_OK);
+                t.clip_norm = 1e30f;   /* unfused, and never clips */
+                CHECK_STATUS(nnet_train(plain, data, NULL, &t, NULL, NULL), NNET_OK);
+                same &= !memcmp(fused->parameters, plain->parameters, fused->n_parameters * sizeof(float));
+                same &= !memcmp(fused->optimizer.first_moment, plain->optimizer.first_moment, fused->n_parameters * sizeof(float));
+                same &= kind < 2 || !memcmp(fused->optimizer.second_moment, plain->optimizer.second_moment, fused->n_parameters * sizeof(float));
+                for (k = 0; k < fused->n_parameters; k++) zero &= fused->gradients[k] == 0.0f;
+                if (!same) { printf("  differs: hidden %d, optimiser %d, %d threads\n", hidden, kind, threads); same = 1; CHECK(0); }
+                nnet_free(fused); nnet_free(plain);
+            }
+    CHECK(zero);
+    nnet_dataset_free(data);
+}
+
+/* The gradient a fused step applies, against central differences: plain SGD
+   with lr 1 and no momentum moves each weight by exactly -g (up to the
+   rounding of w - g), so w - w' is the fused path's gradient. */
+static void test_gradient_check_fused_path(void) {
+    nnet_dataset *data = blobs(13, 21, 3, 6);
+    nnet_desc d;
+    nnet_train_desc t;
+    nnet *net;
+    float *before, *after;
+    size_t k;
+    double worst = 0.0, norm = 0.0;
+    nnet_mat T;
+    memset(&d, 0, sizeof d);
+    d.n_inputs = 21; d.n_layers = 2; d.sizes[0] = 17; d.sizes[1] = 3; d.seed = 3;
+    memset(&t, 0, sizeof t);
+    net = nnet_create(&d);
+    before = net ? (float *)malloc(2 * net->n_parameters * sizeof(float)) : NULL;
+    after = before ? before + net->n_parameters : NULL;
+    CHECK(net && data && before);
+    if (!net || !data || !before) { nnet_free(net); nnet_dataset_free(data); free(before); return; }
+    T = nnet_dataset_one_hot(data);
+    memcpy(before, net->parameters, net->n_parameters * sizeof(float));
+    CHECK_STATUS(nnet_forward(net, data->inputs, 0, NULL), NNET_OK);
+    CHECK_STATUS(nnet__backward_and_step(net, data->inputs, T, &t, 1.0f), NNET_OK);
+    for (k = 0; k < net->n_parameters; k++) after[k] = net->parameters[k];
+    for (k = 0; k < net->n_parameters; k += 5) {
+        double g = (double)before[k] - after[k], up, down, numeric;
+        float *w = net->parameters;
+        memcpy(w, before, net->n_parameters * sizeof(float));
+        w[k] = before[k] + 1e-3f;
+        nnet_forward(net, data->inputs, 0, NULL); nnet_loss_value(net, T, 0.0f, &up);
+        w[k] = before[k] - 1e-3f;
+        nnet_forward(net, data->inputs, 0, NULL); nnet_loss_value(net, T, 0.0f, &down);
+        numeric = (up - down) / 2e-3;
+        norm += fabs(g);
+        if (fabs(numeric - g) > worst) worst = fabs(numeric - g);
+    }
+    CHECK(norm > 1e-3);     /* the gradient is not all zero */
+    CHECK_NEAR(worst, 0.0, 2e-3);
+    nnet_mat_free(&T);
+    free(before);
+    nnet_free(net);
+    nnet_dataset_free(data);
+}
+
 /* Central differences against nnet_backward, whose products run on the
-   fast path (ReLU fused into the forward product). */
+   fast path. */
 static void test_gradient_check_fast_path(void) {
     nnet_dataset *data = blobs(13, 21, 3, 6);
     nnet_desc d;
@@ -388,5 +476,7 @@ int main(void) {
     RUN(test_training_bit_identical_across_threads);
     RUN(test_training_on_the_team);
     RUN(test_gradient_check_fast_path);
+    RUN(test_fused_step_equals_unfused);
+    RUN(test_gradient_check_fused_path);
     return test_summary(TEST_NAME);
 }

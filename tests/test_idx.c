@@ -258,9 +258,17 @@ static void test_dataset_small(void) {
     if (!d) { printf("  %s\n", nnet_error()); return; }
     CHECK(d->inputs.rows == 3 && d->inputs.cols == 4 && d->n_classes == 3);
     CHECK(d->labels[0] == 2 && d->labels[1] == 1 && d->labels[2] == 0);
-    CHECK(NNET_AT(d->inputs, 0, 0) == 0.0f && NNET_AT(d->inputs, 0, 1) == 1.0f);
-    CHECK_NEAR(NNET_AT(d->inputs, 0, 2), 128.0 / 255.0, 1e-7);
-    CHECK_NEAR(NNET_AT(d->inputs, 2, 3), 253.0 / 255.0, 1e-7);
+    /* u8 images stay bytes, read as byte / 255 */
+    CHECK(d->bytes && !d->inputs.data && d->byte_scale == 1.0f / 255.0f);
+    CHECK(d->bytes[0] == 0 && d->bytes[1] == 255 && d->bytes[2] == 128 && d->bytes[2 * 4 + 3] == 253);
+    {
+        nnet_dataset *f = nnet_dataset_as_floats(d);
+        CHECK(f && !f->bytes && f->inputs.rows == 3 && f->inputs.cols == 4 && f->labels[0] == 2 && f->n_classes == 3);
+        if (f) CHECK(NNET_AT(f->inputs, 0, 0) == 0.0f && NNET_AT(f->inputs, 0, 1) == 1.0f);
+        if (f) CHECK_NEAR(NNET_AT(f->inputs, 0, 2), 128.0 / 255.0, 1e-7);
+        if (f) CHECK_NEAR(NNET_AT(f->inputs, 2, 3), 253.0 / 255.0, 1e-7);
+        nnet_dataset_free(f);
+    }
     nnet_dataset_free(d);
     /* non-u8 images keep their values */
     {
@@ -280,8 +288,9 @@ static void same_as_general_path(const char *images, const char *labels) {
     nnet_dataset *a = nnet_dataset_load_idx(images, labels), *b = nnet_dataset_from_idx(x, y, 0);
     CHECK(a && b);
     if (a && b) {
-        int same = a->inputs.rows == b->inputs.rows && a->inputs.cols == b->inputs.cols && a->n_classes == b->n_classes;
-        CHECK(same && !memcmp(a->inputs.data, b->inputs.data, nnet__count(a->inputs) * sizeof(float)) &&
+        int same = a->inputs.rows == b->inputs.rows && a->inputs.cols == b->inputs.cols && a->n_classes == b->n_classes &&
+                   !a->bytes == !b->bytes && a->byte_scale == b->byte_scale;
+        CHECK(same && !memcmp(nnet__sample(a, 0), nnet__sample(b, 0), a->inputs.rows * nnet__sample_size(a)) &&
               !memcmp(a->labels, b->labels, (size_t)a->inputs.rows * sizeof(int)));
     }
     nnet_dataset_free(a); nnet_dataset_free(b);
@@ -332,10 +341,12 @@ static void check_mnist_sample(nnet_dataset *train, nnet_dataset *test) {
     for (i = 0; i < 10; i++) CHECK(train->labels[i] == first_train[i] && test->labels[i] == first_test[i]);
     for (i = 0; i < 2000; i++) if (test->labels[i] >= 0 && test->labels[i] < 10) counts[test->labels[i]]++;
     for (i = 0; i < 10; i++) CHECK(counts[i] == test_counts[i]);
-    /* first training image: pixel sum 30569 / 255, brightest pixel 132 (NumPy) */
-    for (i = 0; i < 784; i++) sum += NNET_AT(train->inputs, 0, i);
-    CHECK_NEAR(sum, 30569.0 / 255.0, 1e-3);
-    CHECK(NNET_AT(train->inputs, 0, 132) == 1.0f);
+    /* first training image: pixel sum 30569, pixel 132 at 255 (NumPy) */
+    CHECK(train->bytes && test->bytes);
+    if (!train->bytes) return;
+    for (i = 0; i < 784; i++) sum += train->bytes[i];
+    CHECK(sum == 30569.0);
+    CHECK(train->bytes[132] == 255);
 }
 
 static void test_mnist_sample(void) {
@@ -347,6 +358,85 @@ static void test_mnist_sample(void) {
     CHECK_STATUS(nnet_dataset_load_mnist("data/mnist-sample", NULL, &test), NNET_OK);
     CHECK(test && test->inputs.rows == 2000);
     nnet_dataset_free(test);
+}
+
+/* Bytes and their float copy give the same batches (byte * (1/255)), so the
+   same training, bit for bit, the same evaluation and the same predictions;
+   the dataset helpers keep bytes as bytes. */
+static void test_bytes_same_as_floats(void) {
+    nnet_dataset *train = NULL, *test = NULL, *part, *floats, *test_floats, *kept, *kept_floats;
+    static const int pair[2] = {1, 5};
+    nnet *a = NULL, *b = NULL;
+    nnet_desc d;
+    nnet_train_desc t;
+    nnet_rng r1, r2;
+    nnet_mat P, Q;
+    double loss[2], accuracy[2];
+    int *classes, *classes_floats, same = 1;
+    size_t k;
+    CHECK_STATUS(nnet_dataset_load_mnist("data/mnist-sample", &train, &test), NNET_OK);
+    if (!train || !test) return;
+    part = nnet_dataset_subset(train, 100, 640);
+    floats = nnet_dataset_as_floats(part);
+    test_floats = nnet_dataset_as_floats(test);
+    CHECK(part && part->bytes && !part->inputs.data && floats && floats->inputs.data && !floats->bytes && test_floats);
+    if (!part || !floats || !test_floats) return;
+    for (k = 0; k < (size_t)640 * 784; k++) same &= floats->inputs.data[k] == (float)part->bytes[k] * (1.0f / 255.0f);
+    CHECK(same && !memcmp(part->bytes, train->bytes + 100 * 784, 640 * 784) && !memcmp(part->labels, floats->labels, 640 * sizeof(int)));
+    memset(&d, 0, sizeof d);
+    d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = 32; d.sizes[1] = 10; d.seed = 3;
+    memset(&t, 0, sizeof t);
+    t.epochs = 2; t.batch_size = 32; t.learning_rate = 0.05f; t.momentum = 0.9f; t.l2 = 1e-4f; t.seed = 4; t.threads = 2;
+    a = nnet_create(&d); b = nnet_create(&d);
+    CHECK(a && b);
+    if (!a || !b) return;
+    CHECK_STATUS(nnet_train(a, part, test, &t, NULL, NULL), NNET_OK);
+    CHECK_STATUS(nnet_train(b, floats, test_floats, &t, NULL, NULL), NNET_OK);
+    CHECK(!memcmp(a->parameters, b->parameters, a->n_parameters * sizeof(float)));
+    CHECK_STATUS(nnet_evaluate(a, test, &loss[0], &accuracy[0]), NNET_OK);
+    CHECK_STATUS(nnet_evaluate(a, test_floats, &loss[1], &accuracy[1]), NNET_OK);
+    CHECK(loss[0] == loss[1] && accuracy[0] == accuracy[1] && accuracy[0] > 0.5);
+    P = nnet_mat_create(2000, 10); Q = nnet_mat_create(2000, 10);
+    classes = (int *)malloc(2000 * sizeof(int)); classes_floats = (int *)malloc(2000 * sizeof(int));
+    CHECK(P.data && Q.data && classes && classes_floats);
+    if (P.data && Q.data && classes && classes_floats) {
+        CHECK_STATUS(nnet_predict_dataset(a, test, &P, classes), NNET_OK);
+        CHECK_STATUS(nnet_predict(a, test_floats->inputs, Q), NNET_OK);
+        CHECK_STATUS(nnet_predict_classes(a, test_floats->inputs, classes_floats), NNET_OK);
+        CHECK(!memcmp(P.data, Q.data, 2000 * 10 * sizeof(float)) && !memcmp(classes, classes_floats, 2000 * sizeof(int)));
+        CHECK_STATUS(nnet_predict_dataset(a, test, NULL, classes), NNET_OK);   /* classes alone */
+        CHECK(!memcmp(classes, classes_floats, 2000 * sizeof(int)));
+        CHECK_ERROR(nnet_predict_dataset(a, test, NULL, NULL), NNET_ERR_ARGUMENT, "expected one or both");
+        P.rows = 1999;
+        CHECK_ERROR(nnet_predict_dataset(a, test, &P, NULL), NNET_ERR_ARGUMENT, "P is 1999x10, expected 2000x10");
+        P.rows = 2000;
+    }
+    /* shuffling and keeping classes: bytes stay bytes and match the floats */
+    nnet_rng_seed(&r1, 9); nnet_rng_seed(&r2, 9);
+    CHECK_STATUS(nnet_dataset_shuffle(part, &r1), NNET_OK);
+    CHECK_STATUS(nnet_dataset_shuffle(floats, &r2), NNET_OK);
+    kept = nnet_dataset_keep_classes(part, pair, 2);
+    kept_floats = nnet_dataset_keep_classes(floats, pair, 2);
+    CHECK(kept && kept->bytes && kept->byte_scale == part->byte_scale && kept_floats && kept_floats->inputs.data);
+    if (kept && kept_floats) {
+        nnet_dataset *back = nnet_dataset_as_floats(kept);
+        CHECK(back && back->inputs.rows == kept_floats->inputs.rows && back->n_classes == 2 &&
+              !memcmp(back->inputs.data, kept_floats->inputs.data, nnet__count(back->inputs) * sizeof(float)) &&
+              !memcmp(back->labels, kept_floats->labels, (size_t)back->inputs.rows * sizeof(int)));
+        nnet_dataset_free(back);
+    }
+    /* a dataset with both kinds of inputs, or neither, is refused */
+    part->inputs.data = floats->inputs.data;
+    CHECK_ERROR(nnet_train(a, part, NULL, &t, NULL, NULL), NNET_ERR_ARGUMENT, "not exactly one of float inputs and bytes");
+    CHECK(nnet_dataset_subset(part, 0, 2) == NULL);
+    CHECK_MESSAGE("not exactly one of float and byte inputs");
+    part->inputs.data = NULL; part->byte_scale = NAN;
+    CHECK_ERROR(nnet_predict_dataset(a, part, NULL, classes), NNET_ERR_ARGUMENT, "finite byte_scale");
+    nnet_mat_free(&P); nnet_mat_free(&Q); free(classes); free(classes_floats);
+    nnet_free(a); nnet_free(b);
+    nnet_dataset_free(kept); nnet_dataset_free(kept_floats);
+    nnet_dataset_free(part); nnet_dataset_free(floats); nnet_dataset_free(test_floats);
+    nnet_dataset_free(train); nnet_dataset_free(test);
 }
 
 /* Both spellings of the names, raw and .gz, in a temporary directory. */
@@ -574,6 +664,7 @@ int main(void) {
     RUN(test_dataset_small);
     RUN(test_images_in_place);
     RUN(test_mnist_sample);
+    RUN(test_bytes_same_as_floats);
     RUN(test_mnist_spellings);
     RUN(test_shuffle);
     RUN(test_subset_split);
