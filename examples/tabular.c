@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
     printf("%s: %d rows, %d features, %s%s", csv_path, data->inputs.rows, data->inputs.cols, regression ? "regression" : "classes:",
            regression ? "" : " ");
     for (c = 0; !regression && c < n_classes; c++) printf("%s%s", csv->class_names[c], c < n_classes - 1 ? ", " : "");
-    printf("; %d rows skipped\n\nfold  train  test  %s\n", csv->n_skipped, regression ? "    r2      mae" : "accuracy  f1");
+    printf("; %d rows skipped\n\nfold  train  test  %s\n", csv->n_skipped, regression ? "    r2      mae" : "accuracy  f1      held out by class");
     start = now();
     for (k = 0; k < folds; k++) {
         nnet_dataset *train = take(data, fold, k, 0), *test = take(data, fold, k, 1);
@@ -137,7 +137,12 @@ int main(int argc, char **argv) {
             if (P.cols == 1) for (i = 0; i < P.rows; i++) predicted[i] = P.data[i] >= 0.5f;
             else nnet_argmax_rows(predicted, P);
             if (!(report = nnet_report_create(test->labels, predicted, NULL, P.rows, n_classes))) return fail(nnet_error(), "");
-            printf("%4d  %5d  %4d  %8.4f  %.4f\n", k + 1, train->inputs.rows, test->inputs.rows, report->accuracy, report->macro_f1);
+            printf("%4d  %5d  %4d  %8.4f  %.4f ", k + 1, train->inputs.rows, test->inputs.rows, report->accuracy, report->macro_f1);
+            for (c = 0; c < n_classes; c++) {   // the held-out rows of each class: stratified folds keep the proportions
+                int count = 0;
+                for (i = 0; i < test->inputs.rows; i++) count += test->labels[i] == c;
+                printf(" %d%s", count, c < n_classes - 1 ? "" : "\n");
+            }
             sum[0] += report->accuracy; sum[1] += report->macro_f1;
             nnet_report_free(report);
         }

@@ -363,6 +363,40 @@ static void tabular_and_predict_csv(void) {
     CHECK(find_line("out.txt", "label 1", line, sizeof line) == NULL);
 }
 
+// The folds of tabular on wine (59, 71 and 48 rows of its three classes):
+// stratified, each fold holds out 1/5 of each class (rounded either way);
+// seeded, the same seed gives the same table and another seed another.
+static int fold_table(const char *seed, char table[5][128]) {
+    char command[256], path[128], line[128];
+    int folds = 0, k, train, test, count[3];
+    double accuracy, f1;
+    FILE *f;
+    snprintf(command, sizeof command, "examples/tabular --csv data/tabular/wine.csv --epochs 2 --seed %s", seed);
+    if (run(command, NULL) != 0) return 0;
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    if (!(f = fopen(path, "r"))) return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%d %d %d %lf %lf %d %d %d", &k, &train, &test, &accuracy, &f1, &count[0], &count[1], &count[2]) == 8 &&
+            folds < 5 && k == folds + 1) {
+            CHECK(train + test == 178 && count[0] + count[1] + count[2] == test);
+            CHECK(count[0] >= 59 / 5 && count[0] <= 59 / 5 + 1 && count[1] >= 71 / 5 && count[1] <= 71 / 5 + 1 &&
+                  count[2] >= 48 / 5 && count[2] <= 48 / 5 + 1);
+            if (!(count[0] >= 11 && count[0] <= 12 && count[1] >= 14 && count[1] <= 15 && count[2] >= 9 && count[2] <= 10))
+                printf("  fold %d holds out %d, %d, %d of the classes\n", k, count[0], count[1], count[2]);
+            snprintf(table[folds++], 128, "%s", line);
+        }
+    fclose(f);
+    return folds;
+}
+
+static void tabular_folds_are_stratified_and_seeded(void) {
+    char a[5][128], b[5][128], c[5][128];
+    int k, same_ab = 1, same_ac = 1;
+    CHECK(fold_table("0", a) == 5 && fold_table("0", b) == 5 && fold_table("1", c) == 5);
+    for (k = 0; k < 5; k++) { same_ab &= !strcmp(a[k], b[k]); same_ac &= !strcmp(a[k], c[k]); }
+    CHECK(same_ab && !same_ac);
+}
+
 int main(void) {
     char command[128];
     strcpy(dir, "/tmp/nnet_test_cli_XXXXXX");
@@ -375,6 +409,7 @@ int main(void) {
     RUN(mnist_patience_keeps_the_best_epoch);
     RUN(mnist_trains_with_adamw);
     RUN(tabular_and_predict_csv);
+    RUN(tabular_folds_are_stratified_and_seeded);
     snprintf(command, sizeof command, "rm -rf '%s'", dir);
     if (system(command) != 0) printf("  could not remove %s\n", dir);
     return test_summary("test_cli");

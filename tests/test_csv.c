@@ -76,6 +76,9 @@ static void test_separators_quotes_and_line_ends(void) {
     csv = load("x,name\n1,\"a, \"\"b\"\"\nc\"\n2,plain\n3, \"  spaced \" \n", NULL);
     CHECK(csv && csv->n_classes == 3 && !strcmp(csv->class_names[0], "a, \"b\"\nc") && !strcmp(csv->class_names[2], "  spaced "));
     nnet_csv_free(csv);
+    // Lines are counted in the file, line breaks inside quotes (LF, CRLF, CR) included.
+    CHECK_ERROR((csv = load("x,name\n1,\"a\nb\r\nc\rd\"\n2,e\nthree,f\n", NULL)) ? NNET_OK : NNET_ERR_FORMAT, NNET_ERR_FORMAT,
+                "line 7, column 1 (\"x\"): the feature \"three\" is not a number");
     // Semicolons with decimal commas inside quotes are not numbers.
     CHECK_ERROR((csv = load("a;b\n\"1,5\";2\n", NULL)) ? NNET_OK : NNET_ERR_FORMAT, NNET_ERR_FORMAT, "decimal comma");
     // A separator given: ',' splits the tab-separated line into one cell per line.

@@ -209,7 +209,8 @@ static void test_bad_metadata(void) {
     CHECK_STATUS(nnet_set_standardization(net, mean, stddev, target_mean, target_stddev), NNET_OK);
     CHECK_STATUS(nnet_set_names(net, inputs, NULL, 0, classes, 2), NNET_OK);
     back = load_edited(net, "\"crc32\"", "\"crc32\"");   // unedited: loads
-    CHECK(back && back->input_mean && back->target_stddev[0] == 6.0f && !strcmp(back->class_names[1], "y"));
+    CHECK(back && back->input_mean && back->target_stddev && back->target_stddev[0] == 6.0f && back->class_names &&
+          !strcmp(back->class_names[1], "y"));
     nnet_free(back);
     for (k = 0; k < (int)(sizeof cases / sizeof cases[0]); k++) {
         back = load_edited(net, cases[k].from, cases[k].to);
