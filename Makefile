@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test sanitize demo web serve test-web bench bench-web bench-deps bench-sklearn test-deps wasm-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
+.PHONY: all test test-programs sanitize demo web serve test-web bench bench-web bench-deps bench-sklearn test-deps wasm-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -47,7 +47,7 @@ apt = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done
 
 # make test also builds with clang's ThreadSanitizer and with gcc -m32 (run
 # under qemu-i386: some kernels, this VM's among them, run no 32-bit programs).
-TEST_PACKAGES = clang libclang-rt-14-dev gcc-multilib qemu-user
+TEST_PACKAGES = clang libclang-rt-14-dev libomp-14-dev gcc-multilib qemu-user
 test-deps: ; @$(call apt,$(TEST_PACKAGES),make test)
 
 # WebAssembly: clang's wasm32-wasi target with Debian's wasi-libc, lld and
@@ -100,6 +100,12 @@ tests/asan_reading: $(READING_SRC) | deps
 tests/test_threads tests/asan_threads: LDLIBS += -pthread
 tests/tsan_threads: tests/test_threads.c nnet.h tests/test.h | deps test-deps
 	clang -std=c99 -Wall -Wextra -Werror -g -O1 $(OPT) -fsanitize=thread -pthread -I. $< -o $@ -lm
+# nnet_train's team (section 17) under TSan: clang's OpenMP runtime is not
+# instrumented, so its own accesses are ignored; -ffp-contract=off keeps
+# clang's products the same bits as the reference's, as gcc -std=c99 does.
+tests/tsan_gemm_fast: tests/test_gemm_fast.c nnet.h tests/test.h | deps test-deps
+	clang -std=c99 -Wall -Wextra -Werror -g -O1 $(OPT) -ffp-contract=off -fopenmp -fsanitize=thread -I. $< -o $@.bin -lm
+	printf '#!/bin/sh\nTSAN_OPTIONS=ignore_noninstrumented_modules=1 exec %s.bin "$$@"\n' $@ > $@ && chmod +x $@
 # The core tests with a 32-bit size_t (gcc -m32): the size arithmetic, on
 # the AVX2 kernels (what qemu-i386 runs; SSE floats, not the x87's wider ones).
 M32_TESTS = $(patsubst %,tests/m32_%,gradients training resume optim model layers)
@@ -112,7 +118,34 @@ WASI_TESTS = $(patsubst %,tests/wasi_%,gemm_fast gemm_portable gradients trainin
 tests/wasi_%: tests/test_%.c nnet.h tests/test.h tests/wasi_run.mjs | wasm-deps
 	$(WASM_CC) $(WARN) $(WASM_CFLAGS) -I. $< -o $@.wasm -lm
 	printf '#!/bin/sh\nexec node --no-warnings tests/wasi_run.mjs %s.wasm "$$@"\n' $@ > $@ && chmod +x $@
-EXTRA_TESTS = tests/tsan_threads $(M32_TESTS) $(WASI_TESTS)
+EXTRA_TESTS = tests/tsan_threads tests/tsan_gemm_fast $(M32_TESTS) $(WASI_TESTS)
+# The strict build matrix: tests/strict_build.c (trains, predicts, saves,
+# loads) built with -Werror as users build it: gcc and clang at -O0, -O2 and
+# -O3 -march=native, gcc -flto, NNET_NO_STDIO, NNET_STATIC with one caller,
+# C++11 and C++17 with g++ and clang++. Linked (-flto warns only then), not
+# run; make test builds them side by side with the rest. gcc -m32 is M32_TESTS.
+STRICT_BUILDS = $(addprefix tests/strict/,gcc-O0 gcc-O2 gcc-O3 clang-O0 clang-O2 clang-O3 gcc-lto \
+    gcc-nostdio-O1 gcc-nostdio-O3 clang-nostdio gcc-static clang-static g++-c++11 g++-c++17 clang++-c++11 clang++-c++17)
+STRICT_CXX = -Wall -Wextra -Wpedantic -Wshadow -Werror
+tests/strict/gcc-O0:         STRICT = gcc $(WARN) -O0 -fopenmp
+tests/strict/gcc-O2:         STRICT = gcc $(WARN) -O2 -fopenmp
+tests/strict/gcc-O3:         STRICT = gcc $(WARN) -O3 -march=native -fopenmp
+tests/strict/clang-O0:       STRICT = clang $(WARN) -O0 -fopenmp
+tests/strict/clang-O2:       STRICT = clang $(WARN) -O2 -fopenmp
+tests/strict/clang-O3:       STRICT = clang $(WARN) -O3 -march=native -fopenmp
+tests/strict/gcc-lto:        STRICT = gcc $(WARN) -O2 -flto=auto -fopenmp
+tests/strict/gcc-nostdio-O1: STRICT = gcc $(WARN) -O1 -DNNET_NO_STDIO
+tests/strict/gcc-nostdio-O3: STRICT = gcc $(WARN) -O3 -march=native -DNNET_NO_STDIO
+tests/strict/clang-nostdio:  STRICT = clang $(WARN) -O2 -DNNET_NO_STDIO
+tests/strict/gcc-static:     STRICT = gcc $(WARN) -O2 -DNNET_STATIC
+tests/strict/clang-static:   STRICT = clang $(WARN) -O2 -DNNET_STATIC
+tests/strict/g++-c++11:      STRICT = g++ -x c++ -std=c++11 $(STRICT_CXX) -O2 -fopenmp
+tests/strict/g++-c++17:      STRICT = g++ -x c++ -std=c++17 $(STRICT_CXX) -O3 -march=native -fopenmp
+tests/strict/clang++-c++11:  STRICT = clang++ -x c++ -std=c++11 $(STRICT_CXX) -O2 -fopenmp
+tests/strict/clang++-c++17:  STRICT = clang++ -x c++ -std=c++17 $(STRICT_CXX) -O3 -march=native -fopenmp
+$(STRICT_BUILDS): tests/strict_build.c nnet.h | deps test-deps
+	@mkdir -p tests/strict
+	$(STRICT) -I. tests/strict_build.c -o $@ $(LDLIBS)
 # test_gemm_portable is test_gemm_fast on the portable kernels.
 tests/test_gemm_portable tests/asan_gemm_portable: tests/test_gemm_fast.c
 # test_int8 compiles in two exported int8 headers.
@@ -121,9 +154,17 @@ tests/test_int8 tests/asan_int8: tests/data/int8/relu_int8.h tests/data/int8/lut
 tests/test_cli tests/asan_cli: $(EXAMPLES)
 
 # The whole suite, normal build then ASan/UBSan build; one closing line.
-test: $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXTRA_TESTS)
+# What the tests need is installed first (one apt-get at a time), then the
+# programs are built JOBS at a time (default: the number of cores), then run
+# one after another.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+TEST_PROGRAMS = $(TESTS) $(COMPILE_TESTS) $(TESTS:tests/test_%=tests/asan_%) $(EXTRA_TESTS) $(STRICT_BUILDS)
+test:
+	@$(MAKE) --no-print-directory deps test-deps wasm-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) test-programs
 	@python3 docs/api.py --check
 	@sh tests/run.sh $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(TESTS:tests/test_%=tests/asan_%)
+test-programs: $(TEST_PROGRAMS)
 
 sanitize: $(TESTS:tests/test_%=tests/asan_%)
 	@sh tests/run.sh $^
@@ -274,6 +315,7 @@ bench: bench/bench bench/bench-avx2
 	./bench/bench --phases
 	./bench/bench-avx2 --phases
 	./bench/bench --adam
+	./bench/bench --load
 	/usr/bin/python3 bench/compare.py
 
 # examples/tabular beside scikit-learn's MLP on the tables of data/tabular,
@@ -283,5 +325,5 @@ bench-sklearn: examples/tabular
 	/usr/bin/python3 bench/compare_sklearn.py --reference
 
 clean:
-	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/bench-avx2 bench/web_epoch_sse2_* tests/*.o
-	rm -rf build
+	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(EXTRA_TESTS:%=%.bin) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/bench-avx2 bench/web_epoch_sse2_* tests/*.o
+	rm -rf build tests/strict

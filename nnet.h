@@ -11,7 +11,7 @@
 
    QUICK START (train a 784-128-10 classifier and use it)
 
-      nnet_desc d = {0};                       // zero means "default"
+      nnet_desc d = {0};                       // zero means "default"; in C++: = {}
       d.n_inputs = 784; d.n_layers = 2;
       d.sizes[0] = 128; d.sizes[1] = 10;       // ReLU hidden, softmax output
       nnet *net = nnet_create(&d);             // Kaiming init, seed 0
@@ -60,9 +60,12 @@
       -fopenmp             impl TU   (compiler flag) nnet_train_desc.threads > 1 runs
                                      the products on that many threads; without it
                                      they run on one. Results are bit-identical.
-                                     With no more threads than cores, the others
-                                     stay awake (spinning) for the whole of
-                                     nnet_train, callbacks included.
+                                     With no more threads than cores they form a
+                                     team for the whole of nnet_train; a thread
+                                     without work spins for 0.2 ms, then sleeps.
+                                     On a shared machine, where the team is not
+                                     faster than one thread, nnet_train runs on
+                                     one (section 18).
       stb_image            impl TU   not a macro you define: #include <stb/stb_image.h>
                                      (Debian's libstb-dev) before the
                                      NNET_IMPLEMENTATION include and link -lstb, and
@@ -75,6 +78,9 @@
       NNET_IMAGE_MAX_SIDE  impl TU   largest image side decoded; default 8192
       NNET_IMAGE_MAX_PIXELS impl TU  largest image area decoded; default 2^26
       NNET_CSV_MAX_COLUMNS impl TU   most columns a CSV file may have; default 2^20
+      NNET_IMAGE_MAX_BYTES impl TU   largest image decoded, in bytes: width x height
+                                     x channels x bytes a channel (2 at 16 bits);
+                                     default 2^27 (128 MiB; see section 14)
 
    CONVENTIONS
       Shapes. Matrices are float32, row-major, one sample per row. In shape
@@ -953,6 +959,11 @@ NNETDEF nnet_csv *nnet_csv_load(const char *path, const nnet_csv_desc *desc);
 // in [0, 1], 0 = black; W = width, H = height. They need no stb_image.
 // Every image, given or decoded, is capped at NNET_IMAGE_MAX_SIDE (impl TU,
 // default 8192) pixels a side and NNET_IMAGE_MAX_PIXELS (default 2^26) in all.
+// A file is also capped by what it decodes to, NNET_IMAGE_MAX_BYTES (default
+// 2^27, 128 MiB) of width x height x channels x bytes a channel (a 16-bit
+// RGBA pixel is 8 bytes). Decoding needs up to about twice that, and the
+// pipeline 5 bytes a pixel (the grey image and its float copy), whichever is
+// more: at most about 330 MB with the defaults.
 //
 // Decoding files (PNG, JPEG, BMP, GIF, PGM/PPM, TGA, ...) needs stb_image
 // (Debian's libstb-dev): include it before the implementation and link -lstb,
@@ -961,8 +972,9 @@ NNETDEF nnet_csv *nnet_csv_load(const char *path, const nnet_csv_desc *desc);
 //     #include "nnet.h"                       cc prog.c -lstb -lm
 // NNET_NO_PNG (impl TU) forces decoding off. Without it the loaders return
 // NNET_ERR_UNSUPPORTED with a message saying how to enable it. The caps are
-// checked on the image header before stb decodes anything, and JPEGs that
-// stb_image 2.27 mishandles are refused first. stb_image's own global
+// checked on the image header before stb decodes anything, a PNG's chunk
+// CRC-32s are checked (stb does not), and JPEGs that stb_image 2.27
+// mishandles are refused first. stb_image's own global
 // flip-on-load setting must be off (the default); nnet never sets it.
 typedef struct nnet_image_box { int x, y, width, height; } nnet_image_box;
 
@@ -1083,11 +1095,21 @@ NNETDEF int nnet_load_weights_from_memory(nnet *net, const void *bytes, size_t s
 NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *parameters);
 #ifndef NNET_NO_STDIO
 // Save a network to a file, atomically: a temporary file in the same
-// directory is written, flushed to disk, then renamed over `path`, so a failed
-// save never leaves a half-written file where a good one was.
+// directory is written, flushed to disk, then renamed over `path` and the
+// directory flushed, so a failed save never leaves a half-written file where
+// a good one was. A symbolic link is followed (the link stays; the file it
+// leads to is replaced, in that file's directory), an existing file keeps
+// its permission bits, and a path that is a directory, device, FIFO or
+// socket is refused with nothing written (POSIX; elsewhere the plain rename).
 NNETDEF int nnet_save(const nnet *net, const char *path);
 // The same for a checkpoint (nnet_save_checkpoint_to_memory).
 NNETDEF int nnet_save_checkpoint(const nnet *net, const char *path);
+// Whether a save to path could succeed now, to ask before a long training:
+// NNET_OK, or the error nnet_save would give (no such directory, no right to
+// write in it, a path that is a directory or a device). A temporary file is
+// created next to the file and removed; path itself is not touched. A full
+// disk can still fail the save itself.
+NNETDEF int nnet_save_check(const char *path);
 // Load a network saved by nnet_save or nnet_save_checkpoint. NULL on
 // failure. Free with nnet_free.
 NNETDEF nnet *nnet_load(const char *path);
@@ -1221,11 +1243,14 @@ NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char 
 #ifndef NNET_NO_STDIO
 #include <errno.h>        /* errno for the messages of failed reads and writes */
 #if defined(__unix__) || defined(__APPLE__)
-#include <sys/stat.h>     /* stat: refuse directories before fopen */
-#include <fcntl.h>        /* open, O_* for the atomic save */
+#include <sys/stat.h>     /* stat, fstat, chmod: what a path is, and its permission bits */
+#include <fcntl.h>        /* open, O_* for the atomic save and for reading without blocking */
 #include <unistd.h>       /* write, close, unlink, getpid */
 #if !defined(__cplusplus)
-int fsync(int fd);        /* POSIX; glibc hides it under strict -std=c99 */
+/* POSIX, which glibc hides under strict -std=c99 */
+int fsync(int fd);
+ssize_t readlink(const char *path, char *buffer, size_t size);
+FILE *fdopen(int fd, const char *mode);
 #endif
 #define NNET__POSIX_FILES 1
 #endif
@@ -1292,8 +1317,8 @@ typedef struct nnet__step {
     float learning_rate, momentum;     // SGD
     int nesterov;
     float beta1, beta2, eps;           // Adam(W)
-    float step_size;                   // Adam: lr / (1 - beta1^t)
-    float correction2;                 // Adam: sqrt(1 - beta2^t)
+    float step_size;                   // Adam: lr sqrt(1 - beta2^t) / (1 - beta1^t)
+    float eps_scaled;                  // Adam: eps sqrt(1 - beta2^t)
     float decay;                       // AdamW: 1 - lr wd, the factor on every weight; 1 otherwise
 } nnet__step;
 
@@ -2377,7 +2402,7 @@ static int nnet__step_range(const nnet__step *h, float *w, const float *g, float
             if (is_weight) wk *= h->decay;                                         // AdamW: w -= lr wd w
             m[k] = h->beta1 * m[k] + (1.0f - h->beta1) * gk;                       // m = b1 m + (1-b1) g
             s[k] = h->beta2 * s[k] + (1.0f - h->beta2) * gk * gk;                  // s = b2 s + (1-b2) g^2
-            wk -= h->step_size * m[k] / (sqrtf(s[k]) / h->correction2 + h->eps);  // w -= lr m^ / (sqrt(s^) + eps)
+            wk -= h->step_size * m[k] / (sqrtf(s[k]) + h->eps_scaled);             // w -= lr m^ / (sqrt(s^) + eps)
         }
         w[k] = wk;
         finite &= wk - wk == 0.0f;
@@ -2393,7 +2418,7 @@ static int nnet__step_range(const nnet__step *h, float *w, const float *g, float
 static int nnet__step_begin(nnet *net, const nnet_train_desc *desc, float learning_rate, nnet__step *h) {
     nnet_optimizer *state;
     int status;
-    double t;
+    double t, correction2;
     if (!net || !desc) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: %s is NULL", !net ? "net" : "desc");
     if (!net->gradients) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_optimizer_step: a network built by nnet_init_static cannot be trained");
     if (!(learning_rate >= 0.0f) || !nnet__is_finite(learning_rate))
@@ -2422,9 +2447,13 @@ static int nnet__step_begin(nnet *net, const nnet_train_desc *desc, float learni
     h->beta2 = desc->beta2 > 0.0f ? desc->beta2 : 0.999f;
     h->eps = desc->eps > 0.0f ? desc->eps : 1e-8f;
     // Adam's moments start at 0, so early on they are too small by the
-    // factor 1 - beta^t: divide it out (bias correction).
-    h->step_size = (float)(learning_rate / (1.0 - pow(h->beta1, t)));
-    h->correction2 = (float)sqrt(1.0 - pow(h->beta2, t));
+    // factor 1 - beta^t: divide it out (bias correction), m^ = m / (1 - b1^t)
+    // and sqrt(s^) = sqrt(s) / c with c = sqrt(1 - b2^t). Multiplying the
+    // fraction above and below by c leaves one division per weight:
+    // lr m^ / (sqrt(s^) + eps) = [lr c / (1 - b1^t)] m / (sqrt(s) + c eps).
+    correction2 = sqrt(1.0 - pow(h->beta2, t));
+    h->step_size = (float)(learning_rate * correction2 / (1.0 - pow(h->beta1, t)));
+    h->eps_scaled = (float)(h->eps * correction2);
     h->decay = desc->optimizer == NNET_ADAMW
              ? (float)(1.0 - (double)learning_rate * (desc->weight_decay > 0.0f ? desc->weight_decay : 0.01f)) : 1.0f;
     return NNET_OK;
@@ -2644,8 +2673,10 @@ static int nnet__diverged(nnet *net, const float *saved, int epochs_before) {
 // nnet_backward with each layer's optimiser step applied as soon as its
 // gradient is complete, in Part III (nnet__fast_layer_step): the same bits
 // as nnet_backward, nnet_optimizer_step and nnet_zero_grad one after the
-// other, without storing the weight gradients. (Clipping needs the norm of
-// all the gradients first, so nnet_train fuses only without it.)
+// other, without storing the weight gradients. nnet_train fuses SGD's step
+// only: Adam's square root and division per weight stall the product's
+// output pass, so its step runs faster after it, as one stream; and clipping
+// needs the norm of all the gradients first.
 static int nnet__backward_and_step(nnet *net, nnet_mat X, nnet_mat T, const nnet_train_desc *desc, float learning_rate) {
     nnet__step h;
     int status = nnet__step_begin(net, desc, learning_rate, &h);
@@ -2759,7 +2790,7 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             total_loss += loss * rows;
             correct += nnet__correct(nnet_output(net), T, kind);
 #if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
-            if (desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass, dW never stored
+            if (desc->optimizer == NNET_SGD && desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass
                 status = nnet__backward_and_step(net, X, T, &plan, step_lr);
             else
 #endif
@@ -2889,41 +2920,94 @@ static uint32_t nnet__crc32(uint32_t crc, const void *data, size_t n) {
 }
 
 #ifndef NNET_NO_STDIO
-// Read a whole file into memory (at least 1 byte allocated). Directories are
-// refused up front: on POSIX fopen opens them and only fread fails.
-static int nnet__read_file(const char *path, const char *who, size_t limit, unsigned char **bytes, size_t *size) {
-    FILE *f;
+#ifdef NNET__POSIX_FILES
+// What a file is, from its stat mode, for the messages that refuse anything
+// but a regular file.
+static const char *nnet__file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+#ifdef S_ISSOCK
+    if (S_ISSOCK(mode)) return "a socket";
+#endif
+    return "not a regular file";
+}
+#endif
+
+// Open a file to read, and its length in *size. Anything but a regular file
+// is refused before a byte is read: a directory, a device (/dev/zero never
+// ends), a FIFO or a socket (a read would wait for a writer, maybe forever).
+// On POSIX the file is opened without blocking (opening a FIFO otherwise
+// waits for a writer) and the open descriptor itself is checked with fstat,
+// so the file checked is the file read. NULL on failure, the message set.
+static FILE *nnet__open_to_read(const char *path, const char *who, size_t *size) {
+    FILE *f = NULL;
+#ifdef NNET__POSIX_FILES
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    *size = 0;
+    if (fd < 0 || fstat(fd, &st) != 0) nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        nnet__fail(NNET_ERR_IO, "%s: '%s' is %s, expected a regular file", who, path, nnet__file_kind(st.st_mode));
+    else if ((unsigned long long)st.st_size > (unsigned long long)(size_t)-1)
+        nnet__fail(NNET_ERR_IO, "%s: '%s' is %lld bytes, more than this process can address", who, path, (long long)st.st_size);
+    else if (!(f = fdopen(fd, "rb")))
+        nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
+    else
+        *size = (size_t)st.st_size;
+    if (!f && fd >= 0) close(fd);
+#else
     long length;
-    *bytes = NULL; *size = 0;
-    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "%s: path is NULL", who);
-#if defined(__unix__) || defined(__APPLE__)
-    {
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            return nnet__fail(NNET_ERR_IO, "%s: '%s' is a directory, expected a file", who, path);
+    *size = 0;
+    if (!(f = fopen(path, "rb"))) {
+        nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
+    } else if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        nnet__fail(NNET_ERR_IO, "%s: cannot find the size of '%s' (not a regular file?)", who, path);
+        fclose(f);
+        f = NULL;
+    } else {
+        *size = (size_t)length;
     }
 #endif
-    f = fopen(path, "rb");
-    if (!f) return nnet__fail(NNET_ERR_IO, "%s: could not open '%s': %s", who, path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    return f;
+}
+
+// Whether anything (a file of any kind) is at path; the loaders then say
+// what is wrong with it, if anything.
+static int nnet__path_exists(const char *path) {
+#ifdef NNET__POSIX_FILES
+    struct stat st;
+    return stat(path, &st) == 0;
+#else
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+#endif
+}
+
+// Read a whole regular file into memory (at least 1 byte allocated).
+static int nnet__read_file(const char *path, const char *who, size_t limit, unsigned char **bytes, size_t *size) {
+    FILE *f;
+    size_t length;
+    *bytes = NULL; *size = 0;
+    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "%s: path is NULL", who);
+    if (!(f = nnet__open_to_read(path, who, &length))) return NNET_ERR_IO;
+    if (length > limit) {
         fclose(f);
-        return nnet__fail(NNET_ERR_IO, "%s: cannot find the size of '%s' (not a regular file?)", who, path);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is %zu bytes, more than the %zu accepted", who, path, length, limit);
     }
-    if ((unsigned long)length > limit) {
-        fclose(f);
-        return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is %ld bytes, more than the %zu accepted", who, path, length, limit);
-    }
-    *bytes = (unsigned char *)nnet__alloc((size_t)length + 1, who);
+    *bytes = (unsigned char *)nnet__alloc(length + 1, who);
     if (!*bytes) { fclose(f); return NNET_ERR_MEMORY; }
-    if (fread(*bytes, 1, (size_t)length, f) != (size_t)length) {
+    if (fread(*bytes, 1, length, f) != length) {
         int error = errno;
         fclose(f);
         nnet__free(*bytes);
         *bytes = NULL;
-        return nnet__fail(NNET_ERR_IO, "%s: could not read the %ld bytes of '%s': %s", who, length, path, strerror(error));
+        return nnet__fail(NNET_ERR_IO, "%s: could not read the %zu bytes of '%s': %s", who, length, path, strerror(error));
     }
     fclose(f);
-    *size = (size_t)length;
+    *size = length;
     return NNET_OK;
 }
 #endif
@@ -3947,6 +4031,7 @@ typedef struct nnet__gzip {
 static int nnet__gzip_open(const unsigned char *p, size_t size, const char *who, const char *name, nnet__gzip *gz) {
     size_t pos = 10, compressed;
     uint32_t flags, crc, isize;
+    memset(gz, 0, sizeof *gz);   // set on failure too: gcc -O2 cannot tell callers never read it then
     if (size < 10 || p[0] != 0x1f || p[1] != 0x8b)
         return nnet__fail(NNET_ERR_FORMAT, "%s: '%s' is not a gzip file or is truncated in the header: %zu bytes, the fixed gzip header alone is 10 starting 1f 8b",
                           who, name, size);
@@ -4215,7 +4300,6 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     unsigned char *compressed = NULL, magic[2] = {0, 0}, *file;
     size_t size, pixels, features;
     uint32_t dims[3];
-    long length;
     int N = labels->dims[0], status = NNET_OK, classes = 0, i;
     nnet_dataset *data = NULL;
     nnet_idx images;
@@ -4223,12 +4307,10 @@ static int nnet__images_in_place(const char *path, const nnet_idx *labels, const
     nnet__gzip gz;
     size_t compressed_size;
 #endif
-    FILE *f = fopen(path, "rb");
+    FILE *f = nnet__open_to_read(path, who, &size);
     *out = NULL;
-    if (!f || fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-        fread(magic, 1, 2, f) != 2 || fseek(f, 0, SEEK_SET) != 0)
-        goto general;   // nnet__idx_load_file says what is wrong
-    size = (size_t)length;
+    if (!f) return NNET_ERR_IO;
+    if (fread(magic, 1, 2, f) != 2 || fseek(f, 0, SEEK_SET) != 0) goto general;   // nnet__idx_load_file says what is wrong
     if (magic[0] == 0x1f && magic[1] == 0x8b) {
 #ifdef STBI_INCLUDE_STB_IMAGE_H
         fclose(f); f = NULL;
@@ -4307,9 +4389,8 @@ static int nnet__find_mnist_file(char *path, const char *directory, const char *
     int s, d;
     for (s = 0; s < 2; s++)
         for (d = 0; d < 2; d++) {
-            FILE *f;
             sprintf(path, "%s/%s-%s%cidx%d-ubyte%s", directory, stem, kind, separators[d], rank, suffixes[s]);
-            if ((f = fopen(path, "rb")) != NULL) { fclose(f); return 1; }
+            if (nnet__path_exists(path)) return 1;
         }
     return 0;
 }
@@ -5064,7 +5145,10 @@ NNETDEF nnet_csv *nnet_csv_load(const char *path, const nnet_csv_desc *desc) {
 #ifndef NNET_IMAGE_MAX_PIXELS
 #define NNET_IMAGE_MAX_PIXELS (1 << 26)
 #endif
-#define NNET__IMAGE_MAX_BYTES (1 << 28)   /* largest image file read: 256 MiB */
+#ifndef NNET_IMAGE_MAX_BYTES
+#define NNET_IMAGE_MAX_BYTES (1 << 27)
+#endif
+#define NNET__IMAGE_MAX_FILE (1 << 28)    /* largest image file read: 256 MiB */
 #define NNET__IMAGE_MIN_CONTRAST 0.1f     /* ink must differ this much from the background */
 #define NNET__IMAGE_INK 0.25f             /* after stretching, ink is > this (MNIST's boxes are 20 px at it) */
 #define NNET__MNIST_BOX 20
@@ -5628,18 +5712,18 @@ static int nnet__image_too_large(unsigned long width, unsigned long height) {
 // allocates room for each IDAT chunk's declared length before checking that
 // the bytes are there (a 114-byte file asked for 2 GiB when fuzzed), so
 // refuse chunks longer than what is left of the data; stb fails on those
-// truncated files anyway.
+// truncated files anyway. stb does not check the chunks' CRC-32s either (a
+// corrupt file decodes to a wrong picture), so check them all here.
 static int nnet__image_check_png(const unsigned char *p, size_t n) {
     size_t at = 8;
     if (n < 24 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0) return NNET_OK;
     if (memcmp(p + 12, "IHDR", 4) == 0) {
-        unsigned long width = (unsigned long)p[16] << 24 | (unsigned long)p[17] << 16 | (unsigned long)p[18] << 8 | p[19];
-        unsigned long height = (unsigned long)p[20] << 24 | (unsigned long)p[21] << 16 | (unsigned long)p[22] << 8 | p[23];
+        unsigned long width = nnet__be32(p + 16), height = nnet__be32(p + 20);
         if (width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE) return nnet__image_too_large(width, height);
     }
     while (at + 8 <= n) {
-        unsigned long length = (unsigned long)p[at] << 24 | (unsigned long)p[at + 1] << 16 |
-                               (unsigned long)p[at + 2] << 8 | p[at + 3];
+        unsigned long length = nnet__be32(p + at);
+        uint32_t stored, crc;
         char type[5];
         int c;
         for (c = 0; c < 4; c++) {
@@ -5647,9 +5731,13 @@ static int nnet__image_check_png(const unsigned char *p, size_t n) {
             type[c] = (char)((t >= 'A' && t <= 'Z') || (t >= 'a' && t <= 'z') ? t : '?');
         }
         type[4] = '\0';
-        if (length > n - at - 8)
-            return nnet__fail(NNET_ERR_FORMAT, "PNG chunk %s at byte %zu declares %lu bytes but only %zu follow: "
+        if (n - at - 8 < 4 || length > n - at - 12)
+            return nnet__fail(NNET_ERR_FORMAT, "PNG chunk %s at byte %zu declares %lu bytes and a CRC but only %zu follow: "
                               "the file is truncated or corrupt", type, at, length, n - at - 8);
+        stored = (uint32_t)nnet__be32(p + at + 8 + length);
+        if ((crc = nnet__crc32(0, p + at + 4, 4 + (size_t)length)) != stored)
+            return nnet__fail(NNET_ERR_FORMAT, "PNG chunk %s at byte %zu has the CRC-32 %08lx, but its bytes give "
+                              "%08lx: the file is corrupt", type, at, (unsigned long)stored, (unsigned long)crc);
         if (memcmp(p + at + 4, "IEND", 4) == 0) break;
         at += 12 + (size_t)length;
     }
@@ -5762,10 +5850,10 @@ static int nnet__image_check_pnm(const unsigned char *p, size_t n, int *rgb16) {
 static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     const stbi_uc *data = (const stbi_uc *)bytes;
     stbi_uc *decoded;
-    int width, height, channels, want, got_w, got_h, got_c, status, rgb16;
-    if (size > (size_t)NNET__IMAGE_MAX_BYTES)
+    int width, height, channels, depth, want, got_w, got_h, got_c, status, rgb16;
+    if (size > (size_t)NNET__IMAGE_MAX_FILE)
         return nnet__fail(NNET_ERR_FORMAT, "image data is %zu bytes, more than the %d accepted",
-                          size, NNET__IMAGE_MAX_BYTES);
+                          size, NNET__IMAGE_MAX_FILE);
     if ((status = nnet__image_check_png(data, size)) != NNET_OK) return status;
     if ((status = nnet__image_check_jpeg(data, size)) != NNET_OK) return status;
     if ((status = nnet__image_check_pnm(data, size, &rgb16)) != NNET_OK) return status;
@@ -5777,6 +5865,14 @@ static int nnet__image_decode(const void *bytes, size_t size, float *pixels) {
     if (width < 1 || height < 1 || width > NNET_IMAGE_MAX_SIDE || height > NNET_IMAGE_MAX_SIDE ||
         (double)width * height > (double)NNET_IMAGE_MAX_PIXELS)
         return nnet__image_too_large((unsigned long)width, (unsigned long)height);
+    // What stb holds decoded: every channel of the file at its depth (a
+    // 16-bit RGBA image is 8 bytes a pixel), and about as much again meanwhile.
+    depth = stbi_is_16_bit_from_memory(data, (int)size) ? 2 : 1;
+    if ((double)width * height * channels * depth > (double)NNET_IMAGE_MAX_BYTES)
+        return nnet__fail(NNET_ERR_FORMAT, "image is %dx%d with %d channel%s of %d bits: %.0f bytes decoded, more than "
+                          "the %.0f accepted (NNET_IMAGE_MAX_BYTES); refused before decoding", width, height, channels,
+                          channels > 1 ? "s" : "", 8 * depth, (double)width * height * channels * depth,
+                          (double)NNET_IMAGE_MAX_BYTES);
     want = rgb16 ? 3 : (channels == 2 || channels == 4) ? 2 : 1;   // grey, or grey + alpha
     decoded = stbi_load_from_memory(data, (int)size, &got_w, &got_h, &got_c, want);
     if (!decoded) {
@@ -5845,7 +5941,7 @@ NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
         return nnet__fail(NNET_ERR_ARGUMENT, "nnet_image_load_mnist: path %p and pixels %p, expected both non-NULL",
                           (const void *)path, (void *)pixels);
 #if NNET__IMAGE_STB
-    if ((status = nnet__read_file(path, "nnet_image_load_mnist", NNET__IMAGE_MAX_BYTES, &bytes, &size)) != NNET_OK)
+    if ((status = nnet__read_file(path, "nnet_image_load_mnist", NNET__IMAGE_MAX_FILE, &bytes, &size)) != NNET_OK)
         return status;
     status = size ? nnet__image_decode(bytes, size, pixels) : nnet__fail(NNET_ERR_FORMAT, "the file is empty");
     nnet__free(bytes);
@@ -6444,6 +6540,36 @@ static const char *nnet__meta(const nnet__model_file *f, const char *key) {
     return NULL;
 }
 
+// What the first bytes of something that is not a model file are, for the
+// message: a format known by its first bytes, text, or the bytes in hex.
+static void nnet__describe_start(const unsigned char *p, size_t n, char *out, size_t cap) {
+    static const struct { const char *magic; size_t length; const char *what; } known[] = {
+        {"PK\3\4", 4, "a ZIP archive (PyTorch's torch.save writes these; save_file of the safetensors package "
+                      "writes what nnet reads)"},
+        {"\x1f\x8b", 2, "gzip data (gunzip it first)"},
+        {"\x89PNG", 4, "a PNG image"},
+        {"\xff\xd8\xff", 3, "a JPEG image"},
+        {"\x89HDF", 4, "an HDF5 file (Keras writes these)"},
+        {"\x7f" "ELF", 4, "a program (ELF)"}};
+    size_t k, shown = n < 24 ? n : 24, used;
+    int text = 1;
+    for (k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (n >= known[k].length && memcmp(p, known[k].magic, known[k].length) == 0) {
+            snprintf(out, cap, "%s", known[k].what);
+            return;
+        }
+    if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] >= 0x08 && p[2] <= 0x0E && p[3] >= 1 && p[3] <= NNET_IDX_MAX_RANK) {
+        snprintf(out, cap, "an IDX file (a dataset, not a model)");
+        return;
+    }
+    for (k = 0; k < shown; k++) text &= (p[k] >= 0x20 && p[k] < 0x7F) || p[k] == '\t' || p[k] == '\n' || p[k] == '\r';
+    used = (size_t)snprintf(out, cap, text ? "text \"" : "the bytes");
+    for (k = 0; k < shown && used + 6 < cap; k++)
+        used += (size_t)snprintf(out + used, cap - used, text ? (p[k] >= 0x20 ? "%c" : p[k] == '\n' ? "\\n" : "\\x%02x") : " %02x",
+                                 (unsigned)p[k]);
+    snprintf(out + used, cap - used, "%s%s", shown < n ? "..." : "", text ? "\"" : "");
+}
+
 // Split the bytes into header and data, parse the header and check every
 // tensor's dtype, shape and offsets: each tensor's bytes are shape x 4, and
 // sorted by offset they start at 0, touch without gap or overlap, and end
@@ -6455,9 +6581,15 @@ static int nnet__model_parse(nnet__model_file *f, const unsigned char *bytes, si
     int i, k, order[NNET__MODEL_MAX_TENSORS], status;
     if (!bytes && size) return nnet__fail(NNET_ERR_ARGUMENT, "%s: bytes is NULL", f->who);
     if (size == 0) return nnet__fail(NNET_ERR_FORMAT, "%s: the file is empty (0 bytes)", f->who);
-    if (size < 8)
-        return nnet__fail(NNET_ERR_FORMAT, "%s: %zu bytes is too short to hold the 8-byte header length (truncated?)", f->who, size);
-    header = nnet__get_u64le(bytes);
+    header = size >= 8 ? nnet__get_u64le(bytes) : 0;
+    // Too short, or a header length no model file has and no '{' after it: something else.
+    if (size < 8 || ((header > NNET_MODEL_MAX_HEADER || header > size - 8) && (size == 8 || bytes[8] != '{'))) {
+        char found[160];
+        nnet__describe_start(bytes, size, found, sizeof found);
+        return nnet__fail(NNET_ERR_FORMAT, "%s: not a model file%s: expected the safetensors layout (an 8-byte header "
+                          "length, then a JSON header starting with '{'), found %s", f->who,
+                          size < 8 ? " (or one truncated: too short to hold the header length)" : "", found);
+    }
     if (header > NNET_MODEL_MAX_HEADER)
         return nnet__fail(NNET_ERR_FORMAT, "%s: header length %llu is over the limit of %u bytes (100 MB)",
                           f->who, (unsigned long long)header, (unsigned)NNET_MODEL_MAX_HEADER);
@@ -7069,61 +7201,140 @@ NNETDEF int nnet_init_static(nnet *net, const nnet_desc *desc, const float *para
 }
 
 #ifndef NNET_NO_STDIO
-// Write bytes to path atomically: a new temporary file next to it, written,
-// flushed and fsync'ed, then renamed over path (rename is atomic on POSIX).
-// On any failure the temporary file is removed and path is untouched.
-static int nnet__write_atomic(const char *path, const void *bytes, size_t size, const char *who) {
-    size_t cap = strlen(path) + 40;
-    char *temp = (char *)nnet__alloc(cap, who);
+#ifdef NNET__POSIX_FILES
+// The file a save replaces: path itself, or when path is a symbolic link the
+// file it leads to (through up to 40 links; a relative link is relative to
+// the link's directory), so that the link stays a link and its target gets
+// the new contents. NULL, with the message set, on a loop or without memory.
+static char *nnet__save_target(const char *path, const char *who) {
+    char link[4096], *target = (char *)nnet__alloc(strlen(path) + 1, who), *next;
+    int hops;
+    if (!target) return NULL;
+    strcpy(target, path);
+    for (hops = 0;; hops++) {
+        long n = (long)readlink(target, link, sizeof link);
+        size_t directory = 0;
+        if (n < 0) return target;   // not a link, or nothing there yet: the file itself
+        if (hops == 40 || (size_t)n == sizeof link) {
+            nnet__fail(NNET_ERR_IO, "%s: could not follow the symbolic link '%s': %s", who, target,
+                       hops == 40 ? "more than 40 links in a row (a loop?)" : "its target is too long");
+            nnet__free(target);
+            return NULL;
+        }
+        if (link[0] != '/' && strrchr(target, '/')) directory = (size_t)(strrchr(target, '/') - target) + 1;
+        if (!(next = (char *)nnet__alloc(directory + (size_t)n + 1, who))) { nnet__free(target); return NULL; }
+        memcpy(next, target, directory);
+        memcpy(next + directory, link, (size_t)n);
+        next[directory + (size_t)n] = '\0';
+        nnet__free(target);
+        target = next;
+    }
+}
+
+// Flush a directory's entries to disk (after a rename in it). NNET_OK also
+// where the file system cannot do it (EINVAL).
+static int nnet__sync_directory(const char *file, const char *who) {
+    const char *slash = strrchr(file, '/');
+    size_t length = slash ? (slash == file ? 1 : (size_t)(slash - file)) : 1;
+    char *directory = (char *)nnet__alloc(length + 1, who);
+    int fd, error = 0;
+    if (!directory) return NNET_ERR_MEMORY;
+    memcpy(directory, slash ? file : ".", length);
+    directory[length] = '\0';
+    if ((fd = open(directory, O_RDONLY)) < 0 || fsync(fd) != 0) error = errno;
+    if (fd >= 0) close(fd);
+    if (error && error != EINVAL)
+        nnet__fail(NNET_ERR_IO, "%s: '%s' was written, but its directory '%s' could not be flushed to disk (%s), so "
+                   "the new file may not survive a power failure", who, file, directory, strerror(error));
+    nnet__free(directory);
+    return error && error != EINVAL ? NNET_ERR_IO : NNET_OK;
+}
+#endif
+
+// Write bytes to path atomically: a new temporary file next to the file,
+// written, flushed and fsync'ed, then renamed over it (rename is atomic on
+// POSIX), and the directory flushed. On any failure the temporary file is
+// removed and the file is untouched. On POSIX, a path that leads to anything
+// but a regular file (a device, FIFO, socket or directory) is refused; a
+// symbolic link is followed, and the file it leads to is replaced; an
+// existing file keeps its permission bits. only_check: stop after creating
+// (and removing) the temporary file, to learn whether a save could succeed.
+static int nnet__write_atomic(const char *path, const void *bytes, size_t size, int only_check, const char *who) {
+    char *temp;
     int error = 0;
     const char *step = "";
 #ifdef NNET__POSIX_FILES
     const unsigned char *p = (const unsigned char *)bytes;
+    char *target = nnet__save_target(path, who);
+    struct stat existing;
     size_t done = 0;
-    int fd = -1, attempt;
-    if (!temp) return NNET_ERR_MEMORY;
+    int fd = -1, attempt, exists;
+    if (!target) return NNET_ERR_IO;
+    exists = stat(target, &existing) == 0;
+    if (exists && !S_ISREG(existing.st_mode)) {
+        if (strcmp(target, path) != 0)
+            nnet__fail(NNET_ERR_IO, "%s: the link '%s' leads to '%s', which is %s; a save replaces only a regular file, "
+                       "so nothing was written", who, path, target, nnet__file_kind(existing.st_mode));
+        else
+            nnet__fail(NNET_ERR_IO, "%s: '%s' is %s; a save replaces only a regular file, so nothing was written",
+                       who, path, nnet__file_kind(existing.st_mode));
+        nnet__free(target);
+        return NNET_ERR_IO;
+    }
+    if (!(temp = (char *)nnet__alloc(strlen(target) + 40, who))) { nnet__free(target); return NNET_ERR_MEMORY; }
     for (attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        snprintf(temp, cap, "%s.tmp-%ld-%d", path, (long)getpid(), attempt);
+        snprintf(temp, strlen(target) + 40, "%s.tmp-%ld-%d", target, (long)getpid(), attempt);
         fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd < 0 && errno != EEXIST) break;
     }
     if (fd < 0) {
         error = errno;
-        nnet__fail(NNET_ERR_IO, "%s: could not create a temporary file next to '%s': %s", who, path, strerror(error));
+        nnet__fail(NNET_ERR_IO, "%s: could not create a temporary file next to '%s': %s", who, target, strerror(error));
         nnet__free(temp);
+        nnet__free(target);
         return NNET_ERR_IO;
     }
-    while (done < size) {
+    while (!only_check && done < size) {
         size_t chunk = size - done > ((size_t)1 << 30) ? (size_t)1 << 30 : size - done;
         long w = (long)write(fd, p + done, chunk);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) { error = w < 0 ? errno : EIO; step = "write"; break; }
         done += (size_t)w;
     }
-    if (!error && fsync(fd) != 0) { error = errno; step = "fsync"; }
+    if (!error && !only_check && fsync(fd) != 0) { error = errno; step = "fsync"; }
     if (close(fd) != 0 && !error) { error = errno; step = "close"; }
-    if (!error && rename(temp, path) != 0) { error = errno; step = "rename"; }
-    if (error) unlink(temp);
+    if (!error && exists && chmod(temp, existing.st_mode & 07777) != 0) { error = errno; step = "keep the permissions of"; }
+    if (!error && !only_check && rename(temp, target) != 0) { error = errno; step = "rename"; }
+    if (error || only_check) unlink(temp);
 #else
     FILE *file;
-    if (!temp) return NNET_ERR_MEMORY;
+    size_t cap = strlen(path) + 40;
+    const char *target = path;
+    if (!(temp = (char *)nnet__alloc(cap, who))) return NNET_ERR_MEMORY;
     snprintf(temp, cap, "%s.tmp", path);
     errno = 0;
     file = fopen(temp, "wb");
     if (!file) { error = errno ? errno : EIO; step = "create"; }
     else {
-        if (fwrite(bytes, 1, size, file) != size || fflush(file) != 0) { error = errno ? errno : EIO; step = "write"; }
+        if (!only_check && (fwrite(bytes, 1, size, file) != size || fflush(file) != 0)) { error = errno ? errno : EIO; step = "write"; }
         if (fclose(file) != 0 && !error) { error = errno ? errno : EIO; step = "close"; }
         // rename does not replace an existing file everywhere (Windows):
         // then remove the old one first, which is not atomic.
-        if (!error && rename(temp, path) != 0 && (remove(path), rename(temp, path) != 0)) { error = errno ? errno : EIO; step = "rename"; }
-        if (error) remove(temp);
+        if (!error && !only_check && rename(temp, path) != 0 && (remove(path), rename(temp, path) != 0)) {
+            error = errno ? errno : EIO;
+            step = "rename";
+        }
+        if (error || only_check) remove(temp);
     }
 #endif
     if (error)
         nnet__fail(NNET_ERR_IO, "%s: could not %s '%s' (via %s): %s; any previous file at that path is unchanged",
-                   who, step, path, temp, strerror(error));
+                   who, step, target, temp, strerror(error));
     nnet__free(temp);
+#ifdef NNET__POSIX_FILES
+    if (!error && !only_check && nnet__sync_directory(target, who) != NNET_OK) error = EIO;
+    nnet__free(target);
+#endif
     return error ? NNET_ERR_IO : NNET_OK;
 }
 
@@ -7136,7 +7347,7 @@ static int nnet__save(const nnet *net, const char *path, int checkpoint, const c
     if ((status = nnet__save_to_memory(net, NULL, 0, &size, checkpoint, who)) != NNET_OK) return status;
     if (!(bytes = (unsigned char *)nnet__alloc(size, who))) return NNET_ERR_MEMORY;
     status = nnet__save_to_memory(net, bytes, size, &size, checkpoint, who);
-    if (status == NNET_OK) status = nnet__write_atomic(path, bytes, size, who);
+    if (status == NNET_OK) status = nnet__write_atomic(path, bytes, size, 0, who);
     nnet__free(bytes);
     return status;
 }
@@ -7144,6 +7355,11 @@ static int nnet__save(const nnet *net, const char *path, int checkpoint, const c
 NNETDEF int nnet_save(const nnet *net, const char *path) { return nnet__save(net, path, 0, "nnet_save"); }
 
 NNETDEF int nnet_save_checkpoint(const nnet *net, const char *path) { return nnet__save(net, path, 1, "nnet_save_checkpoint"); }
+
+NNETDEF int nnet_save_check(const char *path) {
+    if (!path) return nnet__fail(NNET_ERR_ARGUMENT, "nnet_save_check: path is NULL");
+    return nnet__write_atomic(path, NULL, 0, 1, "nnet_save_check");
+}
 
 // "nnet_load: 'path'" for messages; long paths are cut.
 static void nnet__who(char *who, size_t cap, const char *function, const char *path) {
@@ -7272,7 +7488,7 @@ static int nnet__export_source(const void *model, nnet__source_fill fill, const 
     text.len = 0;
     fill(model, name, upper, file, &text);
     NNET_ASSERT(text.len == k);
-    status = nnet__write_atomic(path, text.buf, text.len, who);
+    status = nnet__write_atomic(path, text.buf, text.len, 0, who);
     nnet__free(text.buf);
     return status;
 }
@@ -7836,6 +8052,13 @@ NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char 
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>    /* _mm_pause, while nnet_train's team waits for work */
 #endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <time.h>         /* nanosleep, when a waiting thread naps */
+#include <sched.h>        /* (struct timespec under strict -std=c99 with glibc) */
+#if !defined(__cplusplus)
+int nanosleep(const struct timespec *duration, struct timespec *remaining);   /* POSIX; hidden under -std=c99 */
+#endif
+#endif
 #endif
 #if defined(__GNUC__) || defined(__clang__)
 #define nnet__prefetch(p) __builtin_prefetch(p)   // a hint: start loading p's cache line
@@ -8054,7 +8277,7 @@ static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, float *w, nnet
         mk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta1), mk), nnet__vmul(nnet__vset1(1.0f - h->beta1), g));
         sk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta2), sk), nnet__vmul(nnet__vmul(nnet__vset1(1.0f - h->beta2), g), g));
         wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(nnet__vset1(h->step_size), mk),
-                                       nnet__vadd(nnet__vdiv(nnet__vsqrt(sk), nnet__vset1(h->correction2)), nnet__vset1(h->eps))));
+                                       nnet__vadd(nnet__vsqrt(sk), nnet__vset1(h->eps_scaled))));
         if (full) nnet__vstore(s, sk); else nnet__vstoren(s, sk, lanes);
     }
     if (full) { nnet__vstore(m, mk); nnet__vstore(w, wk); }
@@ -8221,23 +8444,44 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
 }
 
 // ---- 18. The thread team ---------------------------------------------------
-// Work shared by threads. A job is a function of (t, T) that does thread t's
-// share of T; nnet__run_job runs one on `threads` threads: on nnet_train's
-// team when there is one (below), else in an OpenMP parallel region of its
-// own, else on this thread alone. Without OpenMP everything is serial.
+// Work shared by threads. A job is a function of (t, T) that does share t of
+// T; the shares split the work without changing any sum's order, so any
+// thread may run any share, and running all T of them on one thread (or the
+// job as (0, 1)) gives the same bits. nnet__run_job runs one on `threads`
+// threads: on nnet_train's team when there is one (below), else in an OpenMP
+// parallel region of its own, else on this thread alone. Without OpenMP
+// everything is serial.
 typedef void (*nnet__job)(void *job, int t, int T);
 
 // nnet_train's team. Opening an OpenMP parallel region costs microseconds,
 // and a training batch needs several, so nnet_train opens one region for its
 // whole run (nnet__train_on_team): thread 0 runs the training loop, the others
-// wait (spinning) for the jobs it hands out. Thread 0 publishes a job by bumping
-// `round`, runs its own share, then waits until each of the others has run
-// its share and bumped `finished`. A round without a job sends them home.
+// wait for the jobs it hands out. Thread 0 publishes a job by clearing the
+// shares' `taken` flags and bumping `round`; each thread takes its own share
+// first, then any share still free, and counts each share it ran in
+// `finished`; thread 0 returns when all are finished.
+// The machine may be shared, and then a thread may wait for one whose core
+// went to another program. So a waiting thread spins only for a moment, then
+// naps, longer and longer, giving its core to whoever has work; a share whose
+// thread is late is run by whoever is free, thread 0 included. And thread 0
+// times windows of NNET__TEAM_WINDOW seconds, all of the loop's time (the work
+// between jobs too, which the others' spinning may slow), with jobs on the
+// team and alone, as one thread would: it starts on the team, times itself
+// alone in the next window, keeps to whichever way did more jobs a second
+// (alone unless the team was NNET__TEAM_MARGIN faster), and times the other
+// way again after 1, 3, 7 ... or at most 31 windows.
+#define NNET__TEAM_MAX 256         // largest team; more threads open a region per job
 typedef struct nnet__team {
-    int size;                  // threads in the team, thread 0 included
+    int size;                      // threads in the team, thread 0 included
     nnet__job job_function;
     void *job;
-    int round, finished;       // read and written with OpenMP atomics only
+    int taken[NNET__TEAM_MAX];     // share t taken this round
+    int round, finished, stop;     // read and written with OpenMP atomics only, like taken
+    // Thread 0's choice: run jobs alone now, and by preference; the windows
+    // left before timing the other way, and how many to leave the next time;
+    // this window's jobs and start; each way's seconds per job in its last window.
+    int alone, prefer_alone, left, wait, jobs;
+    double start, per_job[2];
 } nnet__team;
 
 #ifdef _OPENMP
@@ -8246,39 +8490,112 @@ typedef struct nnet__team {
 #else
 #define nnet__spin_pause() ((void)0)
 #endif
+#define NNET__TEAM_SPIN 200e-6       // seconds a waiting thread spins before it naps
+#define NNET__TEAM_NAP 50000L        // nanoseconds of the first nap; each next one is twice as long,
+#define NNET__TEAM_NAP_MAX 10000000L // up to this while waiting for a job (thread 0 keeps to the first:
+                                     // the share it waits for is almost done)
+#define NNET__TEAM_WINDOW 0.05       // seconds timed one way
+#define NNET__TEAM_WAIT_MAX 31       // most windows before timing the other way again
+#define NNET__TEAM_MARGIN 1.1        // the team is chosen when it did this many times the jobs a second
 
-// Thread 0: run `function` on the whole team (NULL: release the team).
-static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
-    int finished;
-    team->job_function = function;
-    team->job = job;
-#pragma omp atomic write
-    team->finished = 0;
-#pragma omp atomic update seq_cst
-    team->round++;
-    if (!function) return;
-    function(job, 0, team->size);
-    do {
-        nnet__spin_pause();
+// Wait until *x == value (equal) or *x != value (!equal); return *x then.
+// Naps grow up to longest nanoseconds.
+static int nnet__team_wait(int *x, int value, int equal, long longest) {
+    double start = 0.0;
+    long nap = 0;                  // 0 while spinning
+    int seen, spins = 0;
+    for (;;) {
 #pragma omp atomic read seq_cst
-        finished = team->finished;
-    } while (finished < team->size - 1);
+        seen = *x;
+        if ((seen == value) == equal) return seen;
+        if (nap) {
+#if defined(__unix__) || defined(__APPLE__)
+            struct timespec duration;
+            duration.tv_sec = 0; duration.tv_nsec = nap;
+            nanosleep(&duration, NULL);
+            nap = nap < longest / 2 ? 2 * nap : longest;
+#else
+            nnet__spin_pause();
+#endif
+        } else if (++spins % 256) {
+            nnet__spin_pause();
+        } else if (start == 0.0) {
+            start = nnet__seconds();
+        } else if (nnet__seconds() - start > NNET__TEAM_SPIN) {
+            nap = NNET__TEAM_NAP;
+        }
+    }
 }
 
-// Threads 1 .. size-1: run thread t's share of every job until released.
-static void nnet__team_serve(nnet__team *team, int t) {
-    int seen = 0, round;
-    for (;;) {
-        do {
-            nnet__spin_pause();
-#pragma omp atomic read seq_cst
-            round = team->round;
-        } while (round == seen);
-        seen = round;
-        if (!team->job_function) return;
-        team->job_function(team->job, t, team->size);
+// Run every share still free, thread t's own first.
+static void nnet__team_work(nnet__team *team, int t) {
+    int k, was;
+    for (k = 0; k < team->size; k++) {
+        int share = (t + k) % team->size;
+#pragma omp atomic capture seq_cst
+        { was = team->taken[share]; team->taken[share] = 1; }
+        if (was) continue;
+        team->job_function(team->job, share, team->size);
 #pragma omp atomic update seq_cst
         team->finished++;
+    }
+}
+
+// Thread 0: run `function` on the team, or alone, whichever has been faster.
+static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
+    double seconds;
+    int t;
+    if (team->alone) {
+        function(job, 0, 1);
+    } else {
+        team->job_function = function;
+        team->job = job;
+#pragma omp atomic write seq_cst
+        team->finished = 0;
+        for (t = 0; t < team->size; t++) {
+#pragma omp atomic write seq_cst
+            team->taken[t] = 0;
+        }
+#pragma omp atomic update seq_cst
+        team->round++;
+        nnet__team_work(team, 0);
+        nnet__team_wait(&team->finished, team->size, 1, NNET__TEAM_NAP);
+    }
+    team->jobs++;
+    seconds = nnet__seconds() - team->start;
+    if (seconds < NNET__TEAM_WINDOW) return;
+    team->per_job[team->alone] = seconds / team->jobs;   // the window's end
+    team->jobs = 0;
+    team->start += seconds;
+    if (team->alone != team->prefer_alone) {   // the other way timed: choose
+        int alone = NNET__TEAM_MARGIN * team->per_job[0] >= team->per_job[1];
+        team->wait = alone == team->prefer_alone ? nnet__min(2 * team->wait + 1, NNET__TEAM_WAIT_MAX) : 1;
+        team->alone = team->prefer_alone = alone;
+        team->left = team->wait;
+    } else if (team->left > 0) {
+        team->left--;
+    } else {   // time the other way for a window
+        team->alone = !team->prefer_alone;
+    }
+}
+
+// Thread 0: send the others home.
+static void nnet__team_stop(nnet__team *team) {
+#pragma omp atomic write seq_cst
+    team->stop = 1;
+#pragma omp atomic update seq_cst
+    team->round++;
+}
+
+// Threads 1 .. size-1: run shares of every job until thread 0 stops the team.
+static void nnet__team_serve(nnet__team *team, int t) {
+    int round = 0, stop;
+    for (;;) {
+        round = nnet__team_wait(&team->round, round, 0, NNET__TEAM_NAP_MAX);
+#pragma omp atomic read seq_cst
+        stop = team->stop;
+        if (stop) return;
+        nnet__team_work(team, t);
     }
 }
 #endif
@@ -8309,42 +8626,63 @@ static void nnet__run_job(int parallel, nnet__job function, void *job) {
     function(job, 0, 1);
 }
 
-// The seam's nnet__train_on_team: nnet_train with desc->threads threads for
-// the whole call, when OpenMP is on. With no more threads than cores they
-// form a team; with more, each job opens its own region (spinning threads
-// would wait for a thread that has no core). On the team, nnet_train runs
-// again and is told to go ahead (NNET__RUN_HERE), as it is with one thread.
-static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
-                               const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
-    int status = NNET__RUN_HERE;
+// Run body(arg) on this thread with `threads` threads for its jobs: as a
+// team's thread 0 when there are no more threads than cores, else opening a
+// region for each job (a team's threads would wait for threads without a
+// core).
+static void nnet__with_threads(int threads, void (*body)(void *), void *arg) {
 #ifdef _OPENMP
-    if (desc->threads <= 1 || nnet__training_threads.threads) return NNET__RUN_HERE;
-    if (desc->threads <= omp_get_num_procs()) {
+    if (threads > 1 && threads <= omp_get_num_procs() && threads <= NNET__TEAM_MAX) {
         nnet__team team;
         memset(&team, 0, sizeof team);
-#pragma omp parallel num_threads(desc->threads)
+#pragma omp parallel num_threads(threads)
         {
             if (omp_get_thread_num() == 0) {
                 team.size = omp_get_num_threads();
+                team.start = nnet__seconds();
+                team.wait = 1;   // on the team first, then alone timed
                 nnet__training_threads.threads = team.size;
                 nnet__training_threads.team = &team;
-                status = nnet_train(net, train, validation, desc, history, epochs_run);
+                body(arg);
                 nnet__training_threads.threads = 0;
                 nnet__training_threads.team = NULL;
-                nnet__team_run(&team, NULL, NULL);   // release the others
+                nnet__team_stop(&team);
             } else {
                 nnet__team_serve(&team, omp_get_thread_num());
             }
         }
-    } else {
-        nnet__training_threads.threads = desc->threads;
-        status = nnet_train(net, train, validation, desc, history, epochs_run);
-        nnet__training_threads.threads = 0;
+        return;
     }
-#else
-    (void)net; (void)train; (void)validation; (void)desc; (void)history; (void)epochs_run;
 #endif
-    return status;
+    nnet__training_threads.threads = threads;
+    body(arg);
+    nnet__training_threads.threads = 0;
+}
+
+typedef struct nnet__train_call {
+    nnet *net;
+    const nnet_dataset *train, *validation;
+    const nnet_train_desc *desc;
+    nnet_epoch_stats *history;
+    int *epochs_run, status;
+} nnet__train_call;
+
+static void nnet__train_call_run(void *call) {
+    nnet__train_call *c = (nnet__train_call *)call;
+    c->status = nnet_train(c->net, c->train, c->validation, c->desc, c->history, c->epochs_run);
+}
+
+// The seam's nnet__train_on_team: nnet_train with desc->threads threads for
+// the whole call. nnet_train runs again on them and is told to go ahead
+// (NNET__RUN_HERE), as it is with one thread.
+static int nnet__train_on_team(nnet *net, const nnet_dataset *train, const nnet_dataset *validation,
+                               const nnet_train_desc *desc, nnet_epoch_stats *history, int *epochs_run) {
+    nnet__train_call c;
+    if (desc->threads <= 1 || nnet__training_threads.threads) return NNET__RUN_HERE;
+    c.net = net; c.train = train; c.validation = validation; c.desc = desc;
+    c.history = history; c.epochs_run = epochs_run; c.status = NNET_OK;
+    nnet__with_threads(desc->threads, nnet__train_call_run, &c);
+    return c.status;
 }
 
 // Thread t of T takes [begin, end) of count rows (or columns), cut at

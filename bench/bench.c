@@ -11,23 +11,30 @@
       beside nnet_train's real loop (784-128-10 on 1 and 2 threads, 784-256-10
       on 1);
    5. with --adam, Adam's epoch against SGD with momentum's; with --peak, the
-      one-core peak of the width this build's kernels use (for compare.py).
+      one-core peak of the width this build's kernels use (for compare.py);
+   6. with --load, an epoch on 2 threads against 1 thread, on the machine as
+      it is and with two busy processes (one per core) that it starts and
+      stops itself: how nnet_train's team copes with a shared machine.
    `make bench` runs bench and bench-avx2 (-mno-avx512f, 256-bit kernels).
 
    Build:  cc -std=c99 -O2 -march=native -fopenmp -I. bench/bench.c -o bench/bench -lstb -lm
            (add -DBENCH_CBLAS ... -lopenblas for the OpenBLAS column)
-   Run:    bench/bench [--gemm] [--train] [--phases] [--adam] [--peak] [--epochs E] [--batch B] [--threads T]
+   Run:    bench/bench [--gemm] [--train] [--phases] [--adam] [--peak] [--load] [--epochs E] [--batch B] [--threads T]
                        [--data DIR]      (default /usr/share/datasets/fashion-mnist)
-   With none of --gemm/--train/--phases/--adam/--peak, --gemm and --train run.
+   With none of --gemm/--train/--phases/--adam/--peak/--load, --gemm and --train run.
    --batch/--threads pick one training run (for measuring memory with
    /usr/bin/time -v). */
-#include <stb/stb_image.h>   /* lets nnet.h inflate the .gz IDX files (link -lstb) */
+#define _POSIX_C_SOURCE 200809L   /* fork, setsid, kill, waitpid, getppid for --load's busy processes */
+#include <stb/stb_image.h>        /* lets nnet.h inflate the .gz IDX files (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #ifdef __AVX2__
 #include <immintrin.h>
 #endif
@@ -337,7 +344,7 @@ typedef struct {
     double best[PHASES], best_total;
 } timed_run;
 
-/* The epochs, on thread 0 of a team set up as nnet__train_on_team sets it up. */
+/* The epochs, on thread 0 of the team. */
 static void timed_epochs(timed_run *r) {
     nnet *net = r->net;
     int N = r->train->inputs.rows, batch = r->X.rows, batches = (N + batch - 1) / batch, i, e, b, k;
@@ -384,31 +391,10 @@ static void timed_epochs(timed_run *r) {
     if (correct < 0) printf("\n");   /* keep the count: nnet_train counts it too */
 }
 
-static void timed_on_team(timed_run *r, int threads) {
-#ifdef _OPENMP
-    if (threads > 1) {
-        nnet__team team;
-        memset(&team, 0, sizeof team);
-#pragma omp parallel num_threads(threads)
-        {
-            if (omp_get_thread_num() == 0) {
-                team.size = omp_get_num_threads();
-                nnet__training_threads.threads = team.size;
-                nnet__training_threads.team = &team;
-                timed_epochs(r);
-                nnet__training_threads.threads = 0;
-                nnet__training_threads.team = NULL;
-                nnet__team_run(&team, NULL, NULL);
-            } else {
-                nnet__team_serve(&team, omp_get_thread_num());
-            }
-        }
-        return;
-    }
-#endif
-    (void)threads;
-    timed_epochs(r);
-}
+static void timed_epochs_run(void *r) { timed_epochs((timed_run *)r); }
+
+/* On a team set up as nnet__train_on_team sets it up. */
+static void timed_on_team(timed_run *r, int threads) { nnet__with_threads(threads, timed_epochs_run, r); }
 
 static int phases(const nnet_dataset *train, int batch, int threads, int epochs, int hidden) {
     nnet_desc d;
@@ -459,9 +445,59 @@ static int phases(const nnet_dataset *train, int batch, int threads, int epochs,
     return status || !same[0] || !same[1];
 }
 
+/* ---- 6. Sharing the machine (--load) ----
+   One epoch (batch 32) on 1 thread and on 2, taking turns, ROUNDS times:
+   first as the machine is, then beside BUSY processes that only spin, which
+   this program starts and stops (each in a session of its own, as another
+   program would be, so that Linux's autogroups treat it as one). Each
+   round's 2-thread epoch is divided by the 1-thread epoch next to it, so
+   both saw the same neighbours; the median of those ratios is printed with
+   the lowest and highest. */
+#define ROUNDS 7
+#define BUSY 2
+static pid_t start_busy(void) {
+    pid_t parent = getpid(), child = fork();
+    if (child == 0) {   /* spin; check now and then that the bench still runs */
+        volatile unsigned long x = 0;
+        setsid();
+        for (;;) {
+            unsigned long i;
+            for (i = 0; i < 100000000ul; i++) x++;
+            if (getppid() != parent) _exit(0);
+        }
+    }
+    return child;
+}
+static int by_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+static int load(const nnet_dataset *train, const nnet_dataset *test) {
+    pid_t busy[BUSY];
+    int busy_count, round, k;
+    for (busy_count = 0; busy_count <= BUSY; busy_count += BUSY) {
+        double one[ROUNDS], two[ROUNDS], ratio[ROUNDS], cpu, median, accuracy;
+        for (k = 0; k < busy_count; k++) if ((busy[k] = start_busy()) < 0) { perror("bench: fork"); return 1; }
+        for (round = 0; round < ROUNDS; round++) {
+            if (train_once(train, test, 32, 1, 1, NNET_SGD, NULL, &one[round], &cpu, &median, &accuracy) ||
+                train_once(train, test, 32, 2, 1, NNET_SGD, NULL, &two[round], &cpu, &median, &accuracy)) break;
+            ratio[round] = two[round] / one[round];
+        }
+        for (k = 0; k < busy_count; k++) { kill(busy[k], SIGKILL); waitpid(busy[k], NULL, 0); }
+        if (round < ROUNDS) return 1;
+        qsort(one, ROUNDS, sizeof(double), by_double);
+        qsort(two, ROUNDS, sizeof(double), by_double);
+        qsort(ratio, ROUNDS, sizeof(double), by_double);
+        printf("load busy_processes=%d epoch_seconds_1_thread=%.3f epoch_seconds_2_threads=%.3f"
+               " two_over_one=%.2f (lowest %.2f, highest %.2f; medians of %d rounds)\n", busy_count,
+               one[ROUNDS / 2], two[ROUNDS / 2], ratio[ROUNDS / 2], ratio[0], ratio[ROUNDS - 1], ROUNDS);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *dir = "/usr/share/datasets/fashion-mnist";
-    int do_gemm = 0, do_train = 0, do_phases = 0, do_adam = 0, do_peak = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
+    int do_gemm = 0, do_train = 0, do_phases = 0, do_adam = 0, do_peak = 0, do_load = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
     double peak256, peak512;
     setvbuf(stdout, NULL, _IOLBF, 0);   /* line by line, also into a pipe */
     for (i = 1; i < argc; i++) {
@@ -470,13 +506,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--phases")) do_phases = 1;
         else if (!strcmp(argv[i], "--adam")) do_adam = 1;
         else if (!strcmp(argv[i], "--peak")) do_peak = 1;
+        else if (!strcmp(argv[i], "--load")) do_load = 1;
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) only_batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
-        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--adam] [--peak] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
+        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--adam] [--peak] [--load] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
     }
-    if (!do_gemm && !do_train && !do_phases && !do_adam && !do_peak) do_gemm = do_train = 1;
+    if (!do_gemm && !do_train && !do_phases && !do_adam && !do_peak && !do_load) do_gemm = do_train = 1;
     if (do_peak)   /* for compare.py: the FLOP limit of the width this build's kernels use */
         printf("peak kernel_bits=%d gflops=%.1f\n", NNET__VL == 16 ? 512 : 256, peak_gflops(NNET__VL == 16 ? 512 : 256, 1, NULL));
     if (epochs < 1 || epochs > 64) epochs = 3;
@@ -529,6 +566,16 @@ int main(int argc, char **argv) {
                "adam sgd_momentum_seconds=%.4f adam_seconds=%.4f adam_over_sgd=%.3f accuracy_sgd=%.4f accuracy_adam=%.4f\n",
                best[0], best[1], best[1] / best[0], accuracy[0], accuracy[1]);
         nnet_dataset_free(train); nnet_dataset_free(test);
+    }
+    if (do_load) {
+        nnet_dataset *train = NULL, *test = NULL;
+        int status;
+        if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
+        printf("\none epoch of 784-128-10 at batch 32 on %d images, 2 threads against 1, alone and beside %d busy processes:\n",
+               train->inputs.rows, BUSY);
+        status = load(train, test);
+        nnet_dataset_free(train); nnet_dataset_free(test);
+        if (status) return 1;
     }
     if (do_train) {
         static const int batches[2] = {32, 128}, thread_counts[2] = {1, 2};

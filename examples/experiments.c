@@ -8,9 +8,11 @@
 //        (--grid 000|002|003|all, --epochs N overrides the 10 epochs, --seeds K
 //         runs seeds S..S+K-1 (default 1..3) and prints mean (min-max);
 //         point --data at a full MNIST directory to train on 60,000 digits)
-#include <stb/stb_image.h>   // lets nnet.h read the .gz MNIST files (link -lstb)
+#define _POSIX_C_SOURCE 200809L   // mkstemp (flags.h)
+#include <stb/stb_image.h>        // lets nnet.h read the .gz MNIST files (link -lstb)
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
+#include "flags.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,26 +112,20 @@ static double run(const config *c, const nnet_dataset *train, const nnet_dataset
 
 int main(int argc, char **argv) {
     const char *data = "data/mnist-sample", *grid = "all", *last = "";
-    int epochs = 10, seeds = 3, i, k, n = (int)(sizeof configs / sizeof configs[0]);
-    uint64_t seed = 1;
+    int epochs = 10, seeds = 3, first_seed = 1, i, k, status, n = (int)(sizeof configs / sizeof configs[0]);
+    flag flags[] = {{"data", 's', &data, "MNIST-layout directory", NULL}, {"grid", 's', &grid, "the study to rerun", "000|002|003|all"},
+        {"epochs", 'i', &epochs, "epochs of every run", "[1,1000000]"}, {"seed", 'i', &first_seed, "the first seed", "[0,2147483647]"},
+        {"seeds", 'i', &seeds, "seeds per configuration, from --seed on", "[1,1000]"}};
+    uint64_t seed;
     nnet_dataset *train = NULL, *test = NULL;
     time_t start = time(NULL);
-    for (i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--data") == 0) data = argv[i + 1];
-        else if (strcmp(argv[i], "--grid") == 0) grid = argv[i + 1];
-        else if (strcmp(argv[i], "--epochs") == 0) epochs = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--seed") == 0) seed = strtoull(argv[i + 1], NULL, 10);
-        else if (strcmp(argv[i], "--seeds") == 0) seeds = atoi(argv[i + 1]);
-        else break;
-    }
-    if (i < argc || epochs < 1 || seeds < 1) {
-        fprintf(stderr, "usage: %s [--data DIR] [--grid 000|002|003|all] [--epochs N] [--seed S] [--seeds K]\n"
-                        "defaults: --data data/mnist-sample --grid all --epochs 10 --seed 1 --seeds 3\n", argv[0]);
-        return 2;
-    }
+    if ((status = parse_flags("experiments", "rerun the source studies' grids (docs/experiments.md)", argc, argv, flags,
+                              (int)(sizeof flags / sizeof flags[0]))))
+        return status < 0 ? 0 : status;
+    seed = (uint64_t)first_seed;
     if (nnet_dataset_load_mnist(data, &train, &test) != NNET_OK) {
-        fprintf(stderr, "%s\n", nnet_error());
-        return 1;
+        fprintf(stderr, "experiments: %s%s\n", nnet_error(), data_hint(data));
+        return 2;
     }
     printf("Data: %s (%d training, %d test digits). Every run: SGD, batch 32, learning rate 0.05,\n"
            "momentum 0.9, %d epochs. nnet.h column: accuracy on the %d test digits, mean over\n"

@@ -43,6 +43,9 @@ int main(int argc, char **argv) {
     float outputs[PROBES * 3], again[PROBES * 3];
     FILE *probe;
     int i, j;
+    if (argc == 2 && (!strcmp(dir, "-h") || !strcmp(dir, "--help")))
+        return printf("usage: export_model [DIRECTORY]   write tiny.safetensors, tiny_model.h and tiny_probe.txt there (.)\n"), 0;
+    if (argc > 2) return fprintf(stderr, "export_model: expected at most one argument, DIRECTORY (see --help)\n"), 2;
 
     snprintf(model_path, sizeof model_path, "%s/tiny.safetensors", dir);
     snprintf(header_path, sizeof header_path, "%s/tiny_model.h", dir);

@@ -5,7 +5,7 @@
    Run:   ./examples/mnist --data data/mnist-sample --save mnist.nnet --plots plots
    Resume: rerun a run that had --checkpoint c.nnet, same flags, plus --resume c.nnet: same weights, bit for bit.
    Last line on stdout: "accuracy=A loss=L train_seconds=S" (on the test set).
-   A bad flag or file: one line on stderr and exit status 2. Flags: --help */
+   A bad flag or file: one line on stderr and exit status 2. Flags: -h or --help */
 #define _POSIX_C_SOURCE 200809L   /* isatty, mkdir */
 #include <stb/stb_image.h>        /* lets nnet.h read .gz and PNG files (link -lstb) */
 #define NNET_IMPLEMENTATION
@@ -62,45 +62,42 @@ int main(int argc, char **argv) {
     float dropout = 0.2f, l2 = 0.0f, lr = 0.01f, momentum = 0.9f, val_split = 0.0f;
     int nesterov = 0, batch = 16, epochs = 40, seed = 1, threads = 1, quiet = 0, shift = -1, i, status, epochs_run = 0, *predicted;
     nnet_desc d = {0}; nnet_train_desc t = {0}; run r = {0};   // zero fields mean defaults
-    flag flags[] = {{"data", 's', &dir, "MNIST-layout directory"}, {"layers", 's', &layers, "inputs,hidden...,outputs"},
-        {"act", 's', &act, "hidden: relu|leaky_relu|sigmoid|tanh"}, {"out", 's', &out, "output: softmax|sigmoid|tanh|linear"},
-        {"loss", 's', &loss, "ce|bce|mse (default: from --out)"}, {"init", 's', &init, "random|xavier|kaiming|lecun"}, {"lr", 'f', &lr, "learning rate"},
-        {"dropout", 'f', &dropout, "drop probability of hidden units"}, {"l2", 'f', &l2, "L2 weight decay"},
-        {"optimizer", 's', &optimizer, "sgd|adam|adamw"}, {"momentum", 'f', &momentum, "SGD momentum"}, {"nesterov", 'b', &nesterov, "Nesterov momentum"},
-        {"beta1", 'f', &t.beta1, "Adam(W) first-moment decay (0: 0.9)"}, {"beta2", 'f', &t.beta2, "Adam(W) second-moment decay (0: 0.999)"},
-        {"eps", 'f', &t.eps, "Adam(W) epsilon (0: 1e-8)"}, {"weight-decay", 'f', &t.weight_decay, "AdamW only: decoupled weight decay (0: 0.01)"},
-        {"clip", 'f', &t.clip_norm, "clip gradients to this global norm (0: off)"}, {"warmup", 'i', &t.warmup_epochs, "epochs of linear lr warm-up"},
-        {"schedule", 's', &schedule, "constant|step|exp|cosine"}, {"batch", 'i', &batch, "batch size"},
-        {"epochs", 'i', &epochs, "passes over the training set, in all"}, {"shift", 'i', &shift, "random shifts, px (-1: 1 if < 20000 images)"},
-        {"val-split", 'f', &val_split, "fraction of train held out (0: report test)"},
-        {"patience", 'i', &t.patience, "stop after N epochs without a better val loss"}, {"threads", 'i', &threads, "threads"},
-        {"seed", 'i', &seed, "seed of weights, shuffling, dropout, split"}, {"save", 's', &save, "model file to write"},
-        {"checkpoint", 's', &checkpoint, "checkpoint written after every epoch"}, {"resume", 's', &resume, "checkpoint to go on from, to --epochs"},
-        {"history", 's', &history_path, "per-epoch CSV file"}, {"plots", 's', &plots, "directory for SVG plots"},
-        {"quiet", 'b', &quiet, "print only the settings and the result line"}};
+    flag flags[] = {{"data", 's', &dir, "MNIST-layout directory", NULL}, {"layers", 's', &layers, "inputs,hidden...,outputs", NULL},
+        {"act", 's', &act, "hidden activation", "relu|leaky_relu|sigmoid|tanh"}, {"out", 's', &out, "output activation", "softmax|sigmoid|tanh|linear"},
+        {"loss", 's', &loss, "loss (default: from --out)", "default|ce|bce|mse"}, {"init", 's', &init, "initialiser", "random|xavier|kaiming|lecun"},
+        {"lr", 'f', &lr, "learning rate", "(0,inf)"}, {"dropout", 'f', &dropout, "drop probability of hidden units", "[0,1)"},
+        {"l2", 'f', &l2, "L2 weight decay", "[0,inf)"}, {"optimizer", 's', &optimizer, "optimiser", "sgd|adam|adamw"},
+        {"momentum", 'f', &momentum, "SGD momentum", "[0,1)"}, {"nesterov", 'b', &nesterov, "Nesterov momentum", NULL},
+        {"beta1", 'f', &t.beta1, "Adam(W) first-moment decay (0: 0.9)", "[0,1)"}, {"beta2", 'f', &t.beta2, "Adam(W) second-moment decay (0: 0.999)", "[0,1)"},
+        {"eps", 'f', &t.eps, "Adam(W) epsilon (0: 1e-8)", "[0,inf)"}, {"weight-decay", 'f', &t.weight_decay, "AdamW's decoupled weight decay (0: 0.01)", "[0,inf)"},
+        {"clip", 'f', &t.clip_norm, "clip gradients to this global norm (0: off)", "[0,inf)"},
+        {"warmup", 'i', &t.warmup_epochs, "epochs of linear lr warm-up", "[0,1000000]"},
+        {"schedule", 's', &schedule, "learning-rate schedule", "constant|step|exp|cosine"}, {"batch", 'i', &batch, "batch size", "[1,16777216]"},
+        {"epochs", 'i', &epochs, "passes over the training set, in all", "[1,1000000]"},
+        {"shift", 'i', &shift, "random shifts, px (-1: 1 if < 20000 images)", "[-1,8]"},
+        {"val-split", 'f', &val_split, "fraction of train held out (0: report test)", "[0,1)"},
+        {"patience", 'i', &t.patience, "stop after N epochs without a better val loss", "[0,1000000]"},
+        {"threads", 'i', &threads, "threads", "[1,1024]"}, {"seed", 'i', &seed, "seed of weights, shuffling, dropout, split", NULL},
+        {"save", 's', &save, "model file to write", NULL}, {"checkpoint", 's', &checkpoint, "checkpoint written after every epoch", NULL},
+        {"resume", 's', &resume, "checkpoint to go on from, to --epochs", NULL}, {"history", 's', &history_path, "per-epoch CSV file", NULL},
+        {"plots", 's', &plots, "directory for SVG plots", NULL}, {"quiet", 'b', &quiet, "print only the settings and the result line", NULL}};
     int n_flags = (int)(sizeof flags / sizeof flags[0]);
     nnet_dataset *train = NULL, *test = NULL, *fit, *val; nnet_epoch_stats *history; nnet_report *report = NULL;
     nnet *net, *saved; nnet_mat P; nnet_rng rng; double test_loss, test_acc, seconds = 0.0;
-    char *p, text[32];
-    if ((status = parse_flags("mnist", argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
-    for (p = (char *)layers, i = 0; *p && i <= NNET_MAX_LAYERS; i++) {   // "784,256,10"
-        long v = strtol(p, &p, 10);
-        if (v < 1 || v > NNET_MAX_DIM || (*p && *p++ != ',')) break;
-        if (i == 0) d.n_inputs = (int)v; else d.sizes[d.n_layers++] = (int)v;
-    }
-    if (*p || d.n_layers < 1) return fail(2, "--layers expects 2 to 17 sizes like 784,256,10, found ", layers);
+    char text[32];
+    if ((status = parse_flags("mnist", "train an MLP on an MNIST-layout directory", argc, argv, flags, n_flags)) ||
+        (status = parse_layers("mnist", layers, &d)))
+        return status < 0 ? 0 : status;
     for (i = 0; i < d.n_layers; i++) {
-        d.activations[i] = (nnet_activation)nnet_activation_from_name(i < d.n_layers - 1 ? act : strcmp(out, "linear") ? out : "identity");
+        d.activations[i] = (nnet_activation)nnet_activation_from_name(i < d.n_layers - 1 ? act : out);
         d.dropout[i] = i < d.n_layers - 1 ? dropout : 0.0f;
     }
     d.loss = (nnet_loss)nnet_loss_from_name(loss); d.init = (nnet_init)nnet_init_from_name(init); d.seed = (uint64_t)seed;
     t.schedule = (nnet_schedule)nnet_schedule_from_name(schedule); t.optimizer = (nnet_optimizer_kind)nnet_optimizer_from_name(optimizer);
-    if (nnet_activation_from_name(act) < 0 || (int)d.activations[d.n_layers - 1] < 0 || (int)d.loss < 0 || (int)d.init < 0 ||
-        (int)t.schedule < 0 || (int)t.optimizer < 0 || !(val_split >= 0.0f && val_split < 1.0f) || shift < -1 || shift > 8 || epochs < 1)
-        return fail(2, "bad --act, --out, --loss, --init, --schedule or --optimizer name, or --val-split (0..1), --shift (-1..8) "
-                       "or --epochs (>= 1)", "; see --help");
     if (t.weight_decay != 0.0f && t.optimizer != NNET_ADAMW) return fail(2, "--weight-decay needs --optimizer adamw (or use --l2)", "");
+    if (nesterov && (t.optimizer != NNET_SGD || momentum == 0.0f)) return fail(2, "--nesterov needs --optimizer sgd and --momentum > 0", "");
     if (t.patience > 0 && val_split <= 0.0f) return fail(2, "--patience needs a validation set to watch: add --val-split (e.g. 0.1)", "");
+    if ((status = check_writable("mnist", "save", save)) || (status = check_writable("mnist", "checkpoint", checkpoint))) return status;
     if (!(net = nnet_create(&d))) return fail(2, nnet_error(), "");
     if (resume) {   // the checkpoint's network, weights and training state replace the new network
         if (!(saved = nnet_load(resume))) return fail(2, nnet_error(), "");
@@ -109,7 +106,8 @@ int main(int argc, char **argv) {
         else if (saved->optimizer.kind != t.optimizer) printf("note: %s used another optimiser; %s starts afresh\n", resume, optimizer);
         nnet_free(net); net = saved;
     }
-    if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) return fail(2, nnet_error(), "");
+    if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK)
+        return fail(2, nnet_error(), data_hint(dir));
     nnet_rng_seed(&rng, (uint64_t)seed); fit = train; val = test; r.against = val_split > 0.0f ? "val" : "test";
     if (val_split > 0.0f && (nnet_dataset_shuffle(train, &rng) || nnet_dataset_split(train, 1.0f - val_split, &fit, &val)))
         return fail(2, nnet_error(), "");
@@ -135,8 +133,7 @@ int main(int argc, char **argv) {
         !(report = nnet_report_create(test->labels, predicted, &P, P.rows, P.cols == 1 ? 2 : P.cols)))
         return fail(1, nnet_error(), "");
     if (!quiet) { printf("\n"); nnet_report_print(stdout, report); printf("\n"); nnet_confusion_print(stdout, report); }
-    if (save && nnet_save(net, save) != NNET_OK) return fail(2, nnet_error(), "");
-    if (save) printf("saved the model to %s\n", save);
+    if (save && save_model("mnist", net, save)) return 2;
     if (history_path && plot_history_csv(history_path, history, epochs_run, r.against)) return fail(2, "cannot write ", history_path);
     if (plots && ((mkdir(plots, 0777) && errno != EEXIST) || plot_history(plots, history, epochs_run, r.against) ||
                   plot_confusion(plots, report) || plot_curves(plots, P, test->labels, 1) || plot_curves(plots, P, test->labels, 0)))

@@ -14,7 +14,9 @@
    The CSV file's feature columns are found by the names the model was trained
    with (for a model without them: every column, or all but a last target one).
    A bad model or image: one line on stderr, and the exit status is 2 (the
-   other images are still classified). */
+   other images are still classified); so is a test label no output of the
+   model means (for a model with class names: the samples of other classes
+   are shown without a label and left out of the accuracy). Usage: -h or --help */
 #include <stb/stb_image.h>   /* image decoding for nnet_image_load_mnist (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -125,8 +127,20 @@ int main(int argc, char **argv) {
     nnet *net;
     float pixels[784];
     int i, status = 0, outputs;
+    for (i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: predict MODEL IMAGE...       classify images (PNG, JPEG, BMP, GIF, PGM) of digits\n"
+                   "       predict MODEL --idx MNIST_DIR  classify the t10k test files of an MNIST-layout\n"
+                   "                                      directory and print the accuracy\n"
+                   "       predict MODEL --csv FILE       answer for every row of a CSV file (raw values;\n"
+                   "                                      with the target column: also the accuracy or R^2)\n"
+                   "MODEL is a model file saved by mnist, pair, quickstart or tabular (nnet_save). An image\n"
+                   "named like 3_scan.png gives its true label, shown next to the answer.\n"
+                   "  -h, --help   print this and exit\n");
+            return 0;
+        }
     if (argc < 3 || ((!strcmp(argv[2], "--idx") || !strcmp(argv[2], "--csv")) && argc != 4)) {
-        fprintf(stderr, "usage: %s MODEL IMAGE...  or  %s MODEL --idx MNIST_DIR  or  %s MODEL --csv FILE\n", argv[0], argv[0], argv[0]);
+        fprintf(stderr, "predict: expected MODEL IMAGE..., MODEL --idx MNIST_DIR or MODEL --csv FILE (see --help)\n");
         return 2;
     }
     if (!(net = nnet_load(argv[1]))) { fprintf(stderr, "predict: %s\n", nnet_error()); return 2; }
@@ -136,10 +150,19 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[2], "--idx")) {   // every test sample of an MNIST-layout directory
         nnet_dataset *test = NULL;
         nnet_mat P;
-        int correct = 0;
+        int correct = 0, labelled = 0;
         char name[64];
         if (nnet_dataset_load_mnist(argv[3], NULL, &test) != NNET_OK) {
             fprintf(stderr, "predict: %s\n", nnet_error());
+            nnet_free(net);
+            return 2;
+        }
+        // Without class names, a label no output means: these are not this model's labels.
+        for (i = 0; !net->class_names && i < test->inputs.rows && test->labels[i] < (outputs == 1 ? 2 : outputs); i++) {}
+        if (!net->class_names && i < test->inputs.rows) {
+            fprintf(stderr, "predict: test[%d] of %s has the label %d, but the model's %d output%s mean%s classes 0..%d\n", i,
+                    argv[3], test->labels[i], outputs, outputs == 1 ? "" : "s", outputs == 1 ? "s" : "", outputs == 1 ? 1 : outputs - 1);
+            nnet_dataset_free(test);
             nnet_free(net);
             return 2;
         }
@@ -148,12 +171,13 @@ int main(int argc, char **argv) {
             fprintf(stderr, "predict: %s\n", nnet_error());
             status = 2;
         }
-        for (i = 0; !status && i < P.rows; i++) {
+        for (i = 0; !status && i < P.rows; i++) {   // with class names, the samples of other classes have no label
             int label = class_of_label(net, test->labels[i]);
             snprintf(name, sizeof name, "test[%d]", i);
             correct += print_prediction(name, &NNET_AT(P, i, 0), outputs, label, net->class_names) == label;
+            labelled += label >= 0;
         }
-        if (!status) printf("accuracy=%.4f (%d of %d)\n", (double)correct / P.rows, correct, P.rows);
+        if (!status) printf("accuracy=%.4f (%d of %d)\n", labelled ? (double)correct / labelled : 0.0, correct, labelled);
         nnet_mat_free(&P);
         nnet_dataset_free(test);
     } else if (net->n_inputs != 784) {

@@ -10,6 +10,7 @@
    `make test-mcu` runs it, then main.c on the host and on an emulated
    Cortex-M4, and checks all three print the same (docs/microcontrollers.md).
    A bad flag or file: one line on stderr and exit status 2. Flags: --help */
+#define _POSIX_C_SOURCE 200809L   /* mkstemp (flags.h) */
 #include <stb/stb_image.h>   /* lets nnet.h read the .gz MNIST files (link -lstb) */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -63,21 +64,23 @@ static int write_expected(const char *path, const nnet_int8 *q, const nnet_datas
 int main(int argc, char **argv) {
     const char *model = "mnist.nnet", *dir = "data/mnist-sample", *out = "build/int8";
     int calibration = 1000, digits = 2000, i, n, agree = 0, right_float = 0, right_int8 = 0, status, *floats, *int8s;
-    flag flags[] = {{"model", 's', &model, "model file (nnet_save)"}, {"data", 's', &dir, "MNIST-layout directory"},
-        {"out", 's', &out, "directory for model.h, digits.h, expected.txt"},
-        {"calibration", 'i', &calibration, "training samples to calibrate on"},
-        {"digits", 'i', &digits, "test digits for digits.h (0: none)"}};
+    flag flags[] = {{"model", 's', &model, "model file (nnet_save)", NULL}, {"data", 's', &dir, "MNIST-layout directory", NULL},
+        {"out", 's', &out, "directory for model.h, digits.h, expected.txt", NULL},
+        {"calibration", 'i', &calibration, "training samples to calibrate on, at most all", "[1,inf)"},
+        {"digits", 'i', &digits, "test digits for digits.h (0: none), at most all", "[0,inf)"}};
     char path[1024];
     nnet_dataset *train = NULL, *test = NULL;
     nnet_int8 *q;
     nnet *net;
     int8_t *codes;
-    if ((status = parse_flags("quantize", argc, argv, flags, (int)(sizeof flags / sizeof flags[0])))) return status < 0 ? 0 : status;
+    if ((status = parse_flags("quantize", "int8 C header of a trained MNIST model", argc, argv, flags, (int)(sizeof flags / sizeof flags[0])))) return status < 0 ? 0 : status;
     if (!(net = nnet_load(model)) || nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK ||
         !(train = as_floats(train)) || !(test = as_floats(test)))
         return fail(nnet_error(), "");
-    if (calibration < 1 || calibration > train->inputs.rows || digits < 0 || digits > test->inputs.rows)
-        return fail("--calibration must be 1 to the training samples, --digits 0 to the test samples", "");
+    if (calibration > train->inputs.rows)
+        return fprintf(stderr, "quantize: --calibration %d: the training set has only %d samples\n", calibration, train->inputs.rows), 2;
+    if (digits > test->inputs.rows)
+        return fprintf(stderr, "quantize: --digits %d: the test set has only %d samples\n", digits, test->inputs.rows), 2;
     printf("model %s: %d inputs", model, net->n_inputs);
     for (i = 0; i < net->n_layers; i++) printf(" -> %d %s", net->layers[i].n_outputs, nnet_activation_name(net->layers[i].activation));
     printf(", %zu parameters\n", net->n_parameters);

@@ -5,17 +5,21 @@
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
 #include <stdio.h>
+#include <string.h>
 
 int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "xor.nnet";
     const uint64_t seed = 1;
-    nnet_dataset *xor_data = nnet_dataset_create(4, 2, 2);   // 4 samples, 2 inputs, 2 classes
+    nnet_dataset *xor_data;
     nnet_desc d = {0};          // zero fields mean "default"
     nnet_train_desc t = {0};
     nnet *net, *copy;
     float p[4], q[4];
     int i, status;
-    if (!xor_data) { fprintf(stderr, "quickstart: %s\n", nnet_error()); return 1; }
+    if (argc == 2 && (!strcmp(path, "-h") || !strcmp(path, "--help")))
+        return printf("usage: quickstart [MODEL_PATH]   learn XOR, save the network to MODEL_PATH (xor.nnet), load it back\n"), 0;
+    if (argc > 2) return fprintf(stderr, "quickstart: expected at most one argument, MODEL_PATH (see --help)\n"), 2;
+    if (!(xor_data = nnet_dataset_create(4, 2, 2))) { fprintf(stderr, "quickstart: %s\n", nnet_error()); return 1; }   // 4 samples, 2 inputs, 2 classes
     for (i = 0; i < 4; i++) {   // the inputs (0,0) (0,1) (1,0) (1,1); the label is a XOR b
         NNET_AT(xor_data->inputs, i, 0) = (float)(i >> 1);
         NNET_AT(xor_data->inputs, i, 1) = (float)(i & 1);

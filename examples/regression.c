@@ -8,7 +8,7 @@
    Run:   ./examples/regression                                 (writes build/regression.svg)
           ./examples/regression --loss mae --outliers 0.2 --plot build/mae.svg
    Last line on stdout: "mse=M mae=A r2=R seconds=S", on a clean grid against sin(x).
-   A bad flag: one line on stderr and exit status 2. Flags: --help */
+   A bad flag: one line on stderr and exit status 2. Flags: -h or --help */
 #define _POSIX_C_SOURCE 200809L   /* mkdir */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -36,25 +36,21 @@ int main(int argc, char **argv) {
     const char *optimizer = "adam", *loss = "mse", *plot = "build/regression.svg";
     float lr = 0.01f, noise = 0.1f, outliers = 0.0f, delta = 0.3f;
     int hidden = 64, epochs = 300, batch = 32, seed = 1, points = 200, grid = 301, n_outliers, i, status;
-    flag flags[] = {{"hidden", 'i', &hidden, "units in each of the two tanh layers"},
-        {"epochs", 'i', &epochs, "passes over the training set"}, {"lr", 'f', &lr, "learning rate (cosine schedule)"},
-        {"optimizer", 's', &optimizer, "sgd (momentum 0.9)|adam|adamw"}, {"loss", 's', &loss, "mse|mae|huber"},
-        {"delta", 'f', &delta, "huber: quadratic up to this error (~3 x noise)"},
-        {"batch", 'i', &batch, "batch size"}, {"seed", 'i', &seed, "seed of data, weights, shuffling"},
-        {"points", 'i', &points, "training points"}, {"noise", 'f', &noise, "standard deviation of the noise"},
-        {"outliers", 'f', &outliers, "fraction of targets moved up by 2..4"}, {"plot", 's', &plot, "SVG file to write"}};
+    flag flags[] = {{"hidden", 'i', &hidden, "units in each of the two tanh layers", "[1,16777216]"},
+        {"epochs", 'i', &epochs, "passes over the training set", "[1,1000000]"}, {"lr", 'f', &lr, "learning rate (cosine schedule)", "(0,inf)"},
+        {"optimizer", 's', &optimizer, "optimiser (sgd: momentum 0.9)", "sgd|adam|adamw"}, {"loss", 's', &loss, "loss", "mse|mae|huber"},
+        {"delta", 'f', &delta, "huber: quadratic up to this error (~3 x noise)", "(0,inf)"},
+        {"batch", 'i', &batch, "batch size", "[1,16777216]"}, {"seed", 'i', &seed, "seed of data, weights, shuffling", NULL},
+        {"points", 'i', &points, "training points", "[1,1000000]"}, {"noise", 'f', &noise, "standard deviation of the noise", "[0,inf)"},
+        {"outliers", 'f', &outliers, "fraction of targets moved up by 2..4", "[0,1]"}, {"plot", 's', &plot, "SVG file to write", NULL}};
     int n_flags = (int)(sizeof flags / sizeof flags[0]);
     nnet_desc d = {0}; nnet_train_desc t = {0}; run r = {0};   // zero fields mean defaults
     nnet_dataset *train, *test; nnet *net; nnet_mat P; nnet_rng rng; nnet_regression_metrics m;
     plot_series s[3]; double *v, range[4] = {-3, 3, -1.5, 1.5};
     char text[32], title[80], data_label[48], fit_label[48], *slash;
-    if ((status = parse_flags("regression", argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
+    if ((status = parse_flags("regression", "fit y = sin(x) + noise and plot the fit", argc, argv, flags, n_flags)))
+        return status < 0 ? 0 : status;
     d.loss = (nnet_loss)nnet_loss_from_name(loss); t.optimizer = (nnet_optimizer_kind)nnet_optimizer_from_name(optimizer);
-    if (d.loss != NNET_LOSS_MSE && d.loss != NNET_LOSS_MAE && d.loss != NNET_LOSS_HUBER)
-        return fail("--loss expects mse, mae or huber, found ", loss);
-    if ((int)t.optimizer < 0) return fail("--optimizer expects sgd, adam or adamw, found ", optimizer);
-    if (!(noise >= 0.0f && outliers >= 0.0f && outliers <= 1.0f) || points < 1 || points > 1000000)
-        return fail("--noise must be >= 0, --outliers in 0..1 and --points in 1..1000000", "");
 
     // The data: x uniform in [-3, 3], y = sin x + N(0, noise^2), the first
     // round(outliers * points) of them (random places) moved up; the test set is a clean grid.

@@ -9,7 +9,7 @@
    file of fold numbers (one per row, 0..K-1), as bench/compare_sklearn.py passes
    scikit-learn's folds. Last line: "r2=R mae=M seconds=S" (regression) or
    "accuracy=A f1=F seconds=S" (classification; F1 is the macro average), means over
-   the folds. A bad flag or file: one line on stderr and exit status 2. Flags: --help */
+   the folds. A bad flag or file: one line on stderr and exit status 2. Flags: -h or --help */
 #define _POSIX_C_SOURCE 200809L   /* clock_gettime */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
@@ -59,21 +59,29 @@ int main(int argc, char **argv) {
     const char *schedule = "constant", *init = "default", *save = NULL, *fold_path = NULL;
     float lr = 0.001f, l2 = 0.0f, dropout = 0.0f, momentum = 0.9f;
     int batch = 32, epochs = 200, folds = 5, seed = 0, skip = 0, i, k, c, status, *fold, *predicted, regression, n_classes = 0;
-    flag flags[] = {{"csv", 's', &csv_path, "the data: a CSV file"}, {"target", 's', &target, "target column(s): name or index (default: last)"},
-        {"task", 's', &task, "auto|regression|classification"}, {"layers", 's', &layers, "hidden layer sizes, e.g. 64 or 64,32"},
-        {"act", 's', &act, "hidden: relu|leaky_relu|sigmoid|tanh"}, {"init", 's', &init, "default|random|xavier|kaiming|lecun"}, {"dropout", 'f', &dropout, "drop probability of hidden units"},
-        {"l2", 'f', &l2, "L2 weight decay"}, {"optimizer", 's', &optimizer, "sgd|adam|adamw"}, {"lr", 'f', &lr, "learning rate"},
-        {"momentum", 'f', &momentum, "SGD momentum"}, {"schedule", 's', &schedule, "constant|step|exp|cosine"},
-        {"batch", 'i', &batch, "batch size"}, {"epochs", 'i', &epochs, "passes over the training rows"},
-        {"folds", 'i', &folds, "K of the K-fold cross-validation"}, {"fold-file", 's', &fold_path, "fold of each row, 0..K-1 (not seeded)"},
-        {"seed", 'i', &seed, "seed of the folds, weights, shuffling"}, {"skip-bad-rows", 'b', &skip, "skip rows with missing values"},
-        {"save", 's', &save, "train on every row and save the model here"}};
+    flag flags[] = {{"csv", 's', &csv_path, "the data: a CSV file", NULL},
+        {"target", 's', &target, "target column(s): name or index (default: last)", NULL},
+        {"task", 's', &task, "what to learn", "auto|regression|classification"},
+        {"layers", 's', &layers, "hidden layer sizes, e.g. 64 or 64,32", NULL},
+        {"act", 's', &act, "hidden activation", "relu|leaky_relu|sigmoid|tanh"},
+        {"init", 's', &init, "initialiser", "default|random|xavier|kaiming|lecun"},
+        {"dropout", 'f', &dropout, "drop probability of hidden units", "[0,1)"}, {"l2", 'f', &l2, "L2 weight decay", "[0,inf)"},
+        {"optimizer", 's', &optimizer, "optimiser", "sgd|adam|adamw"}, {"lr", 'f', &lr, "learning rate", "(0,inf)"},
+        {"momentum", 'f', &momentum, "SGD momentum", "[0,1)"}, {"schedule", 's', &schedule, "learning-rate schedule", "constant|step|exp|cosine"},
+        {"batch", 'i', &batch, "batch size", "[1,16777216]"}, {"epochs", 'i', &epochs, "passes over the training rows", "[1,1000000]"},
+        {"folds", 'i', &folds, "K of the K-fold cross-validation", "[2,1000]"},
+        {"fold-file", 's', &fold_path, "fold of each row, 0..K-1 (instead of seeded folds)", NULL},
+        {"seed", 'i', &seed, "seed of the folds, weights, shuffling", "[0,inf)"},
+        {"skip-bad-rows", 'b', &skip, "skip rows with missing or non-numeric values", NULL},
+        {"save", 's', &save, "train on every row and save the model here", NULL}};
     int n_flags = (int)(sizeof flags / sizeof flags[0]);
     nnet_desc d = {0}; nnet_train_desc t = {0}; nnet_csv_desc cd = {0};   // zero fields mean defaults
     nnet_csv *csv, *fold_csv; nnet_dataset *data; nnet *net; nnet_rng rng; nnet_regression_metrics m; nnet_report *report;
     double sum[2] = {0, 0}, start, seconds; char *p, text[32];
-    if ((status = parse_flags("tabular", argc, argv, flags, n_flags))) return status < 0 ? 0 : status;
+    if ((status = parse_flags("tabular", "cross-validate a network on a CSV file", argc, argv, flags, n_flags)))
+        return status < 0 ? 0 : status;
     if (!csv_path) return fail("--csv FILE is missing (see --help)", "");
+    if (check_writable("tabular", "save", save)) return 2;
     for (p = (char *)layers; *p && d.n_layers < NNET_MAX_LAYERS - 1; ) {   // "64,32": the hidden layers
         long v = strtol(p, &p, 10);
         if (v < 1 || v > NNET_MAX_DIM || (*p && *p++ != ',')) break;
@@ -83,9 +91,6 @@ int main(int argc, char **argv) {
     if (*p || d.n_layers < 1) return fail("--layers expects hidden layer sizes like 64 or 64,32, found ", layers);
     d.init = (nnet_init)nnet_init_from_name(init); t.optimizer = (nnet_optimizer_kind)nnet_optimizer_from_name(optimizer); t.schedule = (nnet_schedule)nnet_schedule_from_name(schedule);
     cd.task = !strcmp(task, "regression") ? NNET_CSV_REGRESSION : !strcmp(task, "classification") ? NNET_CSV_CLASSIFICATION : NNET_CSV_AUTO;
-    if (nnet_activation_from_name(act) < 0 || (int)d.init < 0 || (int)t.optimizer < 0 || (int)t.schedule < 0 || (cd.task == NNET_CSV_AUTO && strcmp(task, "auto")))
-        return fail("bad --act, --init, --optimizer, --schedule or --task name; see --help", "");
-    if (epochs < 1 || batch < 1 || folds < 2) return fail("--epochs and --batch must be >= 1, --folds >= 2", "");
     cd.target = target; cd.sorted_classes = 1; cd.skip_bad_rows = skip;
     if (!(csv = nnet_csv_load(csv_path, &cd))) return fail(nnet_error(), "");
     if (!(data = csv->data)) return fail("no target column: give one with --target", "");
@@ -152,9 +157,10 @@ int main(int argc, char **argv) {
     if (save) {   // every row, then the statistics (fit sets them) and the names travel with the model
         if (!(net = fit(data, &d, &t)) ||
             nnet_set_names(net, (const char *const *)csv->feature_names, (const char *const *)csv->target_names, csv->n_targets,
-                           (const char *const *)csv->class_names, n_classes) || nnet_save(net, save))
+                           (const char *const *)csv->class_names, n_classes))
             return fail(nnet_error(), "");
-        printf("trained on all %d rows and saved the model to %s\n", data->inputs.rows, save);
+        printf("trained on all %d rows; ", data->inputs.rows);
+        if (save_model("tabular", net, save)) return 2;
         nnet_free(net);
     }
     if (regression) printf("r2=%.4f mae=%.4f seconds=%.3f\n", sum[0] / folds, sum[1] / folds, seconds);

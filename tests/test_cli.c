@@ -9,11 +9,13 @@
    model that predict --csv runs on raw rows, answering with class names.
    Needs the examples built (make builds them first) and
    runs from the repository root. */
-#define _POSIX_C_SOURCE 200809L   /* mkdtemp */
+#define _POSIX_C_SOURCE 200809L   /* mkdtemp, getcwd */
 #define NNET_IMPLEMENTATION
 #include "nnet.h"
 #include "test.h"
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static char dir[64];   // the temporary directory of this run
 
@@ -117,6 +119,97 @@ static void bad_flags_and_files(void) {
     expect_bad("examples/quantize --model tests/data/model/tiny.safetensors --data /nonexistent/mnist");
 }
 
+// expect_bad, and the one stderr line mentions each of the needles (up to 3; NULL ends).
+static void expect_message(const char *command, const char *a, const char *b, const char *c) {
+    const char *needles[3];
+    char line[1024];
+    int i;
+    needles[0] = a; needles[1] = b; needles[2] = c;
+    expect_bad(command);
+    for (i = 0; i < 3 && needles[i]; i++)
+        if (!find_line("err.txt", needles[i], line, sizeof line)) {
+            CHECK(!"the message names the flag, the value and what is allowed");
+            printf("  %s: stderr does not mention \"%s\"\n", command, needles[i]);
+        }
+}
+
+// Each bad flag gets its own message naming the flag, the value and what is
+// allowed. The bounds are checked before the data are loaded: the data
+// directory here does not exist, and the message is still about the flag.
+static void each_bad_flag_named(void) {
+    static const char *const cases[][4] = {
+        {"--epochs -5", "--epochs", "-5", "[1,1000000]"}, {"--epochs 0", "--epochs", "0", "[1,"},
+        {"--act foo", "--act", "'foo'", "relu|leaky_relu|sigmoid|tanh"}, {"--schedule foo", "--schedule", "'foo'", "cosine"},
+        {"--init foo", "--init", "'foo'", "kaiming"}, {"--out foo", "--out", "'foo'", "softmax"},
+        {"--loss foo", "--loss", "'foo'", "mse"}, {"--optimizer foo", "--optimizer", "'foo'", "adamw"},
+        {"--shift 50", "--shift", "50", "[-1,8]"}, {"--val-split 1", "--val-split", "1", "[0,1)"},
+        {"--batch 0", "--batch", "0", "[1,"}, {"--threads 0", "--threads", "0", "[1,1024]"},
+        {"--lr -1", "--lr", "-1", "(0,inf)"}, {"--lr nan", "--lr", "nan", "(0,inf)"}, {"--lr 1e39", "--lr", "1e39", "a number"},
+        {"--momentum 1", "--momentum", "1", "[0,1)"}, {"--dropout 1", "--dropout", "1", "[0,1)"},
+        {"--l2 -0.1", "--l2", "-0.1", "[0,inf)"}, {"--beta2 1", "--beta2", "1", "[0,1)"},
+        {"--epochs 99999999999", "--epochs", "99999999999", "an integer"}, {"--epochs=2.5", "--epochs", "2.5", "an integer"},
+        {"--layers 784,2000000000,10", "--layers", "2000000000", "1..16777216"},
+        {"--layers 784,10,", "--layers", "size 3 of '784,10,'", "not a whole number"},
+        {"--layers 784,,10", "--layers", "size 2", "not a whole number"}, {"--layers 784", "--layers", "'784'", "expected 2 to 17"},
+        {"--layers 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18", "--layers", "more than 17 sizes", NULL},
+        {"--nesterov 1", "'1'", "switch --nesterov", "takes no value"}, {"--quiet=1", "--quiet", "switch", "takes no value"},
+        {"--nesterov --optimizer adam", "--nesterov", "--optimizer sgd", NULL}, {"--nesterov --momentum 0", "--nesterov", "--momentum > 0", NULL},
+        {"epochs 3", "'epochs'", "flags start with --", NULL}, {"--lr", "--lr", "needs a value", "(0,inf)"},
+        {"--save /nonexistent/dir/m.nnet", "--save /nonexistent/dir/m.nnet", "could not create", NULL},
+        {"--save /dev/full", "--save /dev/full", "character device", NULL},
+        {"--save /tmp --quiet", "--save /tmp", "directory", NULL}, {"--checkpoint /dev/null", "--checkpoint", "character device", NULL}};
+    char command[1024];
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(command, sizeof command, "examples/mnist --data /nonexistent/mnist %s", cases[i][0]);
+        expect_message(command, cases[i][1], cases[i][2], cases[i][3]);
+    }
+    expect_message("examples/pair --data /nonexistent/mnist --shift 9", "--shift", "9", "[0,8]");
+    expect_message("examples/pair --data /nonexistent/mnist --layers 784,16,2", "--layers", "ending in 1", "784,16,2");
+    expect_message("examples/pair --data /nonexistent/mnist --digits 1,5,7", "--digits", "1,5,7", NULL);
+    expect_message("examples/pair --data /nonexistent/mnist --save /dev/full", "--save", "character device", NULL);
+    expect_message("examples/regression --outliers 2", "--outliers", "2", "[0,1]");
+    expect_message("examples/regression --loss ce", "--loss", "'ce'", "mse|mae|huber");
+    expect_message("examples/regression --points 0", "--points", "0", "[1,1000000]");
+    expect_message("examples/experiments --grid 001", "--grid", "'001'", "000|002|003|all");
+    expect_message("examples/experiments --seeds 0", "--seeds", "0", "[1,1000]");
+    expect_message("examples/quantize --calibration 0", "--calibration", "0", "[1,inf)");
+    expect_message("examples/quantize --digits -1", "--digits", "-1", "[0,inf)");
+    expect_message("examples/quickstart a b", "at most one argument", NULL, NULL);
+}
+
+// -h and --help on every example: the full usage on stdout, nothing on
+// stderr, exit status 0; switches are shown as switches, without a value.
+static void help_on_every_example(void) {
+    static const char *const programs[] = {"mnist", "pair", "regression", "experiments", "predict", "quickstart", "export_model", "quantize", "tabular"};
+    char command[256], line[512];
+    int i, k, lines;
+    for (i = 0; i < (int)(sizeof programs / sizeof programs[0]); i++)
+        for (k = 0; k < 2; k++) {
+            snprintf(command, sizeof command, "examples/%s %s", programs[i], k ? "--help" : "-h");
+            CHECK(run(command, &lines) == 0 && lines == 0);
+            if (!find_line("out.txt", "usage: ", line, sizeof line)) printf("  %s: no usage on stdout\n", command);
+            CHECK(find_line("out.txt", "usage: ", line, sizeof line) != NULL);
+        }
+    CHECK(run("examples/mnist --lr 0.1 --help --bogus", &lines) == 0 && lines == 0);   // help wins
+    CHECK(run("examples/mnist --help", NULL) == 0);
+    CHECK(find_line("out.txt", "--nesterov ", line, sizeof line) && strstr(line, "(switch)") && !strstr(line, "[0]"));
+    CHECK(find_line("out.txt", "--epochs N ", line, sizeof line) && strstr(line, "[1,1000000]") && strstr(line, "[40]"));
+    CHECK(find_line("out.txt", "--act NAME ", line, sizeof line) && strstr(line, "relu|leaky_relu|sigmoid|tanh"));
+    CHECK(run("examples/predict --help", NULL) == 0 && find_line("out.txt", "--idx", line, sizeof line));
+}
+
+// From another directory, the default data directory is missing: the
+// message says to give --data.
+static void default_data_elsewhere_names_data_flag(void) {
+    char cwd[512], command[1200];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(command, sizeof command, "cd / && %s/examples/mnist --epochs 1", cwd);
+    expect_message(command, "data/mnist-sample", "--data DIR", NULL);
+    snprintf(command, sizeof command, "cd / && %s/examples/pair --epochs 1", cwd);
+    expect_message(command, "data/mnist-sample", "--data DIR", NULL);
+}
+
 // Write a big-endian 32-bit integer.
 static void put32(FILE *f, unsigned v) { fputc((int)(v >> 24), f); fputc((int)(v >> 16) & 255, f); fputc((int)(v >> 8) & 255, f); fputc((int)v & 255, f); }
 
@@ -205,7 +298,7 @@ static void quantize_writes_the_int8_files(void) {
     CHECK(find_line("out.txt", "#define TEST_DIGITS 20", line, sizeof line) != NULL);
     CHECK(find_line("out.txt", "static inline int model_classify(const int8_t *x)", line, sizeof line) != NULL);
     snprintf(command, sizeof command, "examples/quantize --model %s/m.nnet --data %s --out %s", dir, dir, dir);
-    expect_bad(command);   // --calibration 1000 > 300 training samples
+    expect_message(command, "--calibration 1000", "only 300", NULL);   // > the 300 training samples
 }
 
 // Each new flag's bad values; the flag checks made before the data is loaded
@@ -280,6 +373,34 @@ static void mnist_patience_keeps_the_best_epoch(void) {
           sscanf(line, "early stopping: kept the weights of epoch %d, the best val loss of %d epochs", &best, &last) == 2);
     CHECK(best >= 1 && best <= last && last <= 12 && (last == 12 || last - best == 2));
     CHECK(find_line("out.txt", "accuracy=", line, sizeof line) != NULL);
+}
+
+// predict --idx refuses labels the model has no output for, naming the first.
+static void predict_refuses_labels_the_model_lacks(void) {
+    char command[1024], path[256];
+    nnet_rng rng;
+    FILE *f;
+    nnet_rng_seed(&rng, 4);
+    snprintf(path, sizeof path, "%s/labels200", dir);
+    CHECK(mkdir(path, 0700) == 0);
+    write_idx("labels200/t10k-images-idx3-ubyte", "labels200/t10k-labels-idx1-ubyte", 20, &rng);
+    snprintf(path, sizeof path, "%s/labels200/t10k-labels-idx1-ubyte", dir);
+    f = fopen(path, "r+b");
+    CHECK(f && fseek(f, 8 + 3, SEEK_SET) == 0 && fputc(200, f) == 200 && fseek(f, 8 + 7, SEEK_SET) == 0 && fputc(12, f) == 12);
+    if (f) fclose(f);
+    snprintf(command, sizeof command, "examples/predict %s/m.nnet --idx %s/labels200", dir, dir);
+    expect_message(command, "test[3]", "label 200", "classes 0..9");
+}
+
+// A save that fails after the check passed (here: a file size limit) says
+// so, and tries a temporary file, whose fate it reports too.
+static void mnist_save_failing_after_training(void) {
+    char command[1024], line[1024];
+    snprintf(command, sizeof command, "trap '' XFSZ; ulimit -f 40; TMPDIR=%s examples/mnist --data %s --layers 784,16,10 "
+             "--epochs 1 --quiet --save %s/too-big.nnet", dir, dir, dir);
+    expect_message(command, "could not write", "too-big.nnet", "mnist-model-");
+    CHECK(find_line("err.txt", "failed too", line, sizeof line) != NULL);   // the same limit stops the second try
+    CHECK(find_line("out.txt", "12730 parameters", line, sizeof line) != NULL);   // it trained first
 }
 
 static void mnist_trains_with_adamw(void) {
@@ -410,6 +531,11 @@ int main(void) {
     RUN(mnist_trains_with_adamw);
     RUN(tabular_and_predict_csv);
     RUN(tabular_folds_are_stratified_and_seeded);
+    RUN(predict_refuses_labels_the_model_lacks);
+    RUN(mnist_save_failing_after_training);
+    RUN(each_bad_flag_named);
+    RUN(help_on_every_example);
+    RUN(default_data_elsewhere_names_data_flag);
     snprintf(command, sizeof command, "rm -rf '%s'", dir);
     if (system(command) != 0) printf("  could not remove %s\n", dir);
     return test_summary("test_cli");

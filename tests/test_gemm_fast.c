@@ -198,7 +198,8 @@ static void test_steps_match_scalar(void) {
             memset(m0, 0, 2 * n * sizeof(float));
             for (step = 1; step <= 2; step++) {
                 double t1 = step;
-                float size = (float)(lr / (1.0 - pow(0.9f, t1))), c2 = (float)sqrt(1.0 - pow(0.999f, t1));
+                double c2 = sqrt(1.0 - pow(0.999f, t1));   /* Adam: lr m^ / (sqrt(s^) + eps) as [lr c2 / (1 - b1^t)] m / (sqrt(s) + c2 eps) */
+                float size = (float)(lr * c2 / (1.0 - pow(0.9f, t1))), eps = (float)((double)1e-8f * c2);
                 float decay = (float)(1.0 - (double)lr * 0.05);
                 for (k = 0; k < n; k++) net->gradients[k] = nnet_rng_uniform(&rng) - 0.5f;
                 memcpy(w0, net->parameters, n * sizeof(float));
@@ -212,11 +213,11 @@ static void test_steps_match_scalar(void) {
                         float mv = 0.9f * m0[k], mv2, st, lr_step;
                         m = mv + g; mv2 = 0.9f * m; st = kind ? g + mv2 : m; lr_step = lr * st; w = w - lr_step;
                     } else {
-                        float a1, a2, b1, b2, g2, r, q, den, num;
+                        float a1, a2, b1, b2, g2, r, den, num;
                         if (kind == 3 && !is_bias) w = w * decay;
                         a1 = 0.9f * m0[k]; a2 = (1.0f - 0.9f) * g; m = a1 + a2;
                         b1 = 0.999f * s0[k]; g2 = (1.0f - 0.999f) * g; b2 = g2 * g; s = b1 + b2;
-                        r = sqrtf(s); q = r / c2; den = q + 1e-8f; num = size * m; w = w - num / den;
+                        r = sqrtf(s); den = r + eps; num = size * m; w = w - num / den;
                     }
                     exact &= net->optimizer.first_moment[k] == m && net->parameters[k] == w &&
                              (kind < 2 || net->optimizer.second_moment[k] == s);
@@ -340,12 +341,144 @@ static void test_training_on_the_team(void) {
     nnet_dataset_free(data);
 }
 
-/* nnet_train fuses each layer's optimiser step into its weight-gradient
-   product (nnet__fast_layer_step) unless it clips; with clipping at a norm
-   the gradients never reach it, the unfused path runs on the same numbers.
-   The two give the same bits for every optimiser, with L2 and dropout, on
-   1, 2 and 3 threads, with and without the team (1800 hidden units: every
-   job on it), and leave the gradients zero. */
+/* The team's mechanics as a shared machine drives them (section 18): each
+   share of a job runs exactly once, whichever thread runs it; the share of a
+   thread that is asleep (here: after 3 ms without jobs) is run by thread 0
+   rather than waited for; and when thread 0 runs jobs alone, a job runs
+   once, whole, as (0, 1). */
+typedef struct { int runs[2], by_thread_0[2], whole, bad; double slow_share; } team_probe;
+static void probe_job(void *job, int t, int T) {
+    team_probe *p = (team_probe *)job;
+    if (T == 1) { p->whole++; return; }
+    if (T != 2 || t < 0 || t > 1) { p->bad++; return; }
+    if (t == 1 && p->slow_share > 0.0) {   /* share 1 takes that long, whoever runs it */
+        double until = nnet__seconds() + p->slow_share;
+        while (nnet__seconds() < until) {}
+    }
+#ifdef _OPENMP
+#pragma omp atomic update
+#endif
+    p->runs[t]++;
+#ifdef _OPENMP
+    if (omp_get_thread_num() == 0) {
+#pragma omp atomic update
+        p->by_thread_0[t]++;
+    }
+#endif
+}
+typedef struct { int jobs, once, stolen, whole, alone, on_team, bad; } team_tally;
+static void team_body(void *arg) {
+    team_tally *tally = (team_tally *)arg;
+    nnet__team *team = nnet__training_threads.team;
+    team_probe p;
+    int k;
+    if (!team) return;
+    team->left = 1 << 30;   /* on the team, no timing the other way */
+    for (k = 0; k < 40; k++) {
+        double until = nnet__seconds() + (k % 2 ? 0.003 : 0.0);
+        while (nnet__seconds() < until) {}   /* the other thread naps meanwhile */
+        memset(&p, 0, sizeof p);
+        nnet__run_job(1, probe_job, &p);
+        tally->jobs++;
+        tally->once += p.runs[0] == 1 && p.runs[1] == 1 && p.whole == 0 && p.bad == 0;
+        tally->stolen += p.by_thread_0[1];
+    }
+    team->alone = team->prefer_alone = 1;
+    for (k = 0; k < 10; k++) {
+        memset(&p, 0, sizeof p);
+        nnet__run_job(1, probe_job, &p);
+        tally->whole += p.whole == 1 && p.runs[0] == 0 && p.runs[1] == 0;
+    }
+}
+static void test_team_shares_run_once(void) {
+    team_tally tally;
+    memset(&tally, 0, sizeof tally);
+    nnet__with_threads(2, team_body, &tally);
+#ifdef _OPENMP
+    if (omp_get_num_procs() < 2) { printf("  (one core: no team to test)\n"); return; }
+    CHECK(tally.jobs == 40 && tally.once == 40);
+    CHECK(tally.stolen >= 1);
+    CHECK(tally.whole == 10);
+#else
+    CHECK(tally.jobs == 0);   /* no OpenMP: no team */
+#endif
+}
+
+/* Jobs whose second share takes 2 ms while the whole job alone takes
+   microseconds (as a team is slower than one thread when the others' cores
+   are taken): after a window on the team and one alone, thread 0 runs them
+   alone, and times the team again only now and then. 0.3 s of such jobs. */
+static void slow_team_body(void *arg) {
+    team_tally *tally = (team_tally *)arg;
+    team_probe p;
+    double end = nnet__seconds() + 0.3;
+    if (!nnet__training_threads.team) return;
+    while (nnet__seconds() < end) {
+        memset(&p, 0, sizeof p);
+        p.slow_share = 0.002;
+        nnet__run_job(1, probe_job, &p);
+        tally->alone += p.whole == 1;
+        tally->on_team += p.runs[0] == 1 && p.runs[1] == 1;
+        tally->bad += p.bad;
+    }
+}
+static void test_team_chooses_alone_when_slower(void) {
+    team_tally tally;
+    memset(&tally, 0, sizeof tally);
+    nnet__with_threads(2, slow_team_body, &tally);
+#ifdef _OPENMP
+    if (omp_get_num_procs() < 2) return;
+    printf("  %d jobs alone, %d on the team\n", tally.alone, tally.on_team);
+    CHECK(tally.bad == 0);
+    CHECK(tally.on_team >= 1);   /* it did time the team */
+    CHECK(tally.alone > 20 * tally.on_team);
+#endif
+}
+
+/* Training on 2 threads that switches between the team and thread 0 alone
+   at every batch gives the bits of one thread. */
+static int switch_every_batch(const nnet_progress *progress, void *user) {
+    nnet__team *team = nnet__training_threads.team;
+    (void)user;
+    if (team) {
+        team->alone = team->prefer_alone = progress->batch % 2;
+        team->left = 1 << 30;
+    }
+    return 0;
+}
+static void test_training_switching_bit_identical(void) {
+    nnet_dataset *data = blobs(600, 37, 5, 5);
+    nnet *one = NULL, *two = NULL;
+    int k;
+    CHECK(data != NULL);
+    if (!data) return;
+    for (k = 0; k < 2; k++) {
+        nnet_desc d;
+        nnet_train_desc t;
+        nnet *net;
+        memset(&d, 0, sizeof d);
+        d.n_inputs = 37; d.n_layers = 3; d.sizes[0] = 1800; d.sizes[1] = 19; d.sizes[2] = 5; d.seed = 9;
+        d.dropout[0] = 0.2f;
+        memset(&t, 0, sizeof t);
+        t.epochs = 2; t.batch_size = 60; t.learning_rate = 0.05f; t.momentum = 0.9f; t.l2 = 1e-4f;
+        t.seed = 3; t.threads = k + 1; t.progress = switch_every_batch;
+        net = nnet_create(&d);
+        CHECK(net != NULL);
+        if (net) CHECK_STATUS(nnet_train(net, data, NULL, &t, NULL, NULL), NNET_OK);
+        if (k) two = net; else one = net;
+    }
+    if (one && two) CHECK(memcmp(one->parameters, two->parameters, one->n_parameters * sizeof(float)) == 0);
+    nnet_free(one); nnet_free(two);
+    nnet_dataset_free(data);
+}
+
+/* nnet_train fuses each layer's SGD step into its weight-gradient product
+   (nnet__fast_layer_step) unless it clips; with clipping at a norm the
+   gradients never reach, the unfused path runs on the same numbers. The two
+   give the same bits, with and without Nesterov, with L2 and dropout, on 1,
+   2 and 3 threads, with and without the team (1800 hidden units: every job
+   on it), and leave the gradients zero. (Adam is never fused: its row
+   checks that the clipping switch alone changes nothing.) */
 static void test_fused_step_equals_unfused(void) {
     nnet_dataset *data = blobs(600, 37, 5, 7);
     int kind, threads, hidden, same = 1, zero = 1;
@@ -475,6 +608,9 @@ int main(void) {
     RUN(test_relu_backward_matches_scalar);
     RUN(test_training_bit_identical_across_threads);
     RUN(test_training_on_the_team);
+    RUN(test_team_shares_run_once);
+    RUN(test_team_chooses_alone_when_slower);
+    RUN(test_training_switching_bit_identical);
     RUN(test_gradient_check_fast_path);
     RUN(test_fused_step_equals_unfused);
     RUN(test_gradient_check_fused_path);

@@ -502,8 +502,8 @@ static void test_load_errors(void) {
     }
     CHECK_ERROR(nnet_image_load_mnist(path, px), NNET_ERR_FORMAT, "no ink");
     CHECK(strstr(nnet_error(), path) != NULL);
-    /* a file with an unreadable permission cannot be tested as root; a FIFO
-       with nothing written would block, so: an empty file */
+    /* (an unreadable file cannot be tested as root; a FIFO is refused
+       before it is read: tests/test_files.c) an empty file */
     snprintf(path, sizeof path, "%s/empty.png", tmpdir);
     f = fopen(path, "wb"); if (f) fclose(f);
     CHECK_ERROR(nnet_image_load_mnist(path, px), NNET_ERR_FORMAT, "empty");
@@ -518,8 +518,13 @@ static void test_malformed_files(void) {
     /* an IDAT declaring 2 GiB in a 114-byte file is refused before stb allocates for it */
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/png_chunk_2gib.png", px), NNET_ERR_FORMAT, "truncated");
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/corrupt_idat.png", px), NNET_ERR_FORMAT, "stb_image says");
-    /* stb_image does not check CRCs: a bad CRC alone decodes normally */
-    CHECK_STATUS(nnet_image_load_mnist("tests/data/image/bad_crc.png", px), NNET_OK);
+    /* stb_image does not check CRCs; nnet does, before stb sees the file */
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/bad_crc.png", px), NNET_ERR_FORMAT, "chunk IHDR at byte 8 has the CRC-32 12345678");
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/bad_idat_crc.png", px), NNET_ERR_FORMAT, "chunk IDAT");
+    CHECK(strstr(nnet_error(), "CRC-32") != NULL);
+    /* within the side and pixel caps, but 512 MiB decoded: refused by the cap on bytes */
+    CHECK_ERROR(nnet_image_load_mnist("tests/data/image/rgba16_8192.png", px), NNET_ERR_FORMAT, "NNET_IMAGE_MAX_BYTES");
+    CHECK(strstr(nnet_error(), "8192x8192 with 4 channels of 16 bits: 536870912 bytes") != NULL);
     /* 100000x100000: refused by stb's own header check or by ours, before decoding */
     CHECK_ERROR(nnet_image_load_mnist("tests/data/image/huge_dims.png", px), NNET_ERR_FORMAT, "huge_dims.png");
     CHECK(strstr(nnet_error(), "100000x100000") != NULL && strstr(nnet_error(), "NNET_IMAGE_MAX_SIDE") != NULL);

@@ -181,7 +181,7 @@ static void test_atomic_save(void) {
 // Each malformed file gives its own error, which names the file.
 static void test_malformed_files(void) {
     static const char *const cases[][2] = {
-        {"trunc_length", "too short"},       {"trunc_header", "past the end"},
+        {"trunc_length", "too short"},      {"trunc_header", "past the end"},
         {"trunc_data", "truncated"},         {"len_overflow", "limit"},
         {"len_huge", "limit"},               {"len_past_end", "past the end"},
         {"not_brace", "start with '{'"},     {"broken_json", "broken JSON"},

@@ -7,7 +7,8 @@ Standard library only; deterministic.
     good.png         valid 28x28 grey PNG of a synthetic "1" (the base of the others)
     truncated.png    good.png cut after 60% of its bytes (IDAT incomplete, no IEND)
     corrupt_idat.png good.png with the zlib data inside IDAT overwritten (CRC fixed up)
-    bad_crc.png      good.png with only the IHDR CRC wrong (stb_image ignores CRCs)
+    bad_crc.png      good.png with only the IHDR CRC wrong (stb_image ignores CRCs; nnet does not)
+    bad_idat_crc.png good.png with one byte of the zlib data changed, the CRC left as it was
     huge_dims.png    a PNG whose IHDR claims 100000x100000 pixels
     wide_dims.png    a PNG whose IHDR claims 9000x8 (fine for stb, over nnet's 8192 cap)
     huge_dims.bmp    a BMP header claiming 100000x100000 pixels, 24 bits
@@ -23,6 +24,8 @@ Standard library only; deterministic.
     png_chunk_2gib.png  good.png with one more IDAT chunk declaring 2 GiB (stb_image 2.27
                      allocates that before noticing the bytes are missing)
     pnm_truncated.pgm   a 10x10 PGM with 30 of its 100 pixel bytes
+    rgba16_8192.png  an IHDR of 8192x8192, 16-bit RGBA (within the pixel caps, 512 MiB decoded),
+                     then a small IDAT: refused by the cap on decoded bytes
     ppm16_bar.ppm    a valid 16-bit PPM (maxval 1000) of a dark bar on light grey; stb_image
                      2.27 reads past its buffer when asked for one channel of it
     jpeg_undefined_huffman.jpg (not made here: found by fuzz/fuzz_image.c and kept as is)
@@ -42,8 +45,8 @@ def chunk(kind, body, crc=None):
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
 
 
-def png(width, height, idat, ihdr_crc=None):
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+def png(width, height, idat, ihdr_crc=None, depth=8, colour=0):
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr, ihdr_crc) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
 
 
@@ -67,6 +70,10 @@ def main():
         broken[i] = (i * 37 + 11) & 0xFF
     write("corrupt_idat.png", png(28, 28, bytes(broken)))
     write("bad_crc.png", png(28, 28, idat, ihdr_crc=0x12345678))
+    changed = png(28, 28, idat)
+    at = changed.index(b"IDAT") + 4 + len(idat) // 2
+    write("bad_idat_crc.png", changed[:at] + bytes([changed[at] ^ 0x10]) + changed[at + 1:])
+    write("rgba16_8192.png", png(8192, 8192, zlib.compress(b"\x00" * 1000), depth=16, colour=6))
     write("huge_dims.png", png(100000, 100000, zlib.compress(b"\x00" * 64)))
     write("wide_dims.png", png(9000, 8, zlib.compress(b"\x00" * 9001)))
     # BMP: BITMAPFILEHEADER + BITMAPINFOHEADER, 24 bits, no pixel data.
