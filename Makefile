@@ -22,7 +22,7 @@ TESTS    = $(patsubst %.c,%,$(wildcard tests/test_*.c))
 EXAMPLES = $(patsubst %.c,%,$(wildcard examples/*.c))
 STB      = /usr/include/stb/stb_image.h
 
-.PHONY: all test test-programs sanitize demo web serve test-web bench bench-web bench-deps test-deps wasm-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
+.PHONY: all test test-programs sanitize demo web serve test-web bench bench-web bench-deps bench-sklearn test-deps wasm-deps examples fuzz clean deps install uninstall test-mcu mcu-deps
 
 all: examples $(TESTS) $(COMPILE_TESTS)
 
@@ -171,8 +171,8 @@ sanitize: $(TESTS:tests/test_%=tests/asan_%)
 
 # Fuzzing needs clang with libFuzzer. Every fuzz/fuzz_<name>.c (except the
 # replay driver fuzz_main.c) is a target, run for FUZZ_SECONDS on its seeds
-# in fuzz/corpus/<name>/; new inputs go to fuzz/work/<name>/ and crashes to
-# fuzz/crashes/. `make fuzz/replay_<name>` builds a target with fuzz_main.c
+# in fuzz/corpus/<name>/ (with fuzz/<name>.dict when there is one); new inputs
+# go to fuzz/work/<name>/ and crashes to fuzz/crashes/. `make fuzz/replay_<name>` builds a target with fuzz_main.c
 # instead, to replay inputs with any compiler: fuzz/replay_idx FILE...
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
@@ -182,7 +182,8 @@ fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do name=$${f#fuzz/fuzz_}; log=fuzz/work/$$name.log; \
 	    mkdir -p fuzz/work/$$name fuzz/corpus/$$name fuzz/crashes; \
 	    echo "fuzzing $$f for $(FUZZ_SECONDS) s (log: $$log)"; \
-	    nice $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/crashes/$$name- \
+	    dict=; [ -f fuzz/$$name.dict ] && dict=-dict=fuzz/$$name.dict; \
+	    nice $$f $$dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/crashes/$$name- \
 	        fuzz/work/$$name fuzz/corpus/$$name >$$log 2>&1; status=$$?; \
 	    grep -E '^(Done|stat::number_of_executed_units|SUMMARY)' $$log; \
 	    if [ $$status -ne 0 ]; then echo "$$f failed: see $$log and fuzz/crashes/"; exit 1; fi; \
@@ -316,6 +317,12 @@ bench: bench/bench bench/bench-avx2
 	./bench/bench --adam
 	./bench/bench --load
 	/usr/bin/python3 bench/compare.py
+
+# examples/tabular beside scikit-learn's MLP on the tables of data/tabular,
+# same folds, same settings (docs/tabular.md).
+bench-sklearn: examples/tabular
+	@$(call apt,python3-sklearn,make bench-sklearn)
+	/usr/bin/python3 bench/compare_sklearn.py --reference
 
 clean:
 	rm -f $(TESTS) $(COMPILE_TESTS) $(EXTRA_TESTS) $(EXTRA_TESTS:%=%.bin) $(WASI_TESTS:%=%.wasm) $(TESTS:tests/test_%=tests/asan_%) $(EXAMPLES) $(FUZZERS) fuzz/replay_* bench/bench bench/bench-avx2 bench/web_epoch_sse2_* tests/*.o

@@ -32,8 +32,8 @@
       matrix product, activations, losses, initialisers, the dense layer
       (forward beside backward), the network, optimisers, the training loop.
       Part II, data and files: datasets, inference and metrics, IDX and gzip,
-      images, model files and checkpoints, int8 models for microcontrollers
-      (docs/microcontrollers.md). Part III, the fast path: SIMD
+      CSV, images, model files and checkpoints, int8 models for
+      microcontrollers (docs/microcontrollers.md). Part III, the fast path: SIMD
       kernels, tiling and packing, the thread team. Part I reaches Part III
       only through the seam of five functions declared before Part I; build with
       -DNNET_REFERENCE and Part III is left out, so what runs is Part I's
@@ -65,7 +65,7 @@
                                      without work spins for 0.2 ms, then sleeps.
                                      On a shared machine, where the team is not
                                      faster than one thread, nnet_train runs on
-                                     one (section 17).
+                                     one (section 18).
       stb_image            impl TU   not a macro you define: #include <stb/stb_image.h>
                                      (Debian's libstb-dev) before the
                                      NNET_IMPLEMENTATION include and link -lstb, and
@@ -77,9 +77,10 @@
                                      is included (the .gz reader stays)
       NNET_IMAGE_MAX_SIDE  impl TU   largest image side decoded; default 8192
       NNET_IMAGE_MAX_PIXELS impl TU  largest image area decoded; default 2^26
+      NNET_CSV_MAX_COLUMNS impl TU   most columns a CSV file may have; default 2^20
       NNET_IMAGE_MAX_BYTES impl TU   largest image decoded, in bytes: width x height
                                      x channels x bytes a channel (2 at 16 bits);
-                                     default 2^27 (128 MiB; see section 13)
+                                     default 2^27 (128 MiB; see section 14)
 
    CONVENTIONS
       Shapes. Matrices are float32, row-major, one sample per row. In shape
@@ -114,12 +115,18 @@
       be exactly as long as the header says. A file starting 1f 8b is gzip
       (RFC 1952, one member, every optional header field allowed; CRC-32 and
       ISIZE checked; at most 1 GiB inflated), read when stb_image is included.
-      Model files (section 14; byte by byte in docs/model-format.md). The
+      CSV (section 13). Text, one sample per line, cells separated by commas,
+      semicolons or tabs (detected), an optional header row, quoted cells
+      with "" for a quote, LF or CRLF, a UTF-8 byte-order mark; the target
+      column(s) by name or index, a column of words becoming class labels.
+      Model files (section 15; byte by byte in docs/model-format.md). The
       safetensors layout: a u64 little-endian header length n, n bytes of JSON
       (padded with spaces to a multiple of 8), then float32 little-endian data.
       Tensors "layers.N.weight" [O, I] and "layers.N.bias" [O]; "__metadata__"
       holds format "nnet", format_version "2", the sizes, activations, dropout
-      rates, loss, leaky slope, Huber delta and the CRC-32 of the data section.
+      rates, loss, leaky slope, Huber delta and the CRC-32 of the data section,
+      and when set the standardisation statistics and the input, target and
+      class names (nnet_set_standardization, nnet_set_names).
       A checkpoint adds the optimiser state as "layers.N.weight.<state>" tensors
       and the training position (epoch, optimiser steps, random state) in the
       metadata. Version 1 files still load. Python reads it with json + numpy
@@ -132,7 +139,8 @@
            losses, regression metrics); Adam and AdamW, gradient clipping and
            warm-up; nnet_train resumes where it stopped, checkpoints, early
            stopping; thread-safe inference on a const network; the file in
-           three parts with a reading build (NNET_REFERENCE).
+           three parts with a reading build (NNET_REFERENCE); CSV files;
+           standardisation and names saved with the model (nnet_predict_raw).
       0.1  first release: dense layers, six activations, three losses,
            seven initialisers, dropout, L2, SGD with momentum and schedules,
            register-tiled GEMM with OpenMP threads, metrics and reports, IDX
@@ -423,6 +431,14 @@ typedef struct nnet {
     int best_epoch;                     // with early stopping, the epoch whose weights were kept (1-based); else 0
     nnet_rng rng;                       // the training stream: shuffles, dropout masks, augmentation
     nnet_optimizer optimizer;
+    // What the model knows of its data (section 11: nnet_set_standardization,
+    // nnet_set_names): saved in its file and restored on load; NULL and 0 when unset.
+    float *input_mean, *input_stddev;   // (I) nnet_predict_raw computes (x - mean) / stddev first,
+    float *target_mean, *target_stddev; // (O) and y * stddev + mean last
+    char **input_names;                 // (I) the name of each input, e.g. a CSV file's header
+    char **target_names;                // (n_target_names) the names of what the outputs predict
+    char **class_names;                 // (n_class_names) the name of each class: O of them, 2 for one sigmoid output
+    int n_target_names, n_class_names;
     // The last training forward pass (nnet_forward).
     nnet_mat logits;                    // (B, O) z of the output layer, for stable losses
     int batch;                          // B of the last forward pass
@@ -680,6 +696,30 @@ NNETDEF int nnet_predict_dataset(const nnet *net, const nnet_dataset *data, cons
 // regression) of the network on a dataset with labels or targets.
 NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *loss, double *accuracy);
 
+// Preprocessing that travels with the model: nnet_save writes it into the
+// model file's metadata and nnet_load restores it, so a loaded model takes
+// raw rows and answers with names. The functions above take the network's
+// own inputs (already standardised) and give its own outputs; these do not
+// change them. Standardisation: input_mean and input_stddev (I), as
+// nnet_standardize_fit computes them on the training inputs; target_mean and
+// target_stddev (O) when the network learnt standardised regression targets.
+// Copied. Either pair may be NULL (that step is skipped); all four NULL
+// remove the standardisation.
+NNETDEF int nnet_set_standardization(nnet *net, const float *input_mean, const float *input_stddev,
+                                     const float *target_mean, const float *target_stddev);
+// Names: input_names (I), e.g. a CSV file's header; target_names
+// (n_targets >= 1), what the outputs predict (the target columns);
+// class_names (n_classes: O, or 2 for a single sigmoid output). Each is
+// copied (valid UTF-8 strings); a NULL list removes those names.
+NNETDEF int nnet_set_names(nnet *net, const char *const *input_names, const char *const *target_names, int n_targets,
+                           const char *const *class_names, int n_classes);
+// P (N, O) = the outputs for raw rows X (N, I): each row standardised with the
+// network's input statistics, run through the network, each output mapped
+// back with the target statistics (either step skipped when not set). X is
+// not changed. Argmax of a row of P (p >= 0.5 for one sigmoid output) is
+// the class; net->class_names, if set, names it.
+NNETDEF int nnet_predict_raw(const nnet *net, nnet_mat X, nnet_mat P);
+
 // Regression figures of predictions Y against targets T, both (N, O), each
 // averaged over the O outputs as scikit-learn's "uniform_average": mean
 // squared error, mean absolute error and R^2 = 1 - SS_res / SS_tot (NAN for
@@ -797,7 +837,106 @@ NNETDEF nnet_dataset *nnet_dataset_load_idx(const char *images_path, const char 
 NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train, nnet_dataset **test);
 #endif
 
-// ---- 13. Image input -------------------------------------------------------
+// ---- 13. CSV files ---------------------------------------------------------
+// A table of numbers as text, one sample per line, read into a dataset. The
+// cells are separated by commas, semicolons or tabs (given, or detected: of
+// the three, the one that splits the first 20 rows into the same number of
+// cells, at least 2, preferring tab, then semicolon, then comma; failing
+// that, the one that splits the first line the most). It reads RFC 4180 and
+// what spreadsheets write: an optional header row of column names; cells in
+// double quotes, "" standing for one quote, which may hold separators and
+// line breaks; LF, CRLF or CR line ends; a UTF-8 byte-order mark; blank lines
+// (anywhere; trailing ones too), skipped. Spaces and tabs around a cell that
+// is not quoted are not part of it.
+//
+// Numbers are [+-]digits[.digits][(e|E)[+-]digits] (also ".5" and "5."),
+// read as the nearest double, then rounded to float (as numpy's loadtxt and
+// astype(float32) do), with '.' as the decimal point whatever the C locale.
+// An empty cell, or NA, N/A, NaN, null, none or ? (any case), is missing.
+//
+// The header is detected when the first row has, in every column where
+// the second holds a number, something else (a name, or nothing); a header
+// of numbers ("0,1,2") needs header NNET_CSV_HEADER_YES.
+//
+// The target column(s) are given by name or 0-based index; every other
+// column is a feature (or those listed in features). Every feature cell must
+// be a number. A target column holding any cell that is neither a number nor
+// missing makes it classification (task AUTO): each distinct text is a class.
+// Classes are numbered in the order they first appear, or with sorted_classes
+// in sorted order: by value when every class is a number, else by the bytes
+// of the UTF-8 names. A class that is a whole number is named by its value,
+// so "1.0" and "1" are the one class "1".
+//
+// Errors: a missing or non-numeric feature or target, a row with another
+// number of cells than the first, a quote never closed, text after a closing
+// quote, a control byte (a binary file), no data rows, too many columns: all
+// fail with NNET_ERR_FORMAT and a message naming the line and the column
+// (both 1-based; the line in the file, where the cell is). With skip_bad_rows
+// the rows with a missing or non-numeric value or the wrong number of cells
+// are skipped instead and counted. Limits: NNET_MAX_DIM rows,
+// NNET_CSV_MAX_COLUMNS (impl TU, default 2^20) columns, NNET_CSV_MAX_CLASSES
+// classes, numbers of at most 127 characters.
+#define NNET_CSV_MAX_CLASSES 65536
+
+typedef enum nnet_csv_header {
+    NNET_CSV_HEADER_AUTO = 0,  // detected (see above)
+    NNET_CSV_HEADER_YES,       // the first row names the columns
+    NNET_CSV_HEADER_NO         // every row is data
+} nnet_csv_header;
+
+typedef enum nnet_csv_task {
+    NNET_CSV_AUTO = 0,         // classification when a target cell is text, else regression
+    NNET_CSV_REGRESSION,       // float targets (N, number of target columns)
+    NNET_CSV_CLASSIFICATION    // labels: one target column; numbers are class names too
+} nnet_csv_task;
+
+// How to read a file. Zero-initialise; every zero field means its default.
+typedef struct nnet_csv_desc {
+    char separator;            // ',', ';' or '\t'; 0: detected
+    nnet_csv_header header;
+    // The target column(s): a header name or a 0-based index (negative: from
+    // the end, -1 the last); several separated by commas ("y1,y2"; a name
+    // holding a comma matches whole first). NULL: the last column. "": none,
+    // every column a feature (the result then has inputs and no dataset).
+    const char *target;
+    const char *const *features; // optional: the feature columns in this order, names or indices as above
+    int n_features;              // entries of features; 0: every column that is not a target
+    nnet_csv_task task;
+    int sorted_classes;          // classes in sorted order rather than in order of appearance
+    const char *const *class_names; // optional: the classes to expect, class c = class_names[c] (e.g. the
+    int n_classes;                  // model's); a target cell not among them is an error
+    int skip_bad_rows;           // skip (and count) the rows that would be an error, instead of failing
+    int optional_target;         // a target column the file lacks is no error: inputs only, no dataset
+} nnet_csv_desc;
+
+// A file read. Free with nnet_csv_free, which frees everything here (to
+// keep the dataset, set data to NULL first and free it with nnet_dataset_free).
+typedef struct nnet_csv {
+    nnet_dataset *data;        // inputs (N, I) with labels (classification) or targets (N, O); NULL without a target
+    nnet_mat inputs;           // (N, I): data->inputs, or the inputs alone without a target
+    char **feature_names;      // (I) the header's names of the feature columns; NULL without a header
+    char **target_names;       // (n_targets) the header's names of the target columns; NULL without
+    int n_targets;             // target columns read (0: none)
+    char **class_names;        // (n_classes) class c's name; NULL for regression
+    int n_classes;
+    int n_columns;             // columns in the file
+    int n_skipped;             // rows skipped with skip_bad_rows
+    int has_header;            // the first row was read as the header
+    char separator;            // the separator used
+    struct { float *inputs; } internal;   // nnet.h's own: the inputs' block when there is no dataset
+} nnet_csv;
+
+// Parse a CSV file held in memory (see above). name is used in messages
+// (NULL: "<memory>"); desc may be NULL for every default. NULL on failure,
+// with a message naming the line and column. Free with nnet_csv_free.
+NNETDEF nnet_csv *nnet_csv_load_from_memory(const void *bytes, size_t size, const nnet_csv_desc *desc, const char *name);
+NNETDEF void nnet_csv_free(nnet_csv *csv);
+#ifndef NNET_NO_STDIO
+// Read a whole CSV file and parse it. Free with nnet_csv_free.
+NNETDEF nnet_csv *nnet_csv_load(const char *path, const nnet_csv_desc *desc);
+#endif
+
+// ---- 14. Image input -------------------------------------------------------
 // Turn a picture of a handwritten digit (any size, any colours, a scan or a
 // photo) into the 784 floats an MNIST network expects, the way MNIST itself
 // was made, after taking away what a photo adds to the paper:
@@ -911,7 +1050,7 @@ NNETDEF int nnet_image_load_mnist_from_memory(const void *bytes, size_t size, fl
 NNETDEF int nnet_image_load_mnist(const char *path, float *pixels /* (784) */);
 #endif
 
-// ---- 14. Model files and checkpoints ---------------------------------------
+// ---- 15. Model files and checkpoints ---------------------------------------
 // A model file is in the safetensors layout (docs/model-format.md): an 8-byte
 // little-endian header length H, H bytes of JSON naming each tensor
 // (layers.N.weight (O, I), layers.N.bias (O), as PyTorch's nn.Linear) with the
@@ -984,7 +1123,7 @@ NNETDEF int nnet_load_weights(nnet *net, const char *path);
 NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name);
 #endif
 
-// ---- 15. Int8 models -------------------------------------------------------
+// ---- 16. Int8 models -------------------------------------------------------
 // A trained network in 8-bit integers, for microcontrollers
 // (docs/microcontrollers.md), in the scheme of TensorFlow Lite and CMSIS-NN:
 // a tensor's real value is scale * (q - zero_point).
@@ -1088,6 +1227,7 @@ NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char 
 #define NNET_IMPLEMENTATION_DONE
 
 #include <float.h>
+#include <locale.h>   /* localeconv: numbers in files always use '.' */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>    /* vsnprintf and sprintf, needed even under NNET_NO_STDIO */
@@ -1903,6 +2043,11 @@ NNETDEF nnet *nnet_create(const nnet_desc *desc) { return nnet__create(desc, 1, 
 
 NNETDEF void nnet_free(nnet *net) {
     if (!net || net->internal.borrowed) return;   // nnet_init_static: the caller's memory
+    nnet__free(net->input_mean);
+    nnet__free(net->target_mean);
+    nnet__free(net->input_names);
+    nnet__free(net->target_names);
+    nnet__free(net->class_names);
     nnet__free(net->internal.workspace);
     nnet__free(net->optimizer.second_moment);
     nnet__free(net->parameters);
@@ -2047,16 +2192,22 @@ static double nnet__data_loss(nnet_loss loss, float delta, nnet_mat Z, nnet_mat 
     }
 }
 
-// L2: lambda/2 sum W^2 over every weight (biases are not penalised).
+// L2: lambda/2 sum W^2 over every weight (biases are not penalised). Eight
+// running sums, so that the adds need not wait for each other (nnet_train
+// calls this every step); the same order on every machine.
 static double nnet__l2_penalty(const nnet *net, float l2) {
-    double sum = 0.0;
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sum = 0.0;
     size_t k, n;
-    int l;
+    int l, j;
     if (l2 == 0.0f) return 0.0;
     for (l = 0; l < net->n_layers; l++) {
         const float *w = net->layers[l].weight.data;
-        for (k = 0, n = nnet__count(net->layers[l].weight); k < n; k++) sum += (double)w[k] * w[k];
+        n = nnet__count(net->layers[l].weight);
+        for (k = 0; k + 8 <= n; k += 8)
+            for (j = 0; j < 8; j++) part[j] += (double)w[k + (size_t)j] * w[k + (size_t)j];
+        for (; k < n; k++) sum += (double)w[k] * w[k];
     }
+    for (j = 0; j < 8; j++) sum += part[j];
     return 0.5 * l2 * sum;
 }
 
@@ -3290,6 +3441,140 @@ NNETDEF int nnet_evaluate(const nnet *net, const nnet_dataset *data, double *los
     return NNET_OK;
 }
 
+// Preprocessing that travels with the model. Each pair of statistics and
+// each list of names is one block of its own: the pointer the net keeps is
+// the block, which nnet_free frees.
+static int nnet__valid_utf8(const unsigned char *p, size_t n, size_t *bad);   // section 15
+
+static int nnet__check_statistics(const float *mean, const float *stddev, int n, const char *which, const char *who) {
+    int j;
+    if (!mean != !stddev) return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s mean and stddev must be given together", who, which);
+    for (j = 0; mean && j < n; j++)
+        if (!nnet__is_finite(mean[j]) || !nnet__is_finite(stddev[j]) || !(stddev[j] >= 0.0f))
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: %s %d has mean %g and stddev %g, expected finite numbers and stddev >= 0",
+                              who, which, j, (double)mean[j], (double)stddev[j]);
+    return NNET_OK;
+}
+
+// A copy of mean (n) and stddev (n) in one block, the mean first; NULL with
+// *status NNET_OK when mean is NULL.
+static float *nnet__copy_statistics(const float *mean, const float *stddev, int n, int *status, const char *who) {
+    float *block;
+    *status = NNET_OK;
+    if (!mean) return NULL;
+    if (!(block = (float *)nnet__alloc(2 * (size_t)n * sizeof(float), who))) { *status = NNET_ERR_MEMORY; return NULL; }
+    memcpy(block, mean, (size_t)n * sizeof(float));
+    memcpy(block + n, stddev, (size_t)n * sizeof(float));
+    return block;
+}
+
+NNETDEF int nnet_set_standardization(nnet *net, const float *input_mean, const float *input_stddev,
+                                     const float *target_mean, const float *target_stddev) {
+    const char *who = "nnet_set_standardization";
+    float *inputs, *targets;
+    int status, O;
+    if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "%s: net is NULL", who);
+    if (net->internal.borrowed) return nnet__fail(NNET_ERR_ARGUMENT, "%s: a network built by nnet_init_static cannot carry statistics", who);
+    O = nnet_output_size(net);
+    if ((status = nnet__check_statistics(input_mean, input_stddev, net->n_inputs, "input", who)) ||
+        (status = nnet__check_statistics(target_mean, target_stddev, O, "target", who)))
+        return status;
+    inputs = nnet__copy_statistics(input_mean, input_stddev, net->n_inputs, &status, who);
+    if (status) return status;
+    targets = nnet__copy_statistics(target_mean, target_stddev, O, &status, who);
+    if (status) { nnet__free(inputs); return status; }
+    nnet__free(net->input_mean);
+    nnet__free(net->target_mean);
+    net->input_mean = inputs;
+    net->input_stddev = inputs ? inputs + net->n_inputs : NULL;
+    net->target_mean = targets;
+    net->target_stddev = targets ? targets + O : NULL;
+    return NNET_OK;
+}
+
+// A copy of n strings: the pointers, then the text, in one block. NULL with
+// *status NNET_OK when names is NULL.
+static char **nnet__copy_names(const char *const *names, int n, const char *which, int *status, const char *who) {
+    size_t text = 0, k, length, bad;
+    char **block, *at;
+    int i;
+    *status = NNET_OK;
+    if (!names) return NULL;
+    for (i = 0; i < n; i++) {
+        if (!names[i]) { *status = nnet__fail(NNET_ERR_ARGUMENT, "%s: %s[%d] is NULL", who, which, i); return NULL; }
+        length = strlen(names[i]);
+        if (!nnet__valid_utf8((const unsigned char *)names[i], length, &bad)) {
+            *status = nnet__fail(NNET_ERR_ARGUMENT, "%s: %s[%d] is not valid UTF-8 (at byte %zu)", who, which, i, bad);
+            return NULL;
+        }
+        text += length + 1;
+    }
+    if (!(block = (char **)nnet__alloc((size_t)n * sizeof(char *) + text, who))) { *status = NNET_ERR_MEMORY; return NULL; }
+    at = (char *)(block + n);
+    for (i = 0; i < n; i++) {
+        k = strlen(names[i]) + 1;
+        memcpy(at, names[i], k);
+        block[i] = at;
+        at += k;
+    }
+    return block;
+}
+
+NNETDEF int nnet_set_names(nnet *net, const char *const *input_names, const char *const *target_names, int n_targets,
+                           const char *const *class_names, int n_classes) {
+    const char *who = "nnet_set_names";
+    char **inputs, **targets, **classes;
+    int status, O;
+    if (!net) return nnet__fail(NNET_ERR_ARGUMENT, "%s: net is NULL", who);
+    if (net->internal.borrowed) return nnet__fail(NNET_ERR_ARGUMENT, "%s: a network built by nnet_init_static cannot carry names", who);
+    O = nnet_output_size(net);
+    if (target_names && (n_targets < 1 || n_targets > NNET_MAX_DIM))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %d target names, expected 1..%d", who, n_targets, NNET_MAX_DIM);
+    if (class_names && n_classes != (O == 1 ? 2 : O))
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: %d class names for %d output%s, expected %d", who, n_classes, O,
+                          O == 1 ? " (a sigmoid: two classes)" : "s", O == 1 ? 2 : O);
+    inputs = nnet__copy_names(input_names, net->n_inputs, "input_names", &status, who);
+    targets = status ? NULL : nnet__copy_names(target_names, n_targets, "target_names", &status, who);
+    classes = status ? NULL : nnet__copy_names(class_names, n_classes, "class_names", &status, who);
+    if (status) { nnet__free(inputs); nnet__free(targets); return status; }
+    nnet__free(net->input_names);
+    nnet__free(net->target_names);
+    nnet__free(net->class_names);
+    net->input_names = inputs;
+    net->target_names = targets;
+    net->n_target_names = targets ? n_targets : 0;
+    net->class_names = classes;
+    net->n_class_names = classes ? n_classes : 0;
+    return NNET_OK;
+}
+
+NNETDEF int nnet_predict_raw(const nnet *net, nnet_mat X, nnet_mat P) {
+    int status = nnet__check_predict(net, X, P.data, "nnet_predict_raw"), rows, start, i, j, I, O;
+    float *scratch, *copy;
+    if (status) return status;
+    I = net->n_inputs; O = nnet_output_size(net);
+    if (P.rows != X.rows || P.cols != O)
+        return nnet__fail(NNET_ERR_ARGUMENT, "nnet_predict_raw: X is %dx%d and P %dx%d, expected N x %d and N x %d",
+                          X.rows, X.cols, P.rows, P.cols, I, O);
+    rows = nnet__min(X.rows, NNET__PREDICT_CHUNK);
+    if (!(scratch = (float *)nnet__alloc((nnet_predict_scratch_floats(net, rows) + (size_t)rows * (size_t)I) * sizeof(float),
+                                         "nnet_predict_raw")))
+        return NNET_ERR_MEMORY;
+    copy = scratch + nnet_predict_scratch_floats(net, rows);
+    for (start = 0; start < X.rows; start += rows) {   // copy a chunk, standardise it, run it
+        int B = nnet__min(rows, X.rows - start);
+        nnet_mat chunk = nnet_mat_view(B, I, copy);
+        memcpy(copy, &NNET_AT(X, start, 0), (size_t)B * (size_t)I * sizeof(float));
+        if (net->input_mean) nnet_standardize_apply(chunk, net->input_mean, net->input_stddev);
+        nnet__predict(net, chunk, nnet_mat_view(B, O, &NNET_AT(P, start, 0)), NULL, B, scratch);
+    }
+    for (i = 0; net->target_mean && i < P.rows; i++)   // back to the targets' units
+        for (j = 0; j < O; j++)
+            NNET_AT(P, i, j) = NNET_AT(P, i, j) * (net->target_stddev[j] > 0.0f ? net->target_stddev[j] : 1.0f) + net->target_mean[j];
+    nnet__free(scratch);
+    return NNET_OK;
+}
+
 // Each figure per output column, then their mean over the O columns.
 NNETDEF int nnet_regression_metrics_compute(nnet_mat Y, nnet_mat T, nnet_regression_metrics *m) {
     int i, j;
@@ -4162,7 +4447,696 @@ NNETDEF int nnet_dataset_load_mnist(const char *directory, nnet_dataset **train,
 }
 #endif
 
-// ---- 13. Image input -------------------------------------------------------
+// ---- 13. CSV files ---------------------------------------------------------
+// Two passes over the bytes: the first checks the structure (cells per row,
+// quotes, bytes) and counts the rows, so the dataset is allocated once at its
+// size; the second reads the numbers and the classes into it.
+#ifndef NNET_CSV_MAX_COLUMNS
+#define NNET_CSV_MAX_COLUMNS (1 << 20)
+#endif
+#define NNET__CSV_MAX_NUMBER 127   // characters of a number cell (longer ones are refused)
+#define NNET__CSV_SNIFF_ROWS 20    // rows the separator detection reads
+
+// One cell: its text (inside the quotes for a quoted cell, where "" stands
+// for one quote; without the spaces around it otherwise) and its line.
+typedef struct nnet__csv_cell {
+    size_t start, length, line;
+    int quoted;
+} nnet__csv_cell;
+
+typedef struct nnet__csv_scan {
+    const unsigned char *p;
+    size_t size, at, line;     // the bytes, the position, and its 1-based line
+    char separator;
+    const char *who;           // "function: 'name'" for messages
+} nnet__csv_scan;
+
+static int nnet__csv_space(const nnet__csv_scan *s, unsigned char c) {
+    return c == ' ' || (c == '\t' && s->separator != '\t');
+}
+
+// The next row: its cells into cells[0..cap) (the others are only counted),
+// their number into *count. Blank lines (nothing, or only spaces and tabs)
+// are skipped. Returns 1 when no row is left, NNET_OK, or an error.
+static int nnet__csv_row(nnet__csv_scan *s, nnet__csv_cell *cells, int cap, int *count) {
+    const unsigned char *p = s->p;
+    size_t n = s->size, i = s->at, k;
+    int column = 0;
+    for (;;) {   // blank lines
+        for (k = i; k < n && (p[k] == ' ' || p[k] == '\t'); k++) {}
+        if (k == n) { s->at = n; return 1; }
+        if (p[k] != '\n' && p[k] != '\r') break;
+        i = k + 1 + (p[k] == '\r' && k + 1 < n && p[k + 1] == '\n');
+        s->line++;
+    }
+    for (;;) {   // one cell per pass; i is where it starts
+        nnet__csv_cell cell;
+        if (column == NNET_CSV_MAX_COLUMNS)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: line %zu has more than %d columns (NNET_CSV_MAX_COLUMNS)",
+                              s->who, s->line, NNET_CSV_MAX_COLUMNS);
+        while (i < n && nnet__csv_space(s, p[i])) i++;
+        cell.line = s->line;
+        cell.quoted = i < n && p[i] == '"';
+        if (cell.quoted) {
+            cell.start = ++i;
+            for (;; i++) {
+                if (i == n)
+                    return nnet__fail(NNET_ERR_FORMAT, "%s: line %zu, column %d: the quote that opens this cell is never closed",
+                                      s->who, cell.line, column + 1);
+                if (p[i] == '"') {
+                    if (i + 1 < n && p[i + 1] == '"') { i++; continue; }
+                    break;
+                }
+                if (p[i] == '\n' || (p[i] == '\r' && !(i + 1 < n && p[i + 1] == '\n'))) s->line++;
+                else if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r') break;
+            }
+            if (i < n && p[i] != '"') break;   // a control byte: reported below
+            cell.length = i++ - cell.start;
+            while (i < n && nnet__csv_space(s, p[i])) i++;
+            if (i < n && p[i] != (unsigned char)s->separator && p[i] != '\n' && p[i] != '\r')
+                return nnet__fail(NNET_ERR_FORMAT, "%s: line %zu, column %d: text after the closing quote (a quote inside a quoted cell is written \"\")",
+                                  s->who, s->line, column + 1);
+        } else {
+            cell.start = i;
+            while (i < n && p[i] != (unsigned char)s->separator && p[i] != '\n' && p[i] != '\r' && (p[i] >= 0x20 || p[i] == '\t')) i++;
+            if (i < n && p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') break;
+            for (k = i; k > cell.start && nnet__csv_space(s, p[k - 1]); k--) {}
+            cell.length = k - cell.start;
+        }
+        if (column < cap) cells[column] = cell;
+        column++;
+        if (i < n && p[i] == (unsigned char)s->separator) { i++; continue; }
+        if (i < n) { i += 1 + (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n'); s->line++; }
+        s->at = i;
+        *count = column;
+        return NNET_OK;
+    }
+    return nnet__fail(NNET_ERR_FORMAT, "%s: line %zu, column %d: byte 0x%02X is a control character, not text (a binary file?)",
+                      s->who, s->line, column + 1, p[i]);
+}
+
+// The cell's text with "" turned into ", cut to fit out (cap >= 1 bytes
+// with the NUL; out NULL only measures); returns its whole length.
+static size_t nnet__csv_text(const nnet__csv_scan *s, const nnet__csv_cell *cell, char *out, size_t cap) {
+    size_t k, n = 0;
+    for (k = 0; k < cell->length; k++, n++) {
+        if (out && n + 1 < cap) out[n] = (char)s->p[cell->start + k];
+        if (cell->quoted && s->p[cell->start + k] == '"') k++;   // the second of a pair
+    }
+    if (out) out[n + 1 < cap ? n : cap - 1] = '\0';
+    return n;
+}
+
+// Whether the cell's text is `text` (n bytes).
+static int nnet__csv_is(const nnet__csv_scan *s, const nnet__csv_cell *cell, const char *text, size_t n) {
+    size_t k, m = 0;
+    for (k = 0; k < cell->length; k++, m++) {
+        if (m == n || s->p[cell->start + k] != (unsigned char)text[m]) return 0;
+        if (cell->quoted && s->p[cell->start + k] == '"') k++;
+    }
+    return m == n;
+}
+
+static int nnet__csv_missing(const nnet__csv_scan *s, const nnet__csv_cell *cell) {
+    static const char *const words[6] = {"na", "n/a", "nan", "null", "none", "?"};
+    char lower[8];
+    size_t k, n = cell->length;
+    int w;
+    if (n == 0) return 1;
+    if (n > 4) return 0;
+    for (k = 0; k < n; k++) {
+        unsigned char c = s->p[cell->start + k];
+        lower[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    lower[n] = '\0';
+    for (w = 0; w < 6; w++) if (strcmp(lower, words[w]) == 0) return 1;
+    return 0;
+}
+
+// A number cell into *value: NNET_OK, or 1 not a number, 2 beyond the float
+// range, 3 longer than NNET__CSV_MAX_NUMBER characters. Up to 15 significant
+// digits and a power of ten up to 22 the double is exact arithmetic on exact
+// values, rounded once (Clinger's fast path); other numbers go to strtod.
+static int nnet__csv_number(const unsigned char *p, size_t n, double *value) {
+    static const double powers[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    uint64_t mantissa = 0;
+    int digits = 0, dropped = 0, any_digit = 0, exponent = 0, e = 0, e_negative = 0;
+    size_t k = 0;
+    double d;
+    if (k < n && (p[k] == '+' || p[k] == '-')) k++;
+    for (; k < n && p[k] >= '0' && p[k] <= '9'; k++, any_digit = 1) {   // (exponent is bounded: a long cell is refused below)
+        if (mantissa == 0 && p[k] == '0') continue;
+        if (digits < 19) { mantissa = mantissa * 10 + (uint64_t)(p[k] - '0'); digits++; }
+        else { exponent += exponent < 100000; dropped |= p[k] != '0'; }
+    }
+    if (k < n && p[k] == '.')
+        for (k++; k < n && p[k] >= '0' && p[k] <= '9'; k++, any_digit = 1) {
+            if (mantissa == 0 && p[k] == '0') { exponent -= exponent > -100000; continue; }
+            if (digits < 19) { mantissa = mantissa * 10 + (uint64_t)(p[k] - '0'); digits++; exponent--; }
+            else dropped |= p[k] != '0';
+        }
+    if (!any_digit) return 1;
+    if (k < n && (p[k] == 'e' || p[k] == 'E')) {
+        size_t first;
+        k++;
+        if (k < n && (p[k] == '+' || p[k] == '-')) e_negative = p[k++] == '-';
+        for (first = k; k < n && p[k] >= '0' && p[k] <= '9'; k++) if (e < 100000) e = e * 10 + (p[k] - '0');
+        if (k == first) return 1;
+    }
+    if (k != n) return 1;
+    exponent += e_negative ? -e : e;
+    if (mantissa == 0) d = 0.0;
+    else if (!dropped && digits <= 15 && exponent >= -22 && exponent <= 22)
+        d = exponent < 0 ? (double)mantissa / powers[-exponent] : (double)mantissa * powers[exponent];
+    else {
+        char copy[NNET__CSV_MAX_NUMBER + 1], point = localeconv()->decimal_point[0], *c;
+        if (n > NNET__CSV_MAX_NUMBER) return 3;
+        memcpy(copy, p, n);
+        copy[n] = '\0';
+        for (c = copy; *c; c++) if (*c == '.') *c = point;
+        d = fabs(strtod(copy, NULL));
+    }
+    if (p[0] == '-') d = -d;
+    if (!(fabs(d) <= FLT_MAX)) return 2;
+    *value = d;
+    return NNET_OK;
+}
+
+// Where a cell is, for messages: "line 7, column 3 ("petal length")".
+static void nnet__csv_where(char *out, size_t cap, const nnet__csv_scan *s, const nnet__csv_cell *header,
+                            const nnet__csv_cell *cell, int column) {
+    char name[48];
+    int used = snprintf(out, cap, "line %zu, column %d", cell->line, column + 1);
+    if (header && used > 0 && (size_t)used < cap) {
+        nnet__csv_text(s, &header[column], name, sizeof name);
+        snprintf(out + used, cap - (size_t)used, " (\"%s\")", name);
+    }
+}
+
+// Fail on a cell that is not what it should be (status 1-3 of nnet__csv_number, or 4 missing).
+static int nnet__csv_bad_cell(const nnet__csv_scan *s, const nnet__csv_cell *header, const nnet__csv_cell *cell,
+                              int column, int why, const char *role) {
+    char where[128], text[48];
+    nnet__csv_where(where, sizeof where, s, header, cell, column);
+    nnet__csv_text(s, cell, text, sizeof text);
+    if (why == 4)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: %s: the %s is missing (\"%s\"); fill it in, or skip such rows (skip_bad_rows)",
+                          s->who, where, role, text);
+    return nnet__fail(NNET_ERR_FORMAT, "%s: %s: the %s \"%s\"%s is %s", s->who, where, role, text,
+                      cell->length > 40 ? "..." : "", why == 2 ? "beyond the float range (3.4e38)" : why == 3
+                      ? "a number of more than 127 characters" : strchr(text, ',') ? "not a number (a decimal comma? '.' is the decimal point)"
+                      : "not a number");
+}
+
+// A column named by `item` (n bytes): a header name, else a 0-based index
+// (negative from the end). -1 if neither.
+static int nnet__csv_column(const nnet__csv_scan *s, const nnet__csv_cell *header, int n_columns, const char *item, size_t n) {
+    long index = 0;
+    size_t k = item[0] == '-';
+    int c;
+    if (header)
+        for (c = 0; c < n_columns; c++) if (nnet__csv_is(s, &header[c], item, n)) return c;
+    if (k == n || n - k > 8) return -1;
+    for (; k < n; k++) {
+        if (item[k] < '0' || item[k] > '9') return -1;
+        index = index * 10 + (item[k] - '0');
+    }
+    if (item[0] == '-') index = n_columns - index;
+    return index >= 0 && index < n_columns ? (int)index : -1;
+}
+
+static int nnet__csv_no_column(const nnet__csv_scan *s, const nnet__csv_cell *header, int n_columns, const char *item,
+                               size_t n, const char *role) {
+    char names[160], text[48];
+    size_t used = 0;
+    int c;
+    names[0] = '\0';
+    for (c = 0; header && c < n_columns && used + 52 < sizeof names; c++) {
+        nnet__csv_text(s, &header[c], text, 40);
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s\"%s\"", c ? ", " : "", text);
+    }
+    if (header && c < n_columns) snprintf(names + used, sizeof names - used, ", ...");
+    return nnet__fail(NNET_ERR_FORMAT, "%s: no %s column \"%.*s\": %s%s%s has %d columns (indices 0..%d, or -1 for the last)",
+                      s->who, role, (int)(n < 64 ? n : 64), item, header ? "the header names " : "", names,
+                      header ? "; the file" : "the file has no header and", n_columns, n_columns - 1);
+}
+
+// Order class indices by name: numbers by value when every name is one,
+// else by bytes. A merge sort, since there may be 65536 classes.
+typedef struct nnet__csv_classes {
+    char *text;                 // the names, one after another, each with its NUL
+    size_t used, cap;
+    size_t *offset;             // (C) where class c's name starts in text
+    double *value;              // (C) its value when it is a number
+    int count, numeric;         // classes; every name is a number
+} nnet__csv_classes;
+
+static int nnet__csv_before(const nnet__csv_classes *k, int a, int b) {
+    if (k->numeric) return k->value[a] < k->value[b];
+    return strcmp(k->text + k->offset[a], k->text + k->offset[b]) < 0;
+}
+
+static void nnet__csv_sort(const nnet__csv_classes *k, int *order, int *scratch, int n) {
+    int width, i;
+    for (width = 1; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            int a = i, mid = nnet__min(i + width, n), b = mid, end = nnet__min(i + 2 * width, n), o = i;
+            while (a < mid || b < end)
+                scratch[o++] = b == end || (a < mid && !nnet__csv_before(k, order[b], order[a])) ? order[a++] : order[b++];
+        }
+        memcpy(order, scratch, (size_t)n * sizeof(int));
+    }
+}
+
+// FNV-1a, for the table from class names to labels.
+static uint32_t nnet__fnv1a(const char *text, size_t n) {
+    uint32_t h = 2166136261u;
+    size_t k;
+    for (k = 0; k < n; k++) h = (h ^ (unsigned char)text[k]) * 16777619u;
+    return h;
+}
+
+// The label of class `name` (n bytes): found in the table (capacity a power
+// of two, entries -1 when free), or added when `add`. -1 if absent and not
+// added, -2 when out of memory or over NNET_CSV_MAX_CLASSES.
+static int nnet__csv_class(nnet__csv_classes *k, int *table, uint32_t capacity, const char *name, size_t n, int add,
+                           const char *who) {
+    uint32_t slot = nnet__fnv1a(name, n) & (capacity - 1);
+    for (;; slot = (slot + 1) & (capacity - 1)) {
+        int c = table[slot];
+        if (c < 0) break;
+        if (strlen(k->text + k->offset[c]) == n && memcmp(k->text + k->offset[c], name, n) == 0) return c;
+    }
+    if (!add) return -1;
+    if (k->count == NNET_CSV_MAX_CLASSES) {
+        nnet__fail(NNET_ERR_FORMAT, "%s: more than %d classes in the target column (is it a regression target? task NNET_CSV_REGRESSION)",
+                   who, NNET_CSV_MAX_CLASSES);
+        return -2;
+    }
+    if (k->used + n + 1 > k->cap) {   // grow the text by doubling
+        size_t cap = 2 * (k->used + n + 1);
+        char *text = (char *)nnet__alloc(cap, who);
+        if (!text) return -2;
+        if (k->used) memcpy(text, k->text, k->used);
+        nnet__free(k->text);
+        k->text = text;
+        k->cap = cap;
+    }
+    memcpy(k->text + k->used, name, n);
+    k->text[k->used + n] = '\0';
+    k->offset[k->count] = k->used;
+    k->used += n + 1;
+    table[slot] = k->count;
+    return k->count++;
+}
+
+// What the first pass learns and the second uses.
+typedef struct nnet__csv_plan {
+    int n_columns, n_features, n_targets, has_header, classify, rows;
+    int *features, *targets;          // (n_features), (n_targets) column indices
+    nnet__csv_cell *header, *cells;   // (n_columns) each: the header row, and a row being read
+    size_t data_at, data_line;        // where the rows after the header start
+} nnet__csv_plan;
+
+// The separator that splits the first rows into the same number of cells.
+static char nnet__csv_detect(nnet__csv_scan *s) {
+    static const char candidates[3] = {'\t', ';', ','};
+    int best = 2, best_count = 1, c;
+    for (c = 0; c < 3; c++) {
+        nnet__csv_scan t = *s;
+        int rows = 0, first = 0, count = 0, same = 1, status = NNET_OK;
+        t.separator = candidates[c];
+        while (rows < NNET__CSV_SNIFF_ROWS && (status = nnet__csv_row(&t, NULL, 0, &count)) == NNET_OK) {
+            if (rows++ == 0) first = count;
+            same &= count == first;
+        }
+        if (rows == 0) continue;   // no row, or an error in the first: judge by the rows before it
+        if (same && first >= 2) return candidates[c];
+        if (first > best_count) { best = c; best_count = first; }
+    }
+    return candidates[best];
+}
+
+// The columns `spec` names (comma-separated; whole first) into columns[],
+// *count of them; missing ones are an error unless `optional`, which then
+// gives *count = -1.
+static int nnet__csv_columns(const nnet__csv_scan *s, const nnet__csv_plan *plan, const char *spec, int *columns,
+                             int *count, int optional) {
+    int c = nnet__csv_column(s, plan->header, plan->n_columns, spec, strlen(spec));
+    *count = 0;
+    if (c >= 0) { columns[(*count)++] = c; return NNET_OK; }
+    while (*spec) {
+        size_t n = strcspn(spec, ",");
+        if (*count == plan->n_columns) return nnet__fail(NNET_ERR_ARGUMENT, "%s: more target columns than the %d of the file", s->who, plan->n_columns);
+        if ((c = nnet__csv_column(s, plan->header, plan->n_columns, spec, n)) < 0) {
+            if (optional) { *count = -1; return NNET_OK; }
+            return nnet__csv_no_column(s, plan->header, plan->n_columns, spec, n, "target");
+        }
+        columns[(*count)++] = c;
+        spec += n + (spec[n] == ',');
+    }
+    return NNET_OK;
+}
+
+// Pass 1: the header, the columns' roles, the task, and the rows.
+static int nnet__csv_plan_rows(nnet__csv_scan *s, const nnet_csv_desc *desc, nnet__csv_plan *plan, int *role) {
+    nnet__csv_scan first = *s;
+    int count = 0, status, c, i, text_target = 0;
+    status = nnet__csv_row(s, plan->header, plan->n_columns, &count);
+    NNET_ASSERT(status == NNET_OK && count == plan->n_columns);
+    plan->has_header = desc->header == NNET_CSV_HEADER_YES;
+    if (desc->header == NNET_CSV_HEADER_AUTO) {   // compare the first row with the second
+        nnet__csv_scan t = *s;
+        double v;
+        int second = nnet__csv_row(&t, plan->cells, plan->n_columns, &count), numeric_columns = 0, names = 0;
+        if (second == NNET_OK) {
+            for (c = 0; c < nnet__min(count, plan->n_columns); c++) {
+                if (nnet__csv_number(s->p + plan->cells[c].start, plan->cells[c].length, &v) != NNET_OK) continue;
+                numeric_columns++;
+                names += nnet__csv_number(s->p + plan->header[c].start, plan->header[c].length, &v) != NNET_OK;
+            }
+            plan->has_header = numeric_columns > 0 && names == numeric_columns;
+        } else if (second == 1) {   // one row: a header if it holds text
+            for (c = 0; c < plan->n_columns; c++)
+                plan->has_header |= !nnet__csv_missing(s, &plan->header[c]) &&
+                                    nnet__csv_number(s->p + plan->header[c].start, plan->header[c].length, &v) != NNET_OK;
+        }
+    }
+    if (!plan->has_header) *s = first;   // the first row is data
+    plan->data_at = s->at;
+    plan->data_line = s->line;
+    // The columns: targets, then features.
+    for (c = 0; c < plan->n_columns; c++) role[c] = 0;
+    if (!desc->target) {
+        plan->targets[0] = plan->n_columns - 1;
+        plan->n_targets = 1;
+    } else if (!desc->target[0]) plan->n_targets = 0;
+    else if ((status = nnet__csv_columns(s, plan, desc->target, plan->targets, &plan->n_targets, desc->optional_target)))
+        return status;
+    if (plan->n_targets < 0) plan->n_targets = 0;
+    for (i = 0; i < plan->n_targets; i++) {
+        if (role[plan->targets[i]])
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: target column %d is listed twice", s->who, plan->targets[i] + 1);
+        role[plan->targets[i]] = 2;
+    }
+    if (desc->n_features > 0) {
+        if (!desc->features || desc->n_features > plan->n_columns)
+            return nnet__fail(NNET_ERR_ARGUMENT, "%s: %d feature columns asked for, features %s; the file has %d columns", s->who,
+                              desc->n_features, desc->features ? "given" : "NULL", plan->n_columns);
+        for (i = 0; i < desc->n_features; i++) {
+            const char *item = desc->features[i];
+            if (!item || (c = nnet__csv_column(s, plan->header, plan->n_columns, item, strlen(item))) < 0)
+                return nnet__csv_no_column(s, plan->header, plan->n_columns, item ? item : "(NULL)", item ? strlen(item) : 6, "feature");
+            if (role[c]) return nnet__fail(NNET_ERR_ARGUMENT, "%s: column %d is asked for twice, or as a feature and a target", s->who, c + 1);
+            role[c] = 1;
+            plan->features[plan->n_features++] = c;
+        }
+    } else
+        for (c = 0; c < plan->n_columns; c++) if (!role[c]) plan->features[plan->n_features++] = c;
+    if (plan->n_features == 0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: no feature column: the file has %d column%s and %d %s the target", s->who,
+                          plan->n_columns, plan->n_columns > 1 ? "s" : "", plan->n_targets, plan->n_targets == 1 ? "is" : "are");
+    // The rows, and whether a target column holds text.
+    while ((status = nnet__csv_row(s, plan->cells, plan->n_columns, &count)) == NNET_OK) {
+        if (count != plan->n_columns) {
+            if (desc->skip_bad_rows) continue;
+            return nnet__fail(NNET_ERR_FORMAT, "%s: line %zu has %d cell%s, but the %s has %d (a separator inside a cell needs quotes)",
+                              s->who, plan->cells[0].line, count, count == 1 ? "" : "s",
+                              plan->has_header ? "header" : "first row", plan->n_columns);
+        }
+        if (plan->rows == NNET_MAX_DIM)
+            return nnet__fail(NNET_ERR_FORMAT, "%s: more than %d rows (NNET_MAX_DIM)", s->who, NNET_MAX_DIM);
+        plan->rows++;
+        for (i = 0; i < plan->n_targets && !text_target; i++) {
+            const nnet__csv_cell *cell = &plan->cells[plan->targets[i]];
+            double v;
+            text_target = nnet__csv_number(s->p + cell->start, cell->length, &v) == 1 && !nnet__csv_missing(s, cell);
+        }
+    }
+    if (status < 0) return status;
+    if (plan->rows == 0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: no data rows%s", s->who, plan->has_header ? ": the file holds only the header" : "");
+    plan->classify = plan->n_targets > 0 && (desc->task == NNET_CSV_CLASSIFICATION ||
+                     (desc->task == NNET_CSV_AUTO && (text_target || desc->class_names)));
+    if (plan->classify && plan->n_targets != 1)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: classification takes one target column, found %d%s", s->who, plan->n_targets,
+                          text_target ? " and one of them holds text" : "");
+    return NNET_OK;
+}
+
+// Pass 2: the numbers into inputs (N, I) and targets, or the classes into
+// labels; *kept receives the rows kept.
+static int nnet__csv_read_rows(nnet__csv_scan *s, const nnet_csv_desc *desc, const nnet__csv_plan *plan, nnet_mat inputs,
+                               nnet_mat targets, int *labels, nnet__csv_classes *classes, int *table, uint32_t capacity,
+                               int *kept, int *skipped) {
+    const nnet__csv_cell *header = plan->has_header ? plan->header : NULL, *cells = plan->cells;
+    char *name = NULL;
+    size_t name_cap = 0;
+    int count, status, i, why = 0, out = 0, column = 0, label;
+    const char *role = "";
+    s->at = plan->data_at;
+    s->line = plan->data_line;
+    *skipped = 0;
+    while ((status = nnet__csv_row(s, plan->cells, plan->n_columns, &count)) == NNET_OK) {
+        double v = 0.0;
+        if (count != plan->n_columns) { ++*skipped; continue; }   // pass 1 allowed it: skip_bad_rows
+        for (i = 0, why = 0, role = "feature"; i < plan->n_features && !why; i++) {
+            const nnet__csv_cell *cell = &cells[column = plan->features[i]];
+            why = nnet__csv_missing(s, cell) ? 4 : nnet__csv_number(s->p + cell->start, cell->length, &v);
+            if (!why) NNET_AT(inputs, out, i) = (float)v;
+        }
+        for (i = 0; i < plan->n_targets && !why; i++) {
+            const nnet__csv_cell *cell = &cells[column = plan->targets[i]];
+            role = "target";
+            if (nnet__csv_missing(s, cell)) why = 4;
+            else if (!plan->classify) {
+                if ((why = nnet__csv_number(s->p + cell->start, cell->length, &v)) == NNET_OK) NNET_AT(targets, out, i) = (float)v;
+            } else {
+                if (cell->length + 1 > name_cap) {   // room for the class name
+                    nnet__free(name);
+                    name_cap = 2 * cell->length + 32;
+                    if (!(name = (char *)nnet__alloc(name_cap, s->who))) return NNET_ERR_MEMORY;
+                }
+                if (nnet__csv_number(s->p + cell->start, cell->length, &v) == NNET_OK && floor(v) == v && fabs(v) < 1e15)
+                    snprintf(name, name_cap, "%lld", (long long)v);   // "1.0" and "1" are one class
+                else
+                    nnet__csv_text(s, cell, name, name_cap);
+                label = nnet__csv_class(classes, table, capacity, name, strlen(name), !desc->class_names, s->who);
+                if (label == -2) { nnet__free(name); return NNET_ERR_MEMORY; }
+                if (label < 0) {
+                    char where[128];
+                    nnet__csv_where(where, sizeof where, s, header, cell, column);
+                    status = nnet__fail(NNET_ERR_FORMAT, "%s: %s: class \"%.40s\" is not one of the %d classes given", s->who,
+                                        where, name, classes->count);
+                    nnet__free(name);
+                    return status;
+                }
+                labels[out] = label;
+            }
+        }
+        if (!why) { out++; continue; }
+        if (!desc->skip_bad_rows) {
+            nnet__free(name);
+            return nnet__csv_bad_cell(s, header, &cells[column], column, why, role);
+        }
+        ++*skipped;
+    }
+    nnet__free(name);
+    if (status < 0) return status;
+    if (out == 0)
+        return nnet__fail(NNET_ERR_FORMAT, "%s: every one of the %d rows was skipped for a missing or bad value", s->who, *skipped);
+    *kept = out;
+    return NNET_OK;
+}
+
+// The names of the result: (I) features and (T) targets from the header, (C)
+// classes, laid out after the struct in its one block. order (C) is the
+// order of the classes, NULL for as they came.
+static nnet_csv *nnet__csv_result(const nnet__csv_scan *s, const nnet__csv_plan *plan, const nnet__csv_classes *classes,
+                                  const int *order) {
+    size_t text = 0, head = (sizeof(nnet_csv) + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *), names;
+    int i, n_header = plan->has_header ? plan->n_features + plan->n_targets : 0;
+    char **pointers, *at;
+    nnet_csv *csv;
+    for (i = 0; i < n_header; i++)
+        text += nnet__csv_text(s, &plan->header[i < plan->n_features ? plan->features[i] : plan->targets[i - plan->n_features]], NULL, 0) + 1;
+    text += classes->used;
+    names = (size_t)(n_header + classes->count) * sizeof(char *);
+    if (!(csv = (nnet_csv *)nnet__alloc(head + names + text + 1, s->who))) return NULL;
+    memset(csv, 0, sizeof *csv);
+    pointers = (char **)(void *)((char *)csv + head);
+    at = (char *)csv + head + names;
+    for (i = 0; i < n_header; i++) {
+        const nnet__csv_cell *cell = &plan->header[i < plan->n_features ? plan->features[i] : plan->targets[i - plan->n_features]];
+        size_t n = nnet__csv_text(s, cell, NULL, 0);
+        pointers[i] = at;
+        nnet__csv_text(s, cell, at, n + 1);
+        at += n + 1;
+    }
+    for (i = 0; i < classes->count; i++) {
+        const char *name = classes->text + classes->offset[order ? order[i] : i];
+        size_t n = strlen(name);
+        pointers[n_header + i] = at;
+        memcpy(at, name, n + 1);
+        at += n + 1;
+    }
+    if (plan->has_header) {
+        csv->feature_names = pointers;
+        if (plan->n_targets) csv->target_names = pointers + plan->n_features;
+    }
+    if (plan->classify) csv->class_names = pointers + n_header;
+    csv->n_classes = classes->count;
+    csv->n_targets = plan->n_targets;
+    csv->n_columns = plan->n_columns;
+    csv->has_header = plan->has_header;
+    csv->separator = s->separator;
+    return csv;
+}
+
+static nnet_csv *nnet__csv_load(const unsigned char *p, size_t size, const nnet_csv_desc *given, const char *who) {
+    nnet_csv_desc desc;
+    nnet__csv_scan s;
+    nnet__csv_plan plan;
+    nnet__csv_classes classes;
+    nnet_csv *csv = NULL;
+    nnet_dataset *data = NULL;
+    nnet_mat inputs = nnet_mat_view(0, 0, NULL), targets = nnet_mat_view(0, 0, NULL);
+    int *ints = NULL, *table = NULL, *order = NULL, count = 0, status, kept = 0, skipped = 0, i, most = 0;
+    uint32_t capacity = 16;
+    memset(&plan, 0, sizeof plan);
+    memset(&classes, 0, sizeof classes);
+    if (given) desc = *given;
+    else memset(&desc, 0, sizeof desc);
+    if (!p && size) { nnet__fail(NNET_ERR_ARGUMENT, "%s: bytes is NULL", who); return NULL; }
+    if ((desc.separator && desc.separator != ',' && desc.separator != ';' && desc.separator != '\t') ||
+        (int)desc.header < 0 || (int)desc.header > (int)NNET_CSV_HEADER_NO || (int)desc.task < 0 ||
+        (int)desc.task > (int)NNET_CSV_CLASSIFICATION || desc.n_features < 0 ||
+        desc.n_classes < 0 || !desc.class_names != !desc.n_classes || desc.n_classes > NNET_CSV_MAX_CLASSES) {
+        nnet__fail(NNET_ERR_ARGUMENT, "%s: bad desc: separator %d (expected 0, ',', ';' or '\\t'), header %d, task %d, n_features %d, "
+                   "%d class names %s (expected 1..%d names, or none)", who, desc.separator, (int)desc.header, (int)desc.task,
+                   desc.n_features, desc.n_classes, desc.class_names ? "given" : "NULL", NNET_CSV_MAX_CLASSES);
+        return NULL;
+    }
+    s.p = p; s.size = size; s.at = 0; s.line = 1; s.who = who; s.separator = ',';
+    if (size >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
+        nnet__fail(NNET_ERR_FORMAT, "%s: the file is UTF-16 text (it starts %02X %02X); save it as UTF-8", who, p[0], p[1]);
+        return NULL;
+    }
+    if (size >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) s.at = 3;   // the UTF-8 byte-order mark
+    s.separator = desc.separator ? desc.separator : nnet__csv_detect(&s);
+    for (i = (int)s.at; (size_t)i < size && (p[i] >= 0x20 || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'); i++) {}
+    {   // the first row's cells; or with a control byte anywhere, the row reader's error on it
+        nnet__csv_scan t = s;
+        int binary = (size_t)i < size;
+        while ((status = nnet__csv_row(&t, NULL, 0, &count)) == NNET_OK && binary) {}
+        if (status != NNET_OK) {
+            if (status == 1) nnet__fail(NNET_ERR_FORMAT, "%s: the file is empty%s", who, size ? " (only blank lines)" : "");
+            return NULL;
+        }
+    }
+    plan.n_columns = count;
+    ints = (int *)nnet__alloc((size_t)count * (3 * sizeof(int) + 2 * sizeof(nnet__csv_cell)), who);
+    if (!ints) return NULL;
+    plan.header = (nnet__csv_cell *)(void *)ints;
+    plan.cells = plan.header + count;
+    plan.features = (int *)(void *)(plan.cells + count);
+    plan.targets = plan.features + count;
+    if ((status = nnet__csv_plan_rows(&s, &desc, &plan, plan.targets + count)) != NNET_OK) goto done;
+    if (plan.n_targets == 0) {
+        inputs = nnet_mat_create(plan.rows, plan.n_features);
+        if (!inputs.data) { status = NNET_ERR_MEMORY; goto done; }
+    } else if (!plan.classify) {
+        if (!(data = nnet_dataset_create_targets(plan.rows, plan.n_features, plan.n_targets))) { status = NNET_ERR_MEMORY; goto done; }
+        inputs = data->inputs;
+        targets = data->targets;
+    } else {   // the class table: up to `most` names, in a table at most half full
+        most = desc.class_names ? desc.n_classes : nnet__min(plan.rows, NNET_CSV_MAX_CLASSES);
+        while (capacity < 2u * (uint32_t)most) capacity *= 2;
+        if (!(data = nnet_dataset_create(plan.rows, plan.n_features, 1)) ||
+            !(table = (int *)nnet__alloc(capacity * sizeof(int) + (size_t)most * (sizeof(size_t) + sizeof(double) + 2 * sizeof(int)), who))) {
+            status = NNET_ERR_MEMORY;
+            goto done;
+        }
+        inputs = data->inputs;
+        memset(table, 0xFF, capacity * sizeof(int));   // -1: free
+        classes.offset = (size_t *)(void *)(table + capacity);
+        classes.value = (double *)(void *)(classes.offset + most);
+        order = (int *)(void *)(classes.value + most);
+        for (i = 0; i < desc.n_classes; i++) {
+            const char *name = desc.class_names[i];
+            int c = name ? nnet__csv_class(&classes, table, capacity, name, strlen(name), 0, who) : -1;
+            if (!name || c >= 0) {
+                status = nnet__fail(NNET_ERR_ARGUMENT, "%s: class_names[%d] is %s", who, i, name ? "listed twice" : "NULL");
+                goto done;
+            }
+            if (nnet__csv_class(&classes, table, capacity, name, strlen(name), 1, who) < 0) { status = NNET_ERR_MEMORY; goto done; }
+        }
+    }
+    status = nnet__csv_read_rows(&s, &desc, &plan, inputs, targets, data ? data->labels : NULL, &classes, table, capacity, &kept, &skipped);
+    if (status != NNET_OK) goto done;
+    if (plan.classify && desc.sorted_classes && !desc.class_names) {   // renumber the classes in sorted order
+        int *scratch = order + most, *rank = scratch;
+        classes.numeric = 1;
+        for (i = 0; i < classes.count; i++) {
+            const char *name = classes.text + classes.offset[i];
+            order[i] = i;
+            classes.numeric &= nnet__csv_number((const unsigned char *)name, strlen(name), &classes.value[i]) == NNET_OK;
+        }
+        nnet__csv_sort(&classes, order, scratch, classes.count);
+        for (i = 0; i < classes.count; i++) rank[order[i]] = i;
+        for (i = 0; i < kept; i++) data->labels[i] = rank[data->labels[i]];
+    } else order = NULL;
+    if (!(csv = nnet__csv_result(&s, &plan, &classes, order))) { status = NNET_ERR_MEMORY; goto done; }
+    inputs.rows = kept;   // skipped rows leave room at the end of the block
+    if (data) {
+        data->inputs.rows = kept;
+        if (data->targets.data) data->targets.rows = kept;
+        else data->n_classes = classes.count;
+    } else csv->internal.inputs = inputs.data;
+    csv->data = data;
+    csv->inputs = inputs;
+    csv->n_skipped = skipped;
+    status = NNET_OK;
+done:
+    if (status != NNET_OK) {
+        nnet_dataset_free(data);
+        if (!data) nnet_mat_free(&inputs);
+    }
+    nnet__free(classes.text);
+    nnet__free(table);
+    nnet__free(ints);
+    return status == NNET_OK ? csv : NULL;
+}
+
+NNETDEF nnet_csv *nnet_csv_load_from_memory(const void *bytes, size_t size, const nnet_csv_desc *desc, const char *name) {
+    char who[300];
+    snprintf(who, sizeof who, "nnet_csv_load_from_memory: '%.200s'", name ? name : "<memory>");
+    return nnet__csv_load((const unsigned char *)bytes, size, desc, who);
+}
+
+NNETDEF void nnet_csv_free(nnet_csv *csv) {
+    if (!csv) return;
+    nnet_dataset_free(csv->data);
+    nnet__free(csv->internal.inputs);
+    nnet__free(csv);
+}
+
+#ifndef NNET_NO_STDIO
+NNETDEF nnet_csv *nnet_csv_load(const char *path, const nnet_csv_desc *desc) {
+    char who[300];
+    unsigned char *bytes;
+    size_t size;
+    nnet_csv *csv;
+    if (nnet__read_file(path, "nnet_csv_load", (size_t)-1, &bytes, &size) != NNET_OK) return NULL;
+    snprintf(who, sizeof who, "nnet_csv_load: '%.200s'", path);
+    csv = nnet__csv_load(bytes, size, desc, who);
+    nnet__free(bytes);
+    return csv;
+}
+#endif
+
+// ---- 14. Image input -------------------------------------------------------
 // The MNIST recipe (LeCun et al.): the NIST digits were "size normalized to
 // fit in a 20x20 pixel box while preserving their aspect ratio", which made
 // grey anti-aliased edges, then "centered in a 28x28 image by computing the
@@ -4981,7 +5955,7 @@ NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
 }
 #endif
 
-// ---- 14. Model files and checkpoints ---------------------------------------
+// ---- 15. Model files and checkpoints ---------------------------------------
 // Layout (docs/model-format.md has it byte by byte):
 //   bytes 0..7      H, the JSON header's length, u64 little-endian
 //   bytes 8..8+H-1  JSON: {"__metadata__":{...strings...}, "layers.0.weight":
@@ -4992,7 +5966,6 @@ NNETDEF int nnet_image_load_mnist(const char *path, float *pixels) {
 // nnet writes the tensors in parameter order (W_0 b_0 W_1 b_1 ...), so the data
 // section is the parameter block itself; a checkpoint follows it with the
 // optimiser's moments, each in the same order.
-#include <locale.h>   /* localeconv: metadata floats always use '.' */
 
 #define NNET__MODEL_MAX_TENSORS (6 * NNET_MAX_LAYERS > 64 ? 6 * NNET_MAX_LAYERS : 64)   // tensors in a header we accept
 #define NNET__MODEL_MAX_META 64       // __metadata__ entries
@@ -5050,6 +6023,36 @@ static const char *nnet__state_name(nnet_optimizer_kind kind, int block) {
     return kind == NNET_SGD ? "momentum_buffer" : block ? "exp_avg_sq" : "exp_avg";
 }
 
+// A list of n floats as a metadata value: "a,b,c".
+static void nnet__append_floats(nnet__text *t, const char *key, const float *x, int n) {
+    char number[32];
+    int k;
+    nnet__append(t, "\"%s\":\"", key);
+    for (k = 0; k < n; k++) {
+        nnet__format_float(number, sizeof number, x[k]);
+        nnet__append(t, "%s%s", k ? "," : "", number);
+    }
+    nnet__append(t, "\",");
+}
+
+// n names as a metadata value holding a JSON array of strings, its escapes
+// escaped again, so that Python reads it with json.loads(metadata[key]).
+static void nnet__append_names(nnet__text *t, const char *key, char *const *names, int n) {
+    const unsigned char *c;
+    int k;
+    nnet__append(t, "\"%s\":\"[", key);
+    for (k = 0; k < n; k++) {
+        nnet__append(t, "%s\\\"", k ? "," : "");                      // the name's opening quote, \"
+        for (c = (const unsigned char *)names[k]; *c; c++) {
+            if (*c == '"' || *c == '\\') nnet__append(t, "\\\\\\%c", *c);   // a quote: \\\" (\" escaped); a backslash: 4 of them
+            else if (*c < 0x20) nnet__append(t, "\\\\u%04x", *c);           // \u0001 becomes \\u0001
+            else nnet__append(t, "%c", *c);
+        }
+        nnet__append(t, "\\\"");
+    }
+    nnet__append(t, "]\",");
+}
+
 // The JSON header, unpadded. Tensors in parameter order, then (checkpoint)
 // each moment block in the same order; metadata values are all strings, as
 // safetensors requires.
@@ -5073,6 +6076,17 @@ static void nnet__model_header(const nnet *net, uint32_t crc, int checkpoint, nn
     nnet__append(t, "\",\"loss\":\"%s\",\"leaky_slope\":\"%s\",", nnet_loss_name(net->loss), number);
     nnet__format_float(number, sizeof number, net->huber_delta);
     nnet__append(t, "\"huber_delta\":\"%s\",", number);
+    if (net->input_mean) {   // what the model knows of its data (nnet_set_standardization, nnet_set_names)
+        nnet__append_floats(t, "input_mean", net->input_mean, net->n_inputs);
+        nnet__append_floats(t, "input_stddev", net->input_stddev, net->n_inputs);
+    }
+    if (net->target_mean) {
+        nnet__append_floats(t, "target_mean", net->target_mean, nnet_output_size(net));
+        nnet__append_floats(t, "target_stddev", net->target_stddev, nnet_output_size(net));
+    }
+    if (net->input_names) nnet__append_names(t, "input_names", net->input_names, net->n_inputs);
+    if (net->target_names) nnet__append_names(t, "target_names", net->target_names, net->n_target_names);
+    if (net->class_names) nnet__append_names(t, "class_names", net->class_names, net->n_class_names);
     if (checkpoint) {
         nnet__append(t, "\"epoch\":\"%d\",\"optimizer\":\"%s\",\"optimizer_steps\":\"%lld\",", net->epoch,
                      nnet_optimizer_name(net->optimizer.kind), (long long)net->optimizer.steps);
@@ -5136,6 +6150,9 @@ static int nnet__save_to_memory(const nnet *net, void *buffer, size_t capacity, 
     if (text.failed) return nnet__fail(NNET_ERR_ARGUMENT, "%s: could not format the header", who);
     header = text.len;
     padded = (header + 7) / 8 * 8;
+    if (padded > NNET_MODEL_MAX_HEADER)
+        return nnet__fail(NNET_ERR_ARGUMENT, "%s: the header would be %zu bytes, over the %u a loader accepts (too many or too long names?)",
+                          who, padded, (unsigned)NNET_MODEL_MAX_HEADER);
     total = nnet__bytes(net->n_parameters, (size_t)n_blocks, 4);
     if (!total || total > SIZE_MAX - 8 - padded)
         return nnet__fail(NNET_ERR_ARGUMENT, "%s: %zu parameters do not fit in memory", who, net->n_parameters);
@@ -5184,7 +6201,9 @@ typedef struct nnet__model_file {
     nnet__tensor_info tensors[NNET__MODEL_MAX_TENSORS];
     char meta_key[NNET__MODEL_MAX_META][NNET__MODEL_MAX_NAME];
     char meta_value[NNET__MODEL_MAX_META][NNET__MODEL_MAX_NAME];
-    int meta_long[NNET__MODEL_MAX_META];   // the value did not fit meta_value
+    int meta_long[NNET__MODEL_MAX_META];   // the value did not fit meta_value ...
+    const char *meta_raw[NNET__MODEL_MAX_META];   // ... but is here, in the header, as a JSON string
+    const char *header, *header_end;  // the JSON header
 } nnet__model_file;
 
 typedef struct nnet__json { const char *start, *p, *end; const char *who; } nnet__json;
@@ -5421,6 +6440,7 @@ static int nnet__json_metadata(nnet__json *j, nnet__model_file *f) {
         if (j->p >= j->end || *j->p != '"')
             return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ value of \"%s\" is not a string (safetensors metadata maps strings to strings)",
                               f->who, key);
+        f->meta_raw[f->n_meta] = j->p;
         if ((status = nnet__json_string(j, f->meta_value[f->n_meta], NNET__MODEL_MAX_NAME, &f->meta_long[f->n_meta])) != NNET_OK)
             return status;
         f->n_meta++;
@@ -5583,8 +6603,8 @@ static int nnet__model_parse(nnet__model_file *f, const unsigned char *bytes, si
         return nnet__fail(NNET_ERR_FORMAT, "%s: the header does not start with '{' (not a safetensors file?)", f->who);
     if (!nnet__valid_utf8(bytes + 8, (size_t)header, &bad))
         return nnet__fail(NNET_ERR_FORMAT, "%s: the header is not valid UTF-8 at byte %zu", f->who, 8 + bad);
-    j.start = j.p = (const char *)bytes + 8;
-    j.end = j.start + header;
+    j.start = j.p = f->header = (const char *)bytes + 8;
+    j.end = f->header_end = j.start + header;
     j.who = f->who;
     if ((status = nnet__json_header(&j, f)) != NNET_OK) return status;
     f->data = bytes + 8 + header;
@@ -5694,12 +6714,34 @@ static const nnet__tensor_info *nnet__model_tensor(const nnet__model_file *f, co
     return NULL;
 }
 
+// A metadata value whole into *text (NULL when the key is absent): from
+// meta_value, or when it was longer, decoded again from the header into
+// *owned, which the caller frees.
+static int nnet__meta_text(const nnet__model_file *f, const char *key, const char **text, char **owned) {
+    int i;
+    *text = *owned = NULL;
+    for (i = 0; i < f->n_meta; i++) {
+        nnet__json j;
+        size_t cap = (size_t)(f->header_end - f->meta_raw[i]);
+        if (strcmp(f->meta_key[i], key) != 0) continue;
+        if (!f->meta_long[i]) { *text = f->meta_value[i]; return NNET_OK; }
+        if (!(*owned = (char *)nnet__alloc(cap, f->who))) return NNET_ERR_MEMORY;
+        j.start = f->header; j.p = f->meta_raw[i]; j.end = f->header_end; j.who = f->who;
+        if (nnet__json_string(&j, *owned, cap, NULL) != NNET_OK) { nnet__free(*owned); *owned = NULL; return NNET_ERR_FORMAT; }
+        *text = *owned;
+        return NNET_OK;
+    }
+    return NNET_OK;
+}
+
 // A metadata value: a list of `count` comma-separated items, each handed to
 // `item` (which returns nonzero if the item is bad).
 static int nnet__meta_list(const nnet__model_file *f, const char *key, int count, void *out,
                            int (*item)(const char *text, void *out, int index), const char *expected) {
-    const char *value = nnet__meta(f, key), *p;
-    int index = 0;
+    const char *value, *p;
+    char *owned;
+    int index = 0, status = nnet__meta_text(f, key, &value, &owned);
+    if (status) return status;
     if (!value) return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ has no \"%s\"", f->who, key);
     for (p = value; index < count; index++) {
         char token[64];
@@ -5711,9 +6753,10 @@ static int nnet__meta_list(const nnet__model_file *f, const char *key, int count
         if (index + 1 < count) { if (*p != ',') { index++; break; } p++; }
     }
     if (index != count || *p)
-        return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ %s is \"%s\", expected %d comma-separated %s",
-                          f->who, key, value, count, expected);
-    return NNET_OK;
+        status = nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ %s is \"%.100s%s\", expected %d comma-separated %s",
+                            f->who, key, value, strlen(value) > 100 ? "..." : "", count, expected);
+    nnet__free(owned);
+    return status;
 }
 
 // A whole decimal number in [1, NNET_MAX_DIM]: digits only.
@@ -5747,6 +6790,15 @@ static int nnet__item_activation(const char *text, void *out, int index) {
     int act = nnet_activation_from_name(text);
     ((nnet_activation *)out)[index] = act > 0 ? (nnet_activation)act : NNET_ACT_DEFAULT;
     return act <= 0;
+}
+static int nnet__item_number(const char *text, void *out, int index) {
+    float x;
+    if (nnet__parse_float(text, &x) || !nnet__is_finite(x)) return 1;
+    ((float *)out)[index] = x;
+    return 0;
+}
+static int nnet__item_stddev(const char *text, void *out, int index) {
+    return nnet__item_number(text, out, index) || !(((float *)out)[index] >= 0.0f);
 }
 static int nnet__item_dropout(const char *text, void *out, int index) {
     float p;
@@ -5886,6 +6938,91 @@ static int nnet__model_desc(const nnet__model_file *f, nnet_desc *d, nnet__file_
     return NNET_OK;
 }
 
+// A metadata value holding a JSON array of strings, as nnet__append_names
+// writes it: into *list, one block (the pointers, then the text), and *count.
+// *list stays NULL when the key is absent.
+static int nnet__meta_names(const nnet__model_file *f, const char *key, char ***list, int *count) {
+    const char *text;
+    char *owned, *at = NULL;
+    size_t length;
+    int status = nnet__meta_text(f, key, &text, &owned), pass, n = 0;
+    *list = NULL;
+    *count = 0;
+    if (status || !text) return status;
+    length = strlen(text);
+    for (pass = 0; pass < 2 && status == NNET_OK; pass++) {   // count, then copy
+        nnet__json j;
+        j.start = j.p = text; j.end = text + length; j.who = f->who;
+        n = 0;
+        if ((status = nnet__json_expect(&j, '[')) != NNET_OK) break;
+        nnet__json_space(&j);
+        if (j.p < j.end && *j.p == ']') j.p++;
+        else for (;;) {
+            if (n == NNET_MAX_DIM) { status = NNET_ERR_FORMAT; break; }
+            if (pass) {
+                (*list)[n] = at;
+                if ((status = nnet__json_string(&j, at, length + 1 - (size_t)(at - (char *)(*list + *count)), NULL)) != NNET_OK) break;
+                at += strlen(at) + 1;
+            } else if ((status = nnet__json_string(&j, NULL, 0, NULL)) != NNET_OK) break;
+            n++;
+            nnet__json_space(&j);
+            if (j.p < j.end && *j.p == ']') { j.p++; break; }
+            if ((status = nnet__json_expect(&j, ',')) != NNET_OK) break;
+        }
+        nnet__json_space(&j);
+        if (status == NNET_OK && j.p != j.end) status = NNET_ERR_FORMAT;
+        if (status == NNET_OK && pass == 0) {
+            if (!(*list = (char **)nnet__alloc((size_t)n * sizeof(char *) + length + 1, f->who))) status = NNET_ERR_MEMORY;
+            else at = (char *)(*list + n);
+            *count = n;
+        }
+    }
+    nnet__free(owned);
+    if (status == NNET_OK) return NNET_OK;
+    nnet__free(*list);
+    *list = NULL;
+    *count = 0;
+    if (status == NNET_ERR_MEMORY) return status;
+    return nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ %s is not a JSON array of at most %d strings, as [\"a\",\"b\"]",
+                      f->who, key, NNET_MAX_DIM);
+}
+
+// What the file holds besides the network, when it holds it: the
+// standardisation statistics and the names (section 11), checked and set.
+static int nnet__model_extras(const nnet__model_file *f, nnet *net) {
+    static const char *const keys[4] = {"input_mean", "input_stddev", "target_mean", "target_stddev"};
+    static const char *const name_keys[3] = {"input_names", "target_names", "class_names"};
+    int I = net->n_inputs, O = nnet_output_size(net), sizes[2], k, status = NNET_OK, counts[3], expected;
+    float *statistics = NULL, *at[4] = {NULL, NULL, NULL, NULL};
+    char **names[3] = {NULL, NULL, NULL};
+    sizes[0] = I; sizes[1] = O;
+    for (k = 0; k < 4; k++) if (nnet__meta(f, keys[k])) break;
+    if (k < 4) {   // some statistics: both of each pair or neither
+        if (!(statistics = (float *)nnet__alloc(2 * ((size_t)I + (size_t)O) * sizeof(float), f->who))) return NNET_ERR_MEMORY;
+        at[0] = statistics; at[1] = at[0] + I; at[2] = at[1] + I; at[3] = at[2] + O;
+        for (k = 0; k < 4 && status == NNET_OK; k += 2) {
+            if (!nnet__meta(f, keys[k]) && !nnet__meta(f, keys[k + 1])) { at[k] = at[k + 1] = NULL; continue; }
+            status = nnet__meta_list(f, keys[k], sizes[k / 2], at[k], nnet__item_number, "finite numbers");
+            if (status == NNET_OK)
+                status = nnet__meta_list(f, keys[k + 1], sizes[k / 2], at[k + 1], nnet__item_stddev, "finite numbers >= 0");
+        }
+    }
+    for (k = 0; k < 3 && status == NNET_OK; k++) {
+        status = nnet__meta_names(f, name_keys[k], &names[k], &counts[k]);
+        expected = k == 0 ? I : k == 2 ? (O == 1 ? 2 : O) : counts[k] > 0 ? counts[k] : 1;
+        if (status == NNET_OK && names[k] && counts[k] != expected)
+            status = nnet__fail(NNET_ERR_FORMAT, "%s: __metadata__ %s holds %d names, expected %d%s", f->who, name_keys[k],
+                                counts[k], expected, k == 0 ? " (one per input)" : k == 2 ? " (one per class)" : " or more");
+    }
+    if (status == NNET_OK && statistics) status = nnet_set_standardization(net, at[0], at[1], at[2], at[3]);
+    if (status == NNET_OK && (names[0] || names[1] || names[2]))
+        status = nnet_set_names(net, (const char *const *)names[0], (const char *const *)names[1], counts[1],
+                                (const char *const *)names[2], counts[2]);
+    nnet__free(statistics);
+    for (k = 0; k < 3; k++) nnet__free(names[k]);
+    return status;
+}
+
 // Decode layer l's weight and bias (or their state `suffix`) into the
 // block laid out as the network's parameters.
 static int nnet__load_layer(const nnet__model_file *f, const nnet *net, int l, const char *suffix, float *block) {
@@ -5924,6 +7061,7 @@ static nnet *nnet__load(const void *bytes, size_t size, const char *who) {
         if (status == NNET_OK && st.checkpoint && st.optimizer != NNET_SGD)
             status = nnet__load_layer(f, net, l, nnet__state_name(st.optimizer, 1), net->optimizer.second_moment);
     }
+    if (status == NNET_OK) status = nnet__model_extras(f, net);
     nnet__free(f);
     if (status != NNET_OK) { nnet_free(net); return NULL; }
     if (st.checkpoint) {
@@ -6370,7 +7508,7 @@ NNETDEF int nnet_export_c(const nnet *net, const char *path, const char *name) {
 }
 #endif
 
-// ---- 15. Int8 models -------------------------------------------------------
+// ---- 16. Int8 models -------------------------------------------------------
 // Quantisation follows TensorFlow Lite's post-training int8 scheme (per-channel
 // weights, per-tensor activations, min/max calibration) and the arithmetic of
 // CMSIS-NN, so the arrays nnet_export_int8_c writes drop into
@@ -6907,9 +8045,9 @@ NNETDEF int nnet_export_int8_c(const nnet_int8 *q, const char *path, const char 
 /*                          PART III  THE FAST PATH                           */
 /* ========================================================================== */
 // Everything below computes what Part I computes, faster. The seam's five
-// functions (declared before Part I) are nnet__train_on_team in section 17
+// functions (declared before Part I) are nnet__train_on_team in section 18
 // and nnet__fast_gemm, nnet__fast_gather, nnet__fast_step and
-// nnet__fast_layer_step in section 18.
+// nnet__fast_layer_step in section 19.
 // The reading build (NNET_REFERENCE) leaves this part out.
 #ifndef NNET_REFERENCE
 #ifdef _OPENMP
@@ -6931,7 +8069,7 @@ int nanosleep(const struct timespec *duration, struct timespec *remaining);   /*
 #define nnet__prefetch(p) ((void)(p))
 #endif
 
-// ---- 16. SIMD kernels ------------------------------------------------------
+// ---- 17. SIMD kernels ------------------------------------------------------
 // The fast path. An MLP's matrices are small (batch 16-256, layers of
 // 10-2048), so the operands stay in L1/L2 and nothing is packed: the kernels
 // read A, B and C where they are. There are two register-tiled kernels,
@@ -7308,7 +8446,7 @@ static void nnet__kernel_dot(int K, int mr, int nr, const float *A, size_t lda,
     }
 }
 
-// ---- 17. The thread team ---------------------------------------------------
+// ---- 18. The thread team ---------------------------------------------------
 // Work shared by threads. A job is a function of (t, T) that does share t of
 // T; the shares split the work without changing any sum's order, so any
 // thread may run any share, and running all T of them on one thread (or the
@@ -7559,7 +8697,7 @@ static void nnet__share(int count, int unit, int T, int t, int *begin, int *end)
     *end = nnet__min(count, (int)((long long)tiles * (t + 1) / T) * unit);
 }
 
-// ---- 18. Products, batches and steps on the team ---------------------------
+// ---- 19. Products, batches and steps on the team ---------------------------
 // One product, cut into tiles: column tile jt of rows [i0, i1) of C.
 typedef struct nnet__gemm_job {
     nnet_transpose ta, tb;

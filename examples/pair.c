@@ -2,7 +2,8 @@
    output p = P(second digit), trained with binary cross-entropy.
    Build: cc -std=c99 -O3 -march=native -I. examples/pair.c -o examples/pair -lstb -lm
    Run:   ./examples/pair --data data/mnist-sample --digits 1,5
-   Takes mnist's training flags (see --help). Last line on stdout:
+   Takes mnist's training flags (see --help); --save keeps the two digits as the
+   model's class names, for predict. Last line on stdout:
    "accuracy=A loss=L train_seconds=S" on the two digits of the test set.
    A bad flag or file: one line on stderr and exit status 2. Flags: -h or --help */
 #define _POSIX_C_SOURCE 200809L   /* mkstemp (flags.h) */
@@ -87,7 +88,12 @@ int main(int argc, char **argv) {
         !(report = nnet_report_create(test->labels, predicted, &P, P.rows, 2)))
         return fprintf(stderr, "pair: %s\n", nnet_error()), 1;
     if (!quiet) { printf("\n"); nnet_report_print(stdout, report); printf("\n"); nnet_confusion_print(stdout, report); }
-    if (save && save_model("pair", net, save)) return 2;
+    if (save) {   // the two digits as the class names, so that predict answers with them
+        char names[2][16]; const char *both[2] = {names[0], names[1]};
+        snprintf(names[0], sizeof names[0], "%d", pair[0]); snprintf(names[1], sizeof names[1], "%d", pair[1]);
+        if (nnet_set_names(net, NULL, NULL, 0, both, 2) != NNET_OK) return fail(nnet_error(), "");
+        if (save_model("pair", net, save)) return 2;
+    }
     printf("accuracy=%.4f loss=%.4f train_seconds=%.2f\n", accuracy, loss, seconds);
     nnet_report_free(report); nnet_mat_free(&P); free(predicted); free(history); nnet_free(net);
     nnet_dataset_free(train); nnet_dataset_free(test); nnet_dataset_free(all_train); nnet_dataset_free(all_test);

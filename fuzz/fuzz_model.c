@@ -6,7 +6,7 @@
 
    Every input goes to nnet_load_from_memory, and to nnet_load_weights_from_memory
    into a 4-8-6-3 network. A file that loads must save and load again to the
-   same parameters, bit for bit. Since a mutated data section almost always
+   same parameters, statistics and names, bit for bit. Since a mutated data section almost always
    fails the CRC check, each input whose header has a "crc32":"........" is
    also tried with that CRC replaced by the right one, so mutations reach the
    checks behind it (metadata, shapes, NaN). */
@@ -18,6 +18,28 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void load_one(const uint8_t *data, size_t size);
+
+// Whether two lists of n names (either may be NULL) are the same.
+static int same_names(char *const *a, char *const *b, int n) {
+    int i;
+    if (!a || !b) return a == b;
+    for (i = 0; i < n; i++) if (strcmp(a[i], b[i]) != 0) return 0;
+    return 1;
+}
+
+// Whether two networks carry the same statistics and names.
+static int same_extras(const nnet *a, const nnet *b) {
+    size_t I = (size_t)a->n_inputs, O = (size_t)nnet_output_size(a);
+    return !a->input_mean == !b->input_mean && !a->target_mean == !b->target_mean &&
+           (!a->input_mean || (!memcmp(a->input_mean, b->input_mean, I * sizeof(float)) &&
+                               !memcmp(a->input_stddev, b->input_stddev, I * sizeof(float)))) &&
+           (!a->target_mean || (!memcmp(a->target_mean, b->target_mean, O * sizeof(float)) &&
+                                !memcmp(a->target_stddev, b->target_stddev, O * sizeof(float)))) &&
+           a->n_target_names == b->n_target_names && a->n_class_names == b->n_class_names &&
+           same_names(a->input_names, b->input_names, a->n_inputs) &&
+           same_names(a->target_names, b->target_names, a->n_target_names) &&
+           same_names(a->class_names, b->class_names, a->n_class_names);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const char key[] = "\"crc32\":\"";
@@ -55,7 +77,7 @@ static void load_one(const uint8_t *data, size_t size) {
         {
             nnet *again = nnet_load_from_memory(copy, n);
             if (!again || again->n_parameters != net->n_parameters ||
-                memcmp(again->parameters, net->parameters, net->n_parameters * sizeof(float)) != 0)
+                memcmp(again->parameters, net->parameters, net->n_parameters * sizeof(float)) != 0 || !same_extras(net, again))
                 abort();
             nnet_free(again);
         }

@@ -5,7 +5,9 @@
    what was saved; mnist's optimiser, early-stopping and checkpoint flags
    work, and a run resumed from a checkpoint saves the same bytes as one run
    straight through; quantize writes an int8 model, test digits and their
-   expected predictions. Needs the examples built (make builds them first) and
+   expected predictions; tabular cross-validates on data/tabular and saves a
+   model that predict --csv runs on raw rows, answering with class names.
+   Needs the examples built (make builds them first) and
    runs from the repository root. */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp, getcwd */
 #define NNET_IMPLEMENTATION
@@ -103,6 +105,15 @@ static void bad_flags_and_files(void) {
     expect_bad("examples/predict");
     expect_bad("examples/predict /nonexistent/model.nnet x.png");
     expect_bad("examples/predict tests/test.h --idx data/mnist-sample");
+    expect_bad("examples/tabular");
+    expect_bad("examples/tabular --csv /nonexistent/data.csv");
+    expect_bad("examples/tabular --csv tests/data/csv/ragged_short.csv");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --target petals");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --task clustering");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --folds 1");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --layers 0");
+    expect_bad("examples/tabular --csv data/tabular/iris.csv --fold-file data/tabular/wine.csv");
+    expect_bad("examples/predict tests/test.h --csv data/tabular/iris.csv");
     expect_bad("examples/quantize --bogus");
     expect_bad("examples/quantize --model /nonexistent/model.nnet");
     expect_bad("examples/quantize --model tests/data/model/tiny.safetensors --data /nonexistent/mnist");
@@ -170,7 +181,7 @@ static void each_bad_flag_named(void) {
 // -h and --help on every example: the full usage on stdout, nothing on
 // stderr, exit status 0; switches are shown as switches, without a value.
 static void help_on_every_example(void) {
-    static const char *const programs[] = {"mnist", "pair", "regression", "experiments", "predict", "quickstart", "export_model", "quantize"};
+    static const char *const programs[] = {"mnist", "pair", "regression", "experiments", "predict", "quickstart", "export_model", "quantize", "tabular"};
     char command[256], line[512];
     int i, k, lines;
     for (i = 0; i < (int)(sizeof programs / sizeof programs[0]); i++)
@@ -402,6 +413,111 @@ static void mnist_trains_with_adamw(void) {
     CHECK(accuracy >= 0.9 && accuracy <= 1.0);
 }
 
+// tabular on the iris and diabetes tables: the per-fold table and the result
+// line, the folds of --fold-file, the saved model that predict --csv runs on
+// raw rows with and without the target column; and a pair model whose
+// predictions and labels come out as its two digits.
+static void tabular_and_predict_csv(void) {
+    char command[1024], last[256], line[512], path[128];
+    double accuracy = 0, f1 = 0, r2 = 0, mae = 0, seconds = -1;
+    int folds = 0, k;
+    FILE *f;
+    snprintf(command, sizeof command, "examples/tabular --csv data/tabular/iris.csv --target species --epochs 30 --lr 0.01 "
+             "--folds 3 --save %s/iris.nnet", dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "accuracy=%lf f1=%lf seconds=%lf", &accuracy, &f1, &seconds) == 3);
+    CHECK(accuracy >= 0.85 && accuracy <= 1.0 && f1 >= 0.85 && seconds >= 0);
+    CHECK(find_line("out.txt", "classes: setosa, versicolor, virginica", line, sizeof line) != NULL);
+    CHECK(find_line("out.txt", "   3    100    50  ", line, sizeof line) != NULL);   // fold 3: 100 rows to train on, 50 held out
+    snprintf(command, sizeof command, "examples/predict %s/iris.nnet --csv data/tabular/iris.csv", dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "accuracy=%lf", &accuracy) == 1 && accuracy >= 0.85);
+    CHECK(find_line("out.txt", "row 1: setosa (p=", line, sizeof line) && strstr(line, "label setosa"));
+    snprintf(path, sizeof path, "%s/new.csv", dir);   // new rows: features in another order, no target
+    if ((f = fopen(path, "w"))) {
+        fputs("petal width (cm),sepal width (cm),petal length (cm),sepal length (cm)\n0.2,3.5,1.4,5.1\n2.3,3,5.2,6.7\n", f);
+        fclose(f);
+    }
+    snprintf(command, sizeof command, "examples/predict %s/iris.nnet --csv %s", dir, path);
+    CHECK(run(command, NULL) == 0);
+    CHECK(find_line("out.txt", "row 1: setosa", line, sizeof line) && !strstr(line, "label"));
+    CHECK(strncmp(last_line(last, sizeof last), "row 2: virginica", 16) == 0);
+    // A file without a header: a model without input names takes the columns in order.
+    snprintf(path, sizeof path, "%s/headless.csv", dir);
+    {
+        FILE *in = fopen("data/tabular/iris.csv", "r");
+        f = fopen(path, "w");
+        CHECK(in && f);
+        if (in && fgets(line, sizeof line, in) && f) while (fgets(line, sizeof line, in)) fputs(line, f);
+        if (in) fclose(in);
+        if (f) fclose(f);
+    }
+    snprintf(command, sizeof command, "examples/tabular --csv %s --epochs 30 --lr 0.01 --folds 3 --save %s/headless.nnet", path, dir);
+    CHECK(run(command, NULL) == 0);
+    snprintf(command, sizeof command, "examples/predict %s/headless.nnet --csv %s", dir, path);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "accuracy=%lf", &accuracy) == 1 && accuracy >= 0.85);
+    // --fold-file: 4 folds, given
+    snprintf(path, sizeof path, "%s/folds.txt", dir);
+    if ((f = fopen(path, "w"))) { for (k = 0; k < 442; k++) fprintf(f, "%d\n", k % 4); fclose(f); }
+    snprintf(command, sizeof command, "examples/tabular --csv data/tabular/diabetes.csv --epochs 20 --batch 16 --l2 0.1 "
+             "--fold-file %s --save %s/d.nnet", path, dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(sscanf(last_line(last, sizeof last), "r2=%lf mae=%lf seconds=%lf", &r2, &mae, &seconds) == 3);
+    CHECK(r2 > 0.35 && r2 < 1.0 && mae > 20 && mae < 70);
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    if ((f = fopen(path, "r"))) {
+        while (fgets(line, sizeof line, f)) folds += sscanf(line, "%d %*d %*d", &k) == 1 && k >= 1;
+        fclose(f);
+    }
+    CHECK(folds == 4);
+    snprintf(command, sizeof command, "examples/predict %s/d.nnet --csv data/tabular/diabetes.csv", dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(find_line("out.txt", "row 442: progression ", line, sizeof line) != NULL);
+    CHECK(sscanf(last_line(last, sizeof last), "r2=%lf mae=%lf", &r2, &mae) == 2 && r2 > 0.35);
+    // A pair model names its classes by the digits: labels 2 and 7 are its classes, the others none.
+    snprintf(command, sizeof command, "examples/pair --data %s --digits 2,7 --layers 784,8,1 --epochs 3 --quiet --save %s/pair.nnet", dir, dir);
+    CHECK(run(command, NULL) == 0);
+    snprintf(command, sizeof command, "examples/predict %s/pair.nnet --idx %s", dir, dir);
+    CHECK(run(command, NULL) == 0);
+    CHECK(find_line("out.txt", "label 7", line, sizeof line) && strstr(line, ": 7 (p=") && !strstr(line, "WRONG"));
+    CHECK(find_line("out.txt", "label 1", line, sizeof line) == NULL);
+}
+
+// The folds of tabular on wine (59, 71 and 48 rows of its three classes):
+// stratified, each fold holds out 1/5 of each class (rounded either way);
+// seeded, the same seed gives the same table and another seed another.
+static int fold_table(const char *seed, char table[5][128]) {
+    char command[256], path[128], line[128];
+    int folds = 0, k, train, test, count[3];
+    double accuracy, f1;
+    FILE *f;
+    snprintf(command, sizeof command, "examples/tabular --csv data/tabular/wine.csv --epochs 2 --seed %s", seed);
+    if (run(command, NULL) != 0) return 0;
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    if (!(f = fopen(path, "r"))) return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%d %d %d %lf %lf %d %d %d", &k, &train, &test, &accuracy, &f1, &count[0], &count[1], &count[2]) == 8 &&
+            folds < 5 && k == folds + 1) {
+            CHECK(train + test == 178 && count[0] + count[1] + count[2] == test);
+            CHECK(count[0] >= 59 / 5 && count[0] <= 59 / 5 + 1 && count[1] >= 71 / 5 && count[1] <= 71 / 5 + 1 &&
+                  count[2] >= 48 / 5 && count[2] <= 48 / 5 + 1);
+            if (!(count[0] >= 11 && count[0] <= 12 && count[1] >= 14 && count[1] <= 15 && count[2] >= 9 && count[2] <= 10))
+                printf("  fold %d holds out %d, %d, %d of the classes\n", k, count[0], count[1], count[2]);
+            snprintf(table[folds++], 128, "%s", line);
+        }
+    fclose(f);
+    return folds;
+}
+
+static void tabular_folds_are_stratified_and_seeded(void) {
+    char a[5][128], b[5][128], c[5][128];
+    int k, same_ab = 1, same_ac = 1;
+    CHECK(fold_table("0", a) == 5 && fold_table("0", b) == 5 && fold_table("1", c) == 5);
+    for (k = 0; k < 5; k++) { same_ab &= !strcmp(a[k], b[k]); same_ac &= !strcmp(a[k], c[k]); }
+    CHECK(same_ab && !same_ac);
+}
+
 int main(void) {
     char command[128];
     strcpy(dir, "/tmp/nnet_test_cli_XXXXXX");
@@ -413,6 +529,8 @@ int main(void) {
     RUN(mnist_resume_equals_straight_through);
     RUN(mnist_patience_keeps_the_best_epoch);
     RUN(mnist_trains_with_adamw);
+    RUN(tabular_and_predict_csv);
+    RUN(tabular_folds_are_stratified_and_seeded);
     RUN(predict_refuses_labels_the_model_lacks);
     RUN(mnist_save_failing_after_training);
     RUN(each_bad_flag_named);

@@ -341,7 +341,7 @@ static void test_training_on_the_team(void) {
     nnet_dataset_free(data);
 }
 
-/* The team's mechanics as a shared machine drives them (section 17): each
+/* The team's mechanics as a shared machine drives them (section 18): each
    share of a job runs exactly once, whichever thread runs it; the share of a
    thread that is asleep (here: after 3 ms without jobs) is run by thread 0
    rather than waited for; and when thread 0 runs jobs alone, a job runs

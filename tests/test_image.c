@@ -1,4 +1,4 @@
-/* tests/test_image.c - section 12: the MNIST-style preprocessing steps on
+/* tests/test_image.c - section 14: the MNIST-style preprocessing steps on
    hand-checkable synthetic images, the stb_image loaders on real MNIST digits
    written to PNG, the sample pictures in data/digits/, and the error paths
    (tests/data/image/ holds malformed files, made by make_bad_images.py).

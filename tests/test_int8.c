@@ -1,4 +1,4 @@
-/* tests/test_int8.c - int8 models (section 15): the requantisation against
+/* tests/test_int8.c - int8 models (section 16): the requantisation against
    CMSIS-NN's rounding worked by hand and against exact integer arithmetic,
    the multipliers against TensorFlow Lite's, the scheme's invariants, the
    int8 network against the float one (two small networks, and one trained
