@@ -57,7 +57,7 @@ WASM_CC      = clang-14 --target=wasm32-wasi
 WASM_CFLAGS  = -O3 -msimd128
 wasm-deps:
 	@$(call apt,$(WASM_PACKAGES),WebAssembly builds)
-	@command -v node >/dev/null || { echo "error: WebAssembly tests need Node.js >= 18 (node:wasi)"; exit 1; }
+	@command -v node >/dev/null || { $(call apt,nodejs,the WebAssembly tests (Node.js runs them)); }
 
 examples: $(EXAMPLES)
 examples/%: examples/%.c nnet.h examples/plot.h examples/flags.h | deps
