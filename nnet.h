@@ -8475,11 +8475,13 @@ typedef void (*nnet__job)(void *job, int t, int T);
 //   by NNET__TEAM_DOUBT, alone is never timed (an idle machine). When it does
 //   not (the others ran few shares, or thread 0 waited for them), the window
 //   ends and the next one is timed alone.
-// - Alone by preference, it times the team again.
-// - A window timed the other way ends after a quarter if that way is doing
-//   worse; it is chosen when it did NNET__TEAM_MARGIN times the jobs a second.
-//   After a choice, 1, 3, 7 ... or at most NNET__TEAM_WAIT_MAX windows pass
-//   before the other way is timed again (or, on the team, doubted).
+// - Alone by preference, it times the team again, and ends that window after
+//   a quarter if the team is doing worse (a busy machine can make it slow).
+// - The team is chosen when it did NNET__TEAM_MARGIN times the jobs a second
+//   of the window alone: a team no faster than one thread only takes a core
+//   from other programs. After a choice, 1, 3, 7 ... or at most
+//   NNET__TEAM_WAIT_MAX windows pass before the other way is timed again (or,
+//   on the team, doubted).
 #define NNET__TEAM_MAX 256         // largest team; more threads open a region per job
 typedef struct nnet__team {
     int size;                      // threads in the team, thread 0 included
@@ -8582,8 +8584,8 @@ static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
     seconds = nnet__seconds();
     if (!team->alone) team->job_seconds += seconds - begin;
     seconds -= team->start;
-    if (team->alone != team->prefer_alone)   // timing the other way: is it doing worse?
-        end_early = NNET__TEAM_MARGIN * seconds / team->jobs >= team->per_job[team->prefer_alone];
+    if (team->alone != team->prefer_alone)   // timing the team against alone: is it doing worse?
+        end_early = !team->alone && NNET__TEAM_MARGIN * seconds / team->jobs >= team->per_job[1];
     else   // on the team, no windows left to wait: is it in doubt?
         end_early = !team->alone && team->left == 0 && team->own_shares > 0 &&
                     NNET__TEAM_DOUBT * seconds > seconds - team->job_seconds + team->own_seconds * team->shares / team->own_shares;
@@ -8593,8 +8595,7 @@ static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
     team->job_seconds = team->own_seconds = 0.0;
     team->start += seconds;
     if (team->alone != team->prefer_alone) {   // the other way timed: choose
-        int alone = team->prefer_alone ? NNET__TEAM_MARGIN * team->per_job[0] >= team->per_job[1]
-                                       : team->per_job[0] >= NNET__TEAM_MARGIN * team->per_job[1];
+        int alone = NNET__TEAM_MARGIN * team->per_job[0] >= team->per_job[1];
         team->wait = alone == team->prefer_alone ? nnet__min(2 * team->wait + 1, NNET__TEAM_WAIT_MAX) : 1;
         team->alone = team->prefer_alone = alone;
         team->left = team->wait;
