@@ -8473,8 +8473,8 @@ typedef void (*nnet__job)(void *job, int t, int T);
 // - On the team, it estimates the window alone: the time outside jobs plus
 //   its own shares' time scaled up to every share. While the team beats that
 //   by NNET__TEAM_DOUBT, alone is never timed (an idle machine). When it does
-//   not (the others ran few shares, or thread 0 waited for them), the window
-//   ends and the next one is timed alone.
+//   not (the others ran few shares, or thread 0 waited for them), the next
+//   window is timed alone.
 // - Alone by preference, it times the team again, and ends that window after
 //   a quarter if the team is doing worse (a busy machine can make it slow).
 // - The team is chosen when it did NNET__TEAM_MARGIN times the jobs a second
@@ -8511,7 +8511,7 @@ typedef struct nnet__team {
 #define NNET__TEAM_WINDOW 0.05       // seconds timed one way
 #define NNET__TEAM_WAIT_MAX 31       // most windows before timing the other way again
 #define NNET__TEAM_MARGIN 1.1        // the team is chosen when it did this many times the jobs a second
-#define NNET__TEAM_DOUBT 1.5         // on the team, time alone when the estimate alone is not this much slower
+#define NNET__TEAM_DOUBT 1.25        // on the team, time alone when the estimate alone is not this much slower
 
 // Wait until *x == value (equal) or *x != value (!equal); return *x then.
 // Naps grow up to longest nanoseconds.
@@ -8561,7 +8561,7 @@ static int nnet__team_work(nnet__team *team, int t) {
 // Thread 0: run `function` on the team, or alone, whichever has been faster.
 static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
     double begin = nnet__seconds(), seconds;
-    int t, end_early;
+    int t, probe_worse, doubt;
     if (team->alone) {
         function(job, 0, 1);
     } else {
@@ -8584,13 +8584,14 @@ static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
     seconds = nnet__seconds();
     if (!team->alone) team->job_seconds += seconds - begin;
     seconds -= team->start;
-    if (team->alone != team->prefer_alone)   // timing the team against alone: is it doing worse?
-        end_early = !team->alone && NNET__TEAM_MARGIN * seconds / team->jobs >= team->per_job[1];
-    else   // on the team, no windows left to wait: is it in doubt?
-        end_early = !team->alone && team->left == 0 && team->own_shares > 0 &&
-                    NNET__TEAM_DOUBT * seconds > seconds - team->job_seconds + team->own_seconds * team->shares / team->own_shares;
-    if (seconds < NNET__TEAM_WINDOW && !(end_early && seconds >= NNET__TEAM_WINDOW / 4)) return;
-    team->per_job[team->alone] = seconds / team->jobs;   // the window's end
+    // Timing the team against alone: end after a quarter if it is doing worse.
+    probe_worse = team->alone != team->prefer_alone && !team->alone &&
+                  NNET__TEAM_MARGIN * seconds / team->jobs >= team->per_job[1];
+    if (seconds < NNET__TEAM_WINDOW && !(probe_worse && seconds >= NNET__TEAM_WINDOW / 4)) return;
+    // The window's end. On the team: would alone have done nearly as well?
+    doubt = !team->alone && team->own_shares > 0 &&
+            NNET__TEAM_DOUBT * seconds > seconds - team->job_seconds + team->own_seconds * team->shares / team->own_shares;
+    team->per_job[team->alone] = seconds / team->jobs;
     team->jobs = team->shares = team->own_shares = 0;
     team->job_seconds = team->own_seconds = 0.0;
     team->start += seconds;
@@ -8602,7 +8603,7 @@ static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
     } else if (team->left > 0) {
         team->left--;
     } else {   // time the other way: the team again, or alone if in doubt
-        team->alone = team->prefer_alone ? 0 : end_early;
+        team->alone = team->prefer_alone ? 0 : doubt;
     }
 }
 
