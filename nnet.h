@@ -8467,12 +8467,21 @@ typedef void (*nnet__job)(void *job, int t, int T);
 // went to another program. So a waiting thread spins only for a moment, then
 // naps, longer and longer, giving its core to whoever has work; a share whose
 // thread is late is run by whoever is free, thread 0 included. And thread 0
-// times windows of NNET__TEAM_WINDOW seconds, all of the loop's time (the work
-// between jobs too, which the others' spinning may slow), with jobs on the
-// team and alone, as one thread would: it starts on the team, times itself
-// alone in the next window, keeps to whichever way did more jobs a second
-// (alone unless the team was NNET__TEAM_MARGIN faster), and times the other
-// way again after 1, 3, 7 ... or at most 31 windows.
+// times windows of NNET__TEAM_WINDOW seconds of the loop (the work between
+// jobs too, which the others' spinning may slow) and keeps to whichever way,
+// on the team or alone, did more jobs a second:
+// - On the team, it estimates the window alone: the time outside jobs plus
+//   its own shares' time scaled up to every share. While the team beats that
+//   by NNET__TEAM_DOUBT, alone is never timed (an idle machine). When it does
+//   not (the others ran few shares, or thread 0 waited for them), the next
+//   window is timed alone.
+// - Alone by preference, it times the team again, and ends that window after
+//   a quarter if the team is doing worse (a busy machine can make it slow).
+// - The team is chosen when it did NNET__TEAM_MARGIN times the jobs a second
+//   of the window alone: a team no faster than one thread only takes a core
+//   from other programs. After a choice, 1, 3, 7 ... or at most
+//   NNET__TEAM_WAIT_MAX windows pass before the other way is timed again (or,
+//   on the team, doubted).
 #define NNET__TEAM_MAX 256         // largest team; more threads open a region per job
 typedef struct nnet__team {
     int size;                      // threads in the team, thread 0 included
@@ -8482,9 +8491,11 @@ typedef struct nnet__team {
     int round, finished, stop;     // read and written with OpenMP atomics only, like taken
     // Thread 0's choice: run jobs alone now, and by preference; the windows
     // left before timing the other way, and how many to leave the next time;
-    // this window's jobs and start; each way's seconds per job in its last window.
-    int alone, prefer_alone, left, wait, jobs;
-    double start, per_job[2];
+    // this window's jobs and start; each way's seconds per job in its last
+    // window. On the team: this window's shares (all, and thread 0's), and
+    // seconds in jobs and in thread 0's shares.
+    int alone, prefer_alone, left, wait, jobs, shares, own_shares;
+    double start, per_job[2], job_seconds, own_seconds;
 } nnet__team;
 
 #ifdef _OPENMP
@@ -8500,6 +8511,7 @@ typedef struct nnet__team {
 #define NNET__TEAM_WINDOW 0.05       // seconds timed one way
 #define NNET__TEAM_WAIT_MAX 31       // most windows before timing the other way again
 #define NNET__TEAM_MARGIN 1.1        // the team is chosen when it did this many times the jobs a second
+#define NNET__TEAM_DOUBT 1.25        // on the team, time alone when the estimate alone is not this much slower
 
 // Wait until *x == value (equal) or *x != value (!equal); return *x then.
 // Naps grow up to longest nanoseconds.
@@ -8530,24 +8542,26 @@ static int nnet__team_wait(int *x, int value, int equal, long longest) {
     }
 }
 
-// Run every share still free, thread t's own first.
-static void nnet__team_work(nnet__team *team, int t) {
-    int k, was;
+// Run every share still free, thread t's own first; return how many it ran.
+static int nnet__team_work(nnet__team *team, int t) {
+    int k, was, ran = 0;
     for (k = 0; k < team->size; k++) {
         int share = (t + k) % team->size;
 #pragma omp atomic capture seq_cst
         { was = team->taken[share]; team->taken[share] = 1; }
         if (was) continue;
         team->job_function(team->job, share, team->size);
+        ran++;
 #pragma omp atomic update seq_cst
         team->finished++;
     }
+    return ran;
 }
 
 // Thread 0: run `function` on the team, or alone, whichever has been faster.
 static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
-    double seconds;
-    int t;
+    double begin = nnet__seconds(), seconds;
+    int t, probe_worse, doubt;
     if (team->alone) {
         function(job, 0, 1);
     } else {
@@ -8561,14 +8575,25 @@ static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
         }
 #pragma omp atomic update seq_cst
         team->round++;
-        nnet__team_work(team, 0);
+        team->own_shares += nnet__team_work(team, 0);
+        team->own_seconds += nnet__seconds() - begin;
         nnet__team_wait(&team->finished, team->size, 1, NNET__TEAM_NAP);
+        team->shares += team->size;
     }
     team->jobs++;
-    seconds = nnet__seconds() - team->start;
-    if (seconds < NNET__TEAM_WINDOW) return;
-    team->per_job[team->alone] = seconds / team->jobs;   // the window's end
-    team->jobs = 0;
+    seconds = nnet__seconds();
+    if (!team->alone) team->job_seconds += seconds - begin;
+    seconds -= team->start;
+    // Timing the team against alone: end after a quarter if it is doing worse.
+    probe_worse = team->alone != team->prefer_alone && !team->alone &&
+                  NNET__TEAM_MARGIN * seconds / team->jobs >= team->per_job[1];
+    if (seconds < NNET__TEAM_WINDOW && !(probe_worse && seconds >= NNET__TEAM_WINDOW / 4)) return;
+    // The window's end. On the team: would alone have done nearly as well?
+    doubt = !team->alone && team->own_shares > 0 &&
+            NNET__TEAM_DOUBT * seconds > seconds - team->job_seconds + team->own_seconds * team->shares / team->own_shares;
+    team->per_job[team->alone] = seconds / team->jobs;
+    team->jobs = team->shares = team->own_shares = 0;
+    team->job_seconds = team->own_seconds = 0.0;
     team->start += seconds;
     if (team->alone != team->prefer_alone) {   // the other way timed: choose
         int alone = NNET__TEAM_MARGIN * team->per_job[0] >= team->per_job[1];
@@ -8577,8 +8602,8 @@ static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
         team->left = team->wait;
     } else if (team->left > 0) {
         team->left--;
-    } else {   // time the other way for a window
-        team->alone = !team->prefer_alone;
+    } else {   // time the other way: the team again, or alone if in doubt
+        team->alone = team->prefer_alone ? 0 : doubt;
     }
 }
 
@@ -8643,7 +8668,7 @@ static void nnet__with_threads(int threads, void (*body)(void *), void *arg) {
             if (omp_get_thread_num() == 0) {
                 team.size = omp_get_num_threads();
                 team.start = nnet__seconds();
-                team.wait = 1;   // on the team first, then alone timed
+                team.wait = 1;   // on the team first
                 nnet__training_threads.threads = team.size;
                 nnet__training_threads.team = &team;
                 body(arg);

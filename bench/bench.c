@@ -12,7 +12,7 @@
       on 1);
    5. with --adam, Adam's epoch against SGD with momentum's; with --peak, the
       one-core peak of the width this build's kernels use (for compare.py);
-   6. with --load, an epoch on 2 threads against 1 thread, on the machine as
+   6. with --load, training on 2 threads against 1 thread, on the machine as
       it is and with two busy processes (one per core) that it starts and
       stops itself: how nnet_train's team copes with a shared machine.
    `make bench` runs bench and bench-avx2 (-mno-avx512f, 256-bit kernels).
@@ -446,14 +446,16 @@ static int phases(const nnet_dataset *train, int batch, int threads, int epochs,
 }
 
 /* ---- 6. Sharing the machine (--load) ----
-   One epoch (batch 32) on 1 thread and on 2, taking turns, ROUNDS times:
+   LOAD_EPOCHS epochs (batch 32) on 1 thread and on 2, taking turns, ROUNDS
+   times, each run timed whole (its slow epochs count, as a user waits them):
    first as the machine is, then beside BUSY processes that only spin, which
    this program starts and stops (each in a session of its own, as another
    program would be, so that Linux's autogroups treat it as one). Each
    round's 2-thread epoch is divided by the 1-thread epoch next to it, so
    both saw the same neighbours; the median of those ratios is printed with
    the lowest and highest. */
-#define ROUNDS 7
+#define ROUNDS 11
+#define LOAD_EPOCHS 3
 #define BUSY 2
 static pid_t start_busy(void) {
     pid_t parent = getpid(), child = fork();
@@ -479,8 +481,12 @@ static int load(const nnet_dataset *train, const nnet_dataset *test) {
         double one[ROUNDS], two[ROUNDS], ratio[ROUNDS], cpu, median, accuracy;
         for (k = 0; k < busy_count; k++) if ((busy[k] = start_busy()) < 0) { perror("bench: fork"); return 1; }
         for (round = 0; round < ROUNDS; round++) {
-            if (train_once(train, test, 32, 1, 1, NNET_SGD, NULL, &one[round], &cpu, &median, &accuracy) ||
-                train_once(train, test, 32, 2, 1, NNET_SGD, NULL, &two[round], &cpu, &median, &accuracy)) break;
+            double begin = nnet__seconds(), best;
+            if (train_once(train, test, 32, 1, LOAD_EPOCHS, NNET_SGD, NULL, &best, &cpu, &median, &accuracy)) break;
+            one[round] = (nnet__seconds() - begin) / LOAD_EPOCHS;
+            begin = nnet__seconds();
+            if (train_once(train, test, 32, 2, LOAD_EPOCHS, NNET_SGD, NULL, &best, &cpu, &median, &accuracy)) break;
+            two[round] = (nnet__seconds() - begin) / LOAD_EPOCHS;
             ratio[round] = two[round] / one[round];
         }
         for (k = 0; k < busy_count; k++) { kill(busy[k], SIGKILL); waitpid(busy[k], NULL, 0); }
@@ -489,8 +495,8 @@ static int load(const nnet_dataset *train, const nnet_dataset *test) {
         qsort(two, ROUNDS, sizeof(double), by_double);
         qsort(ratio, ROUNDS, sizeof(double), by_double);
         printf("load busy_processes=%d epoch_seconds_1_thread=%.3f epoch_seconds_2_threads=%.3f"
-               " two_over_one=%.2f (lowest %.2f, highest %.2f; medians of %d rounds)\n", busy_count,
-               one[ROUNDS / 2], two[ROUNDS / 2], ratio[ROUNDS / 2], ratio[0], ratio[ROUNDS - 1], ROUNDS);
+               " two_over_one=%.2f (lowest %.2f, highest %.2f; medians of %d rounds of %d epochs)\n", busy_count,
+               one[ROUNDS / 2], two[ROUNDS / 2], ratio[ROUNDS / 2], ratio[0], ratio[ROUNDS - 1], ROUNDS, LOAD_EPOCHS);
     }
     return 0;
 }
@@ -571,8 +577,8 @@ int main(int argc, char **argv) {
         nnet_dataset *train = NULL, *test = NULL;
         int status;
         if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
-        printf("\none epoch of 784-128-10 at batch 32 on %d images, 2 threads against 1, alone and beside %d busy processes:\n",
-               train->inputs.rows, BUSY);
+        printf("\n%d epochs of 784-128-10 at batch 32 on %d images (seconds per epoch), 2 threads against 1,"
+               " alone and beside %d busy processes:\n", LOAD_EPOCHS, train->inputs.rows, BUSY);
         status = load(train, test);
         nnet_dataset_free(train); nnet_dataset_free(test);
         if (status) return 1;

@@ -346,15 +346,17 @@ static void test_training_on_the_team(void) {
    thread that is asleep (here: after 3 ms without jobs) is run by thread 0
    rather than waited for; and when thread 0 runs jobs alone, a job runs
    once, whole, as (0, 1). */
-typedef struct { int runs[2], by_thread_0[2], whole, bad; double slow_share; } team_probe;
+typedef struct { int runs[2], by_thread_0[2], whole, bad; double slow_share, share_work; } team_probe;
+static void spin_for(double seconds) {
+    double until = nnet__seconds() + seconds;
+    while (nnet__seconds() < until) {}
+}
 static void probe_job(void *job, int t, int T) {
     team_probe *p = (team_probe *)job;
-    if (T == 1) { p->whole++; return; }
+    if (T == 1) { spin_for(2 * p->share_work); p->whole++; return; }
     if (T != 2 || t < 0 || t > 1) { p->bad++; return; }
-    if (t == 1 && p->slow_share > 0.0) {   /* share 1 takes that long, whoever runs it */
-        double until = nnet__seconds() + p->slow_share;
-        while (nnet__seconds() < until) {}
-    }
+    spin_for(p->share_work);
+    if (t == 1 && p->slow_share > 0.0) spin_for(p->slow_share);   /* share 1 takes that long, whoever runs it */
 #ifdef _OPENMP
 #pragma omp atomic update
 #endif
@@ -366,7 +368,7 @@ static void probe_job(void *job, int t, int T) {
     }
 #endif
 }
-typedef struct { int jobs, once, stolen, whole, alone, on_team, bad; } team_tally;
+typedef struct { int jobs, once, stolen, whole, alone, on_team, bad; team_probe kind; double seconds; } team_tally;
 static void team_body(void *arg) {
     team_tally *tally = (team_tally *)arg;
     nnet__team *team = nnet__training_threads.team;
@@ -375,8 +377,7 @@ static void team_body(void *arg) {
     if (!team) return;
     team->left = 1 << 30;   /* on the team, no timing the other way */
     for (k = 0; k < 40; k++) {
-        double until = nnet__seconds() + (k % 2 ? 0.003 : 0.0);
-        while (nnet__seconds() < until) {}   /* the other thread naps meanwhile */
+        spin_for(k % 2 ? 0.003 : 0.0);   /* the other thread naps meanwhile */
         memset(&p, 0, sizeof p);
         nnet__run_job(1, probe_job, &p);
         tally->jobs++;
@@ -404,35 +405,58 @@ static void test_team_shares_run_once(void) {
 #endif
 }
 
-/* Jobs whose second share takes 2 ms while the whole job alone takes
-   microseconds (as a team is slower than one thread when the others' cores
-   are taken): after a window on the team and one alone, thread 0 runs them
-   alone, and times the team again only now and then. 0.3 s of such jobs. */
-static void slow_team_body(void *arg) {
+/* `seconds` of jobs like `kind` on a team of 2; how many ran alone, on the team. */
+static void probe_body(void *arg) {
     team_tally *tally = (team_tally *)arg;
     team_probe p;
-    double end = nnet__seconds() + 0.3;
+    double end = nnet__seconds() + tally->seconds;
     if (!nnet__training_threads.team) return;
     while (nnet__seconds() < end) {
-        memset(&p, 0, sizeof p);
-        p.slow_share = 0.002;
+        p = tally->kind;
         nnet__run_job(1, probe_job, &p);
         tally->alone += p.whole == 1;
         tally->on_team += p.runs[0] == 1 && p.runs[1] == 1;
         tally->bad += p.bad;
     }
 }
+static int probe_team(team_tally *tally, double slow_share, double share_work, double seconds) {
+    memset(tally, 0, sizeof *tally);
+    tally->kind.slow_share = slow_share;
+    tally->kind.share_work = share_work;
+    tally->seconds = seconds;
+    nnet__with_threads(2, probe_body, tally);
+#ifdef _OPENMP
+    if (omp_get_num_procs() < 2) return 0;
+    printf("  %d jobs alone, %d on the team\n", tally->alone, tally->on_team);
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* Jobs whose second share takes 2 ms while the whole job alone takes
+   microseconds (as a team is slower than one thread when the others' cores
+   are taken): the team's windows end early in doubt (thread 0 waits for the
+   late share), thread 0 times a window alone, runs them alone from then on,
+   and times the team again only now and then. 0.3 s of such jobs. */
 static void test_team_chooses_alone_when_slower(void) {
     team_tally tally;
-    memset(&tally, 0, sizeof tally);
-    nnet__with_threads(2, slow_team_body, &tally);
-#ifdef _OPENMP
-    if (omp_get_num_procs() < 2) return;
-    printf("  %d jobs alone, %d on the team\n", tally.alone, tally.on_team);
+    if (!probe_team(&tally, 0.002, 0.0, 0.3)) return;
     CHECK(tally.bad == 0);
     CHECK(tally.on_team >= 1);   /* it did time the team */
     CHECK(tally.alone > 20 * tally.on_team);
-#endif
+}
+
+/* Jobs of two equal shares of 0.5 ms (1 ms whole), as on an idle machine:
+   the team beats thread 0's estimate of itself alone, so thread 0 does not
+   spend windows alone to find that out. 0.6 s of such jobs; one noisy
+   window alone is allowed (timing alone every few windows, as a team that
+   does not estimate must, runs about a sixth of the jobs alone). */
+static void test_team_stays_when_faster(void) {
+    team_tally tally;
+    if (!probe_team(&tally, 0.0, 0.0005, 0.6)) return;
+    CHECK(tally.bad == 0);
+    CHECK(10 * tally.alone <= tally.on_team);
 }
 
 /* Training on 2 threads that switches between the team and thread 0 alone
@@ -610,6 +634,7 @@ int main(void) {
     RUN(test_training_on_the_team);
     RUN(test_team_shares_run_once);
     RUN(test_team_chooses_alone_when_slower);
+    RUN(test_team_stays_when_faster);
     RUN(test_training_switching_bit_identical);
     RUN(test_gradient_check_fast_path);
     RUN(test_fused_step_equals_unfused);
