@@ -8585,8 +8585,7 @@ static void nnet__team_run(nnet__team *team, nnet__job function, void *job) {
     if (!team->alone) team->job_seconds += seconds - begin;
     seconds -= team->start;
     // Timing the team against alone: end after a quarter if it is doing worse.
-    probe_worse = team->alone != team->prefer_alone && !team->alone &&
-                  NNET__TEAM_MARGIN * seconds / team->jobs >= team->per_job[1];
+    probe_worse = team->prefer_alone && !team->alone && NNET__TEAM_MARGIN * seconds / team->jobs >= team->per_job[1];
     if (seconds < NNET__TEAM_WINDOW && !(probe_worse && seconds >= NNET__TEAM_WINDOW / 4)) return;
     // The window's end. On the team: would alone have done nearly as well?
     doubt = !team->alone && team->own_shares > 0 &&
