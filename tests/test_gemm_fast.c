@@ -436,7 +436,7 @@ static int probe_team(team_tally *tally, double slow_share, double share_work, d
 
 /* Jobs whose second share takes 2 ms while the whole job alone takes
    microseconds (as a team is slower than one thread when the others' cores
-   are taken): the team's windows end early in doubt (thread 0 waits for the
+   are taken): the team's first window ends in doubt (thread 0 waits for the
    late share), thread 0 times a window alone, runs them alone from then on,
    and times the team again only now and then. 0.3 s of such jobs. */
 static void test_team_chooses_alone_when_slower(void) {
@@ -450,8 +450,7 @@ static void test_team_chooses_alone_when_slower(void) {
 /* Jobs of two equal shares of 0.5 ms (1 ms whole), as on an idle machine:
    the team beats thread 0's estimate of itself alone, so thread 0 does not
    spend windows alone to find that out. 0.6 s of such jobs; one noisy
-   window alone is allowed (timing alone every few windows, as a team that
-   does not estimate must, runs about a sixth of the jobs alone). */
+   window alone is allowed, but not timing alone every few windows. */
 static void test_team_stays_when_faster(void) {
     team_tally tally;
     if (!probe_team(&tally, 0.0, 0.0005, 0.6)) return;
