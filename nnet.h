@@ -8121,7 +8121,7 @@ typedef __m512 nnet__vec;
 #define nnet__vsub(a, b) _mm512_sub_ps(a, b)
 #define nnet__vdiv(a, b) _mm512_div_ps(a, b)
 #define nnet__vsqrt(a) _mm512_sqrt_ps(a)
-#define nnet__vsum(v) _mm512_reduce_add_ps(v)
+#define nnet__vany(v) (_mm512_test_epi32_mask(_mm512_castps_si512(v), _mm512_castps_si512(v)) != 0)   // a lane not all 0 bits
 // out[0..3] = the lane sums of a, b, c, d, each added as ((x0+x2)+(x1+x3)) within
 // 128-bit quarters, then the quarters ((q0+q2)+(q1+q3)): the same for all four.
 static void nnet__vsum4(float *out, __m512 a, __m512 b, __m512 c, __m512 d) {
@@ -8152,11 +8152,7 @@ typedef __m256 nnet__vec;
 #define nnet__vsub(a, b) _mm256_sub_ps(a, b)
 #define nnet__vdiv(a, b) _mm256_div_ps(a, b)
 #define nnet__vsqrt(a) _mm256_sqrt_ps(a)
-static float nnet__vsum(__m256 v) {   // (((0+4) + (2+6)) + ((1+5) + (3+7)))
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
-}
+#define nnet__vany(v) (!_mm256_testz_si256(_mm256_castps_si256(v), _mm256_castps_si256(v)))
 static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   // as the AVX-512 one
     __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
     __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
@@ -8185,6 +8181,7 @@ typedef v128_t nnet__vec;
 #define nnet__vsub(a, b) wasm_f32x4_sub(a, b)
 #define nnet__vdiv(a, b) wasm_f32x4_div(a, b)
 #define nnet__vsqrt(a) wasm_f32x4_sqrt(a)
+#define nnet__vany(v) wasm_v128_any_true(v)
 // The first n lanes at p (n < 4 reads only those), the rest 0; and the store.
 static v128_t nnet__vloadn(const float *p, int n) {
     if (n >= 4) return wasm_v128_load(p);
@@ -8198,11 +8195,7 @@ static void nnet__vstoren(float *p, v128_t v, int n) {
     else if (n == 1) wasm_v128_store32_lane(p, v, 0);
     if (n == 3) p[2] = wasm_f32x4_extract_lane(v, 2);
 }
-static float nnet__vsum(v128_t v) {   // ((0+2) + (1+3))
-    v128_t s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-    return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1);
-}
-static void nnet__vsum4(float *out, v128_t a, v128_t b, v128_t c, v128_t d) {   // each as nnet__vsum
+static void nnet__vsum4(float *out, v128_t a, v128_t b, v128_t c, v128_t d) {   // each ((0+2) + (1+3))
     v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
     v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
     wasm_v128_store(out, wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7)));
@@ -8226,7 +8219,7 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #define nnet__vsub(a, b) ((a) - (b))
 #define nnet__vdiv(a, b) ((a) / (b))
 #define nnet__vsqrt(a) sqrtf(a)
-#define nnet__vsum(v) (v)
+#define nnet__vany(v) ((v) != 0.0f)
 #define nnet__vsum4(out, a, b, c, d) ((out)[0] = (a), (out)[1] = (b), (out)[2] = (c), (out)[3] = (d))
 #endif
 #define NNET__NR (NNET__NV * NNET__VL)
@@ -8261,21 +8254,32 @@ static void nnet__not_finite(int *finite) {
     *finite = 0;
 }
 
+// The step's three forms. The vector code below takes the form as an
+// argument that is a constant wherever it is called, so each form compiles
+// to a straight run of arithmetic: testing the kind in every vector would
+// cost more than the arithmetic itself.
+enum { NNET__MOMENTUM, NNET__NESTEROV, NNET__ADAM };
+static int nnet__step_form(const nnet__step *h) {
+    return h->kind != NNET_SGD ? NNET__ADAM : h->nesterov ? NNET__NESTEROV : NNET__MOMENTUM;
+}
+
 // One vector of the optimiser step, the formulas of nnet__step_range in the
 // same order (so the same bits): the gradient g of the weights at w (with
 // their moments m and s), `lanes` of them (the rest of the vector is 0 and
-// stays 0). Stores the new w, m (and s); returns w - w, 0 in every lane
-// whose new weight is finite.
-static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, float *w, nnet__vec g, float *m, float *s, int lanes,
-                                             int is_weight) {
+// stays 0). Stores the new w, m (and s); returns w - w: +0 in every lane
+// whose new weight is finite, NaN in the others.
+static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, int form, float *w, nnet__vec g, float *m, float *s,
+                                             int lanes, int is_weight) {
     int full = lanes == NNET__VL;
-    nnet__vec wk = full ? nnet__vload(w) : nnet__vloadn(w, lanes), mk = full ? nnet__vload(m) : nnet__vloadn(m, lanes);
-    if (h->kind == NNET_SGD) {
+    nnet__vec wk, mk = full ? nnet__vload(m) : nnet__vloadn(m, lanes);
+    if (form != NNET__ADAM) {
         nnet__vec mu = nnet__vset1(h->momentum);
         mk = nnet__vadd(nnet__vmul(mu, mk), g);
-        wk = nnet__vsub(wk, nnet__vmul(nnet__vset1(h->learning_rate), h->nesterov ? nnet__vadd(g, nnet__vmul(mu, mk)) : mk));
+        wk = nnet__vsub(full ? nnet__vload(w) : nnet__vloadn(w, lanes),
+                        nnet__vmul(nnet__vset1(h->learning_rate), form == NNET__NESTEROV ? nnet__vadd(g, nnet__vmul(mu, mk)) : mk));
     } else {
         nnet__vec sk = full ? nnet__vload(s) : nnet__vloadn(s, lanes);
+        wk = full ? nnet__vload(w) : nnet__vloadn(w, lanes);
         if (is_weight) wk = nnet__vmul(wk, nnet__vset1(h->decay));
         mk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta1), mk), nnet__vmul(nnet__vset1(1.0f - h->beta1), g));
         sk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta2), sk), nnet__vmul(nnet__vmul(nnet__vset1(1.0f - h->beta2), g), g));
@@ -8288,15 +8292,25 @@ static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, float *w, nnet
     return nnet__vsub(wk, wk);
 }
 
-// The fused output pass of one vector of a weight gradient at c: the step of
-// the weights there with g = acc + l2 w.
-static NNET__INLINE nnet__vec nnet__output_step(const float *c, nnet__vec acc, int lanes, const nnet__epilogue *e,
-                                                const nnet__step *h) {
-    size_t at = (size_t)(c - e->gradients);
-    float *w = e->weights + at;
-    if (e->l2 != 0.0f)
-        acc = nnet__vadd(acc, nnet__vmul(nnet__vset1(e->l2), lanes == NNET__VL ? nnet__vload(w) : nnet__vloadn(w, lanes)));
-    return nnet__step_vec(h, w, acc, e->first_moment + at, e->second_moment ? e->second_moment + at : NULL, lanes, 1);
+// The fused output pass of the mr x nr weight gradient tile g at C: the
+// step of the weights there. Returns the sum of the new w - w. Form is a
+// constant where it is called, and for a whole tile mr and nr too.
+static NNET__INLINE nnet__vec nnet__step_tile(nnet__vec g[NNET__MR][NNET__NV], int mr, int nr, const float *C,
+                                              size_t ldc, const nnet__epilogue *e, const nnet__step *h, int form) {
+    nnet__vec bad = nnet__vzero();
+    size_t at = (size_t)(C - e->gradients);
+    int r, v;
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++)
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++)
+            if (r < mr && v * NNET__VL < nr) {
+                size_t i = at + (size_t)r * ldc + (size_t)v * NNET__VL;
+                bad = nnet__vadd(bad, nnet__step_vec(h, form, e->weights + i, g[r][v], e->first_moment + i,
+                                                     form == NNET__ADAM ? e->second_moment + i : NULL,
+                                                     nnet__min(NNET__VL, nr - v * NNET__VL), 1));
+            }
+    return bad;
 }
 
 // One output vector: v = alpha acc + beta c, n lanes stored.
@@ -8312,10 +8326,11 @@ static void nnet__output_vec(float *c, nnet__vec acc, int n, const nnet__epilogu
 // op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j]. The sums
 // start at 0, or with from_c at the tile's values in C: a product cut
 // along k (nnet__gemm_column) continues each sum where it stopped, so every
-// element still gets its FMAs in the order k = 0..K-1.
-static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak,
-                               const float *B, size_t ldb, float *C, size_t ldc,
-                               const nnet__epilogue *e, int from_c) {
+// element still gets its FMAs in the order k = 0..K-1. With `fused` (a
+// constant: see nnet__kernel_outer_step), the output pass is e's optimiser step.
+static NNET__INLINE void nnet__kernel_outer_body(int K, int mr, int nr, const float *A, size_t as, size_t ak,
+                                                 const float *B, size_t ldb, float *C, size_t ldc,
+                                                 const nnet__epilogue *e, int from_c, int fused) {
     // The output pass reads a copy of *e: for all the compiler knows, a store
     // to C could change *e, so it would re-read and re-test alpha and beta at
     // every vector, which matters when K is small.
@@ -8362,17 +8377,28 @@ static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as,
             }
         }
     }
-    if (epilogue.step) {   // the optimiser step on the weights of this tile, dW never stored
+    if (fused) {   // the optimiser step on the weights of this tile, dW never stored
         nnet__step h = *epilogue.step;   // a copy, as the epilogue's: stores to w cannot change it
-        nnet__vec bad = nnet__vzero();
-        NNET__UNROLL
-        for (r = 0; r < NNET__MR; r++)
+        nnet__vec bad;
+        int form = nnet__step_form(&h);
+        if (epilogue.l2 != 0.0f) {   // g = dW + l2 w
+            const float *w = epilogue.weights + (C - epilogue.gradients);
             NNET__UNROLL
-            for (v = 0; v < NNET__NV; v++)
-                if (r < mr && v * NNET__VL < nr)
-                    bad = nnet__vadd(bad, nnet__output_step(C + (size_t)r * ldc + v * NNET__VL, acc[r][v],
-                                                            nnet__min(NNET__VL, nr - v * NNET__VL), &epilogue, &h));
-        if (nnet__vsum(bad) != 0.0f) nnet__not_finite(epilogue.finite);
+            for (r = 0; r < NNET__MR; r++)
+                NNET__UNROLL
+                for (v = 0; v < NNET__NV; v++)
+                    if (r < mr && v * NNET__VL < nr)
+                        acc[r][v] = nnet__vadd(acc[r][v], nnet__vmul(nnet__vset1(epilogue.l2),
+                                                                     nnet__vloadn(w + (size_t)r * ldc + v * NNET__VL,
+                                                                                  nnet__min(NNET__VL, nr - v * NNET__VL))));
+        }
+        if (mr == NNET__MR && nr == NNET__NR && form == NNET__MOMENTUM)   // a whole tile of SGD: a straight run
+            bad = nnet__step_tile(acc, NNET__MR, NNET__NR, C, ldc, &epilogue, &h, NNET__MOMENTUM);
+        else if (mr == NNET__MR && nr == NNET__NR && form == NNET__NESTEROV)
+            bad = nnet__step_tile(acc, NNET__MR, NNET__NR, C, ldc, &epilogue, &h, NNET__NESTEROV);
+        else   // an edge tile (or Adam, which nnet_train does not fuse)
+            bad = nnet__step_tile(acc, mr, nr, C, ldc, &epilogue, &h, form);
+        if (nnet__vany(bad)) nnet__not_finite(epilogue.finite);
         return;
     }
     // A whole tile with C = acc (the training products) or C = acc + C
@@ -8396,6 +8422,17 @@ static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as,
             if (r < mr && v * NNET__VL < nr)
                 nnet__output_vec(C + (size_t)r * ldc + v * NNET__VL, acc[r][v], nnet__min(NNET__VL, nr - v * NNET__VL),
                                  &epilogue);
+}
+
+// The kernel compiled twice, once for each kind of output pass: one function
+// holding both allocates registers worse for each.
+static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak, const float *B, size_t ldb,
+                               float *C, size_t ldc, const nnet__epilogue *e, int from_c) {
+    nnet__kernel_outer_body(K, mr, nr, A, as, ak, B, ldb, C, ldc, e, from_c, 0);
+}
+static void nnet__kernel_outer_step(int K, int mr, int nr, const float *A, size_t as, size_t ak, const float *B,
+                                    size_t ldb, float *C, size_t ldc, const nnet__epilogue *e) {
+    nnet__kernel_outer_body(K, mr, nr, A, as, ak, B, ldb, C, ldc, e, 0, 1);
 }
 
 // Dot-product kernel: the mr x nr block (mr <= DM, nr <= DN) of C at C,
@@ -8775,6 +8812,9 @@ static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
         if (g->tb)
             nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
                              c, ldc, &g->e);
+        else if (g->e.step)
+            nnet__kernel_outer_step(g->K, mr, nr, g->A.data + (size_t)i * g->as, g->as, g->ak, g->B.data + j, ldb, c,
+                                    ldc, &g->e);
         else
             nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * g->as, g->as, g->ak, g->B.data + j, ldb, c, ldc,
                                &g->e, 0);
@@ -8859,10 +8899,9 @@ typedef struct nnet__gather_job {
 } nnet__gather_job;
 
 // Thread t's share of a batch's rows (nnet__gather_rows). Then it
-// prefetches the same rows of the next batch, a line in each page they
-// touch: what a copy of rows scattered over the dataset waits on is each
-// page's address translation and first miss (the hardware prefetcher streams
-// the rest of a row), and this batch's products hide them.
+// prefetches every line of the same rows of the next batch: a copy of rows
+// scattered over the dataset waits on memory, and this batch's products
+// hide the wait.
 static void nnet__gather_share(void *job, int t, int T) {
     const nnet__gather_job *g = (const nnet__gather_job *)job;
     size_t bytes = nnet__sample_size(g->data), k;
@@ -8872,7 +8911,7 @@ static void nnet__gather_share(void *job, int t, int T) {
     for (i = begin; i < end && g->start + g->X.rows + i < N; i++) {
         int next = g->start + g->X.rows + i;
         const char *from = nnet__sample(g->data, g->order ? g->order[next] : next);
-        for (k = 0; k < bytes; k += 4096) nnet__prefetch(from + k);
+        for (k = 0; k < bytes; k += 64) nnet__prefetch(from + k);   // (64 bytes: a cache line)
         nnet__prefetch(from + bytes - 1);
     }
 }
@@ -8888,17 +8927,26 @@ static void nnet__fast_gather(nnet_mat X, nnet_mat T, const nnet_dataset *data, 
 
 // nnet__step_range, VL lanes at a time (the last vector masked: its lanes
 // past n are zeros, which step to zeros): the same operations in the same
-// order, so the same bits. Returns 1 when every new w is finite (the sum of
-// w - w is 0 exactly when it is).
-static int nnet__step_vectors(const nnet__step *h, float *w, const float *g, float *m, float *s, size_t n, int is_weight) {
+// order, so the same bits. Returns 1 when every new w is finite: the sum of
+// w - w is then +0 in every lane, all bits clear, and NaN in a lane if not.
+static NNET__INLINE int nnet__step_run(const nnet__step *h, int form, float *w, const float *g, float *m, float *s,
+                                       size_t n, int is_weight) {
     nnet__vec bad = nnet__vzero();
     size_t k;
     for (k = 0; k < n; k += NNET__VL) {
         int lanes = n - k < NNET__VL ? (int)(n - k) : NNET__VL;
         nnet__vec gk = lanes == NNET__VL ? nnet__vload(g + k) : nnet__vloadn(g + k, lanes);
-        bad = nnet__vadd(bad, nnet__step_vec(h, w + k, gk, m + k, s ? s + k : NULL, lanes, is_weight));
+        bad = nnet__vadd(bad, nnet__step_vec(h, form, w + k, gk, m + k, s ? s + k : NULL, lanes, is_weight));
     }
-    return nnet__vsum(bad) == 0.0f;
+    return !nnet__vany(bad);
+}
+
+static int nnet__step_vectors(const nnet__step *h, float *w, const float *g, float *m, float *s, size_t n, int is_weight) {
+    switch (nnet__step_form(h)) {   // one loop for each form
+    case NNET__MOMENTUM: return nnet__step_run(h, NNET__MOMENTUM, w, g, m, s, n, is_weight);
+    case NNET__NESTEROV: return nnet__step_run(h, NNET__NESTEROV, w, g, m, s, n, is_weight);
+    default: return nnet__step_run(h, NNET__ADAM, w, g, m, s, n, is_weight);
+    }
 }
 
 typedef struct nnet__step_job {
