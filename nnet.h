@@ -1265,6 +1265,14 @@ FILE *fdopen(int fd, const char *mode);
 #elif !defined(NNET_MALLOC) && !defined(NNET_FREE)
 #define NNET_MALLOC(size) malloc(size)
 #define NNET_FREE(p) free(p)
+#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#include <sys/mman.h>     /* madvise: 2 MB pages for large blocks (nnet__alloc) */
+#if !defined(__cplusplus)
+int madvise(void *address, size_t length, int advice);   /* hidden under strict -std=c99 */
+#endif
+#define NNET__HUGE_PAGE ((size_t)2 << 20)
+#define NNET__HUGE_PAGE_ADVICE 14   /* MADV_HUGEPAGE on x86-64 and arm64, which strict -std=c99 hides */
+#endif
 #else
 #error "Define both NNET_MALLOC and NNET_FREE, or neither."
 #endif
@@ -1376,15 +1384,32 @@ NNETDEF const char *nnet_status_name(int status) {
 // 16 floats (784, 128) never straddles two lines: a vector load that does
 // costs two loads, and the products read every row many times. The pointer
 // NNET_MALLOC returned sits just before the block, for nnet__free.
+// On Linux with the default allocator, a block of 1 MB or more (a network's
+// weights with their gradients and velocity, a dataset) starts on a 2 MB
+// boundary, fills whole 2 MB pages, and asks for them (transparent huge
+// pages, which most systems give only when asked; if not, the block keeps
+// 4 KB pages). A training batch walks the first layer's weights, gradient
+// and velocity, hundreds of 4 KB pages, more than the processor's first
+// address-translation cache holds; a few 2 MB pages fit in it.
 #define NNET__ALIGN 64
 static void *nnet__alloc(size_t bytes, const char *what) {
     unsigned char *raw = NULL, *p;
+    size_t align = NNET__ALIGN, span = bytes;
     if (!bytes) return NULL;
-    if (bytes <= SIZE_MAX - NNET__ALIGN - sizeof raw) raw = (unsigned char *)NNET_MALLOC(bytes + NNET__ALIGN + sizeof raw);
+#ifdef NNET__HUGE_PAGE
+    if (bytes >= NNET__HUGE_PAGE / 2 && bytes <= SIZE_MAX - NNET__HUGE_PAGE) {
+        align = NNET__HUGE_PAGE;
+        span = (bytes + align - 1) / align * align;
+    }
+#endif
+    if (span <= SIZE_MAX - align - sizeof raw) raw = (unsigned char *)NNET_MALLOC(span + align + sizeof raw);
     if (!raw) { nnet__fail(NNET_ERR_MEMORY, "%s: could not allocate %zu bytes", what, bytes); return NULL; }
     p = raw + sizeof raw;
-    p += (NNET__ALIGN - (uintptr_t)p % NNET__ALIGN) % NNET__ALIGN;
+    p += (align - (uintptr_t)p % align) % align;
     memcpy(p - sizeof raw, &raw, sizeof raw);
+#ifdef NNET__HUGE_PAGE
+    if (align == NNET__HUGE_PAGE) (void)madvise(p, span, NNET__HUGE_PAGE_ADVICE);   // a hint: refused, it changes nothing
+#endif
     return p;
 }
 
@@ -8322,6 +8347,35 @@ static void nnet__output_vec(float *c, nnet__vec acc, int n, const nnet__epilogu
     if (full) nnet__vstore(c, v); else nnet__vstoren(c, v, n);
 }
 
+// The outer-product kernel's sums: acc[r][v] += op(A)(r, k) op(B)(k, v-th
+// vector) for k = 0..K-1, with op(A)(r, k) = A[r as + k ak] and op(B)(k, j) =
+// B[k ldb + j]. Rows past mr repeat the last one; columns past nr load as
+// zeros. Inlined with mr and nr constants for a whole tile, so its loop has
+// neither masks nor clamps, and its rows of A are one pointer when as is a
+// constant too.
+static NNET__INLINE void nnet__outer_sums(nnet__vec acc[NNET__MR][NNET__NV], int K, int mr, int nr, const float *A,
+                                          size_t as, size_t ak, const float *B, size_t ldb) {
+    const float *a[NNET__MR];
+    int r, v, k;
+    NNET__UNROLL
+    for (r = 0; r < NNET__MR; r++) a[r] = A + (size_t)(r < mr ? r : mr - 1) * as;
+    for (k = 0; k < K; k++) {
+        const float *b = B + (size_t)k * ldb;
+        size_t at = (size_t)k * ak;
+        nnet__vec bv[NNET__NV];
+        NNET__UNROLL
+        for (v = 0; v < NNET__NV; v++)
+            bv[v] = nr == NNET__NR ? nnet__vload(b + v * NNET__VL)
+                                   : nnet__vloadn(b + v * NNET__VL, nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)));
+        NNET__UNROLL
+        for (r = 0; r < NNET__MR; r++) {
+            nnet__vec ar = nnet__vset1(a[r][at]);
+            NNET__UNROLL
+            for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
+        }
+    }
+}
+
 // Outer-product kernel: the mr x nr tile (mr <= MR, nr <= NR) of C at C,
 // op(A)(i, k) = A[i as + k ak] and op(B)(k, j) = B[k ldb + j]. The sums
 // start at 0, or with from_c at the tile's values in C: a product cut
@@ -8336,47 +8390,17 @@ static NNET__INLINE void nnet__kernel_outer_body(int K, int mr, int nr, const fl
     // every vector, which matters when K is small.
     nnet__epilogue epilogue = *e;
     nnet__vec acc[NNET__MR][NNET__NV];
-    const float *a[NNET__MR];
-    int r, v, k;
+    int r, v;
     NNET__UNROLL
-    for (r = 0; r < NNET__MR; r++) {
-        a[r] = A + (size_t)(r < mr ? r : mr - 1) * as;   // rows past the edge repeat the last one
+    for (r = 0; r < NNET__MR; r++)
         NNET__UNROLL
         for (v = 0; v < NNET__NV; v++)
             acc[r][v] = from_c && r < mr ? nnet__vloadn(C + (size_t)r * ldc + v * NNET__VL,
                                                         nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)))
                                          : nnet__vzero();
-    }
-    if (nr == NNET__NR) {
-        for (k = 0; k < K; k++) {
-            const float *b = B + (size_t)k * ldb;
-            size_t at = (size_t)k * ak;
-            nnet__vec bv[NNET__NV];
-            NNET__UNROLL
-            for (v = 0; v < NNET__NV; v++) bv[v] = nnet__vload(b + v * NNET__VL);
-            NNET__UNROLL
-            for (r = 0; r < NNET__MR; r++) {
-                nnet__vec ar = nnet__vset1(a[r][at]);
-                NNET__UNROLL
-                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
-            }
-        }
-    } else {   // the last columns: the same FMAs on masked loads (zeros past the edge)
-        for (k = 0; k < K; k++) {
-            const float *b = B + (size_t)k * ldb;
-            size_t at = (size_t)k * ak;
-            nnet__vec bv[NNET__NV];
-            NNET__UNROLL
-            for (v = 0; v < NNET__NV; v++)
-                bv[v] = nnet__vloadn(b + v * NNET__VL, nnet__max(0, nnet__min(NNET__VL, nr - v * NNET__VL)));
-            NNET__UNROLL
-            for (r = 0; r < NNET__MR; r++) {
-                nnet__vec ar = nnet__vset1(a[r][at]);
-                NNET__UNROLL
-                for (v = 0; v < NNET__NV; v++) acc[r][v] = nnet__vfma(ar, bv[v], acc[r][v]);
-            }
-        }
-    }
+    if (mr == NNET__MR && nr == NNET__NR) nnet__outer_sums(acc, K, NNET__MR, NNET__NR, A, as, ak, B, ldb);
+    else if (nr == NNET__NR) nnet__outer_sums(acc, K, mr, NNET__NR, A, as, ak, B, ldb);   // the last rows
+    else nnet__outer_sums(acc, K, mr, nr, A, as, ak, B, ldb);   // the last columns
     if (fused) {   // the optimiser step on the weights of this tile, dW never stored
         nnet__step h = *epilogue.step;   // a copy, as the epilogue's: stores to w cannot change it
         nnet__vec bad;
@@ -8425,14 +8449,16 @@ static NNET__INLINE void nnet__kernel_outer_body(int K, int mr, int nr, const fl
 }
 
 // The kernel compiled twice, once for each kind of output pass: one function
-// holding both allocates registers worse for each.
+// holding both allocates registers worse for each. The fused step's op(A) is
+// always dZ transposed, whose rows are adjacent floats (as = 1): with that a
+// constant, the tile's rows of A are one pointer, not eight in registers.
 static void nnet__kernel_outer(int K, int mr, int nr, const float *A, size_t as, size_t ak, const float *B, size_t ldb,
                                float *C, size_t ldc, const nnet__epilogue *e, int from_c) {
     nnet__kernel_outer_body(K, mr, nr, A, as, ak, B, ldb, C, ldc, e, from_c, 0);
 }
-static void nnet__kernel_outer_step(int K, int mr, int nr, const float *A, size_t as, size_t ak, const float *B,
-                                    size_t ldb, float *C, size_t ldc, const nnet__epilogue *e) {
-    nnet__kernel_outer_body(K, mr, nr, A, as, ak, B, ldb, C, ldc, e, 0, 1);
+static void nnet__kernel_outer_step(int K, int mr, int nr, const float *A, size_t ak, const float *B, size_t ldb,
+                                    float *C, size_t ldc, const nnet__epilogue *e) {
+    nnet__kernel_outer_body(K, mr, nr, A, 1, ak, B, ldb, C, ldc, e, 0, 1);
 }
 
 // Dot-product kernel: the mr x nr block (mr <= DM, nr <= DN) of C at C,
@@ -8812,9 +8838,8 @@ static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
         if (g->tb)
             nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
                              c, ldc, &g->e);
-        else if (g->e.step)
-            nnet__kernel_outer_step(g->K, mr, nr, g->A.data + (size_t)i * g->as, g->as, g->ak, g->B.data + j, ldb, c,
-                                    ldc, &g->e);
+        else if (g->e.step)   // (dW = dZ^T X: as is 1)
+            nnet__kernel_outer_step(g->K, mr, nr, g->A.data + i, g->ak, g->B.data + j, ldb, c, ldc, &g->e);
         else
             nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * g->as, g->as, g->ak, g->B.data + j, ldb, c, ldc,
                                &g->e, 0);
@@ -8899,9 +8924,9 @@ typedef struct nnet__gather_job {
 } nnet__gather_job;
 
 // Thread t's share of a batch's rows (nnet__gather_rows). Then it
-// prefetches every line of the same rows of the next batch: a copy of rows
-// scattered over the dataset waits on memory, and this batch's products
-// hide the wait.
+// prefetches every line of the same rows of the next batch, and their
+// labels or targets: a copy of rows scattered over the dataset waits on
+// memory, and this batch's products hide the wait.
 static void nnet__gather_share(void *job, int t, int T) {
     const nnet__gather_job *g = (const nnet__gather_job *)job;
     size_t bytes = nnet__sample_size(g->data), k;
@@ -8910,9 +8935,13 @@ static void nnet__gather_share(void *job, int t, int T) {
     nnet__gather_rows(g->X, g->T, g->data, g->order, g->start, begin, end);
     for (i = begin; i < end && g->start + g->X.rows + i < N; i++) {
         int next = g->start + g->X.rows + i;
-        const char *from = nnet__sample(g->data, g->order ? g->order[next] : next);
+        int row = g->order ? g->order[next] : next;
+        const char *from = nnet__sample(g->data, row);
         for (k = 0; k < bytes; k += 64) nnet__prefetch(from + k);   // (64 bytes: a cache line)
         nnet__prefetch(from + bytes - 1);
+        if (!g->T.data) continue;
+        if (g->data->labels) nnet__prefetch(&g->data->labels[row]);
+        else nnet__prefetch(&NNET_AT(g->data->targets, row, 0));
     }
 }
 

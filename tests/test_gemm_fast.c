@@ -169,6 +169,34 @@ static void test_blocks_are_line_aligned(void) {
     nnet_mat_free(&m); nnet_dataset_free(data); nnet_free(net);
 }
 
+/* On Linux (x86-64, arm64), a block of 1 MB or more starts on a 2 MB
+   boundary, where it can have 2 MB pages: a 784-128-10 net's weights,
+   gradients and velocity (1.2 MB), a 1 MB matrix; smaller ones, and every
+   block elsewhere, start on a 64-byte line. Every float of a large one can
+   be written. */
+static void test_large_blocks_start_on_2mb_pages(void) {
+#ifdef NNET__HUGE_PAGE
+    const size_t large = (size_t)2 << 20;
+#else
+    const size_t large = 64;
+#endif
+    nnet_mat big = nnet_mat_create(512, 512), small = nnet_mat_create(511, 512);
+    nnet_desc d;
+    nnet *net;
+    size_t k;
+    memset(&d, 0, sizeof d);
+    d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = 128; d.sizes[1] = 10;
+    net = nnet_create(&d);
+    CHECK(big.data && small.data && net);
+    if (big.data && small.data && net) {
+        CHECK((uintptr_t)big.data % large == 0 && (uintptr_t)net->parameters % large == 0);
+        CHECK((uintptr_t)small.data % 64 == 0);
+        for (k = 0; k < (size_t)512 * 512; k++) big.data[k] = (float)k;
+        CHECK(big.data[512 * 512 - 1] == (float)(512 * 512 - 1));
+    }
+    nnet_mat_free(&big); nnet_mat_free(&small); nnet_free(net);
+}
+
 /* The vectorised steps (SGD, Nesterov, Adam, AdamW) equal their formulas,
    written out one operation per statement (clang would fuse a*b + c into an
    FMA), bit for bit at every tail length; AdamW decays weights, not biases. */
@@ -629,6 +657,7 @@ int main(void) {
     RUN(test_gemm_threads_bit_identical);
     RUN(test_gemm_packed);
     RUN(test_blocks_are_line_aligned);
+    RUN(test_large_blocks_start_on_2mb_pages);
     RUN(test_steps_match_scalar);
     RUN(test_relu_backward_matches_scalar);
     RUN(test_training_bit_identical_across_threads);
