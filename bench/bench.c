@@ -10,7 +10,8 @@
    4. with --phases, the microseconds each step of a training batch takes,
       beside nnet_train's real loop (784-128-10 on 1 and 2 threads, 784-256-10
       on 1);
-   5. with --adam, Adam's epoch against SGD with momentum's; with --peak, the
+   5. with --adam, Adam's epoch against SGD with momentum's (784-128-10, or
+      784-H-10 with --hidden H); with --peak, the
       one-core peak of the width this build's kernels use (for compare.py);
    6. with --load, training on 2 threads against 1 thread, on the machine as
       it is and with two busy processes (one per core) that it starts and
@@ -19,7 +20,7 @@
 
    Build:  cc -std=c99 -O2 -march=native -fopenmp -I. bench/bench.c -o bench/bench -lstb -lm
            (add -DBENCH_CBLAS ... -lopenblas for the OpenBLAS column)
-   Run:    bench/bench [--gemm] [--train] [--phases] [--adam] [--peak] [--load] [--epochs E] [--batch B] [--threads T]
+   Run:    bench/bench [--gemm] [--train] [--phases] [--adam [--hidden H]] [--peak] [--load] [--epochs E] [--batch B] [--threads T]
                        [--data DIR]      (default /usr/share/datasets/fashion-mnist)
    With none of --gemm/--train/--phases/--adam/--peak/--load, --gemm and --train run.
    --batch/--threads pick one training run (for measuring memory with
@@ -289,7 +290,7 @@ static int by_value(const void *a, const void *b) {
 /* Train a fresh 784-128-10 net (same seed every time) and report the best
    epoch's wall and CPU time and the test accuracy. The weights are copied to
    `weights`. */
-static int train_once(const nnet_dataset *train, const nnet_dataset *test, int batch, int threads, int epochs,
+static int train_once(const nnet_dataset *train, const nnet_dataset *test, int hidden, int batch, int threads, int epochs,
                       nnet_optimizer_kind optimizer, float *weights, double *seconds, double *cpu_seconds,
                       double *median_seconds, double *accuracy) {
     nnet_desc d;
@@ -300,7 +301,7 @@ static int train_once(const nnet_dataset *train, const nnet_dataset *test, int b
     double loss;
     int e, status;
     memset(&d, 0, sizeof d);
-    d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = 128; d.sizes[1] = 10; d.seed = 42;
+    d.n_inputs = 784; d.n_layers = 2; d.sizes[0] = hidden; d.sizes[1] = 10; d.seed = 42;
     memset(&t, 0, sizeof t);
     t.epochs = epochs; t.batch_size = batch; t.seed = 7; t.threads = threads; t.optimizer = optimizer;
     t.learning_rate = optimizer == NNET_SGD ? 0.01f : 0.001f; t.momentum = optimizer == NNET_SGD ? 0.9f : 0.0f;
@@ -482,10 +483,10 @@ static int load(const nnet_dataset *train, const nnet_dataset *test) {
         for (k = 0; k < busy_count; k++) if ((busy[k] = start_busy()) < 0) { perror("bench: fork"); return 1; }
         for (round = 0; round < ROUNDS; round++) {
             double begin = nnet__seconds(), best;
-            if (train_once(train, test, 32, 1, LOAD_EPOCHS, NNET_SGD, NULL, &best, &cpu, &median, &accuracy)) break;
+            if (train_once(train, test, 128, 32, 1, LOAD_EPOCHS, NNET_SGD, NULL, &best, &cpu, &median, &accuracy)) break;
             one[round] = (nnet__seconds() - begin) / LOAD_EPOCHS;
             begin = nnet__seconds();
-            if (train_once(train, test, 32, 2, LOAD_EPOCHS, NNET_SGD, NULL, &best, &cpu, &median, &accuracy)) break;
+            if (train_once(train, test, 128, 32, 2, LOAD_EPOCHS, NNET_SGD, NULL, &best, &cpu, &median, &accuracy)) break;
             two[round] = (nnet__seconds() - begin) / LOAD_EPOCHS;
             ratio[round] = two[round] / one[round];
         }
@@ -503,7 +504,7 @@ static int load(const nnet_dataset *train, const nnet_dataset *test) {
 
 int main(int argc, char **argv) {
     const char *dir = "/usr/share/datasets/fashion-mnist";
-    int do_gemm = 0, do_train = 0, do_phases = 0, do_adam = 0, do_peak = 0, do_load = 0, epochs = 3, only_batch = 0, only_threads = 0, i, b, t;
+    int do_gemm = 0, do_train = 0, do_phases = 0, do_adam = 0, do_peak = 0, do_load = 0, epochs = 3, only_batch = 0, only_threads = 0, adam_hidden = 128, i, b, t;
     double peak256, peak512;
     setvbuf(stdout, NULL, _IOLBF, 0);   /* line by line, also into a pipe */
     for (i = 1; i < argc; i++) {
@@ -517,7 +518,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) only_batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
-        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--adam] [--peak] [--load] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--hidden") && i + 1 < argc && atoi(argv[i + 1]) > 0) adam_hidden = atoi(argv[++i]);
+        else { fprintf(stderr, "usage: %s [--gemm] [--train] [--phases] [--adam [--hidden H]] [--peak] [--load] [--epochs E] [--batch B] [--threads T] [--data DIR]\n", argv[0]); return 2; }
     }
     if (!do_gemm && !do_train && !do_phases && !do_adam && !do_peak && !do_load) do_gemm = do_train = 1;
     if (do_peak)   /* for compare.py: the FLOP limit of the width this build's kernels use */
@@ -564,13 +566,13 @@ int main(int argc, char **argv) {
         if (nnet_dataset_load_mnist(dir, &train, &test) != NNET_OK) { fprintf(stderr, "bench: %s\n", nnet_error()); return 1; }
         for (round = 0; round < 3; round++)
             for (k = 0; k < 2; k++) {
-                if (train_once(train, test, 32, 1, epochs, k ? NNET_ADAM : NNET_SGD, NULL, &seconds, &cpu_seconds,
+                if (train_once(train, test, adam_hidden, 32, 1, epochs, k ? NNET_ADAM : NNET_SGD, NULL, &seconds, &cpu_seconds,
                                &median_seconds, &accuracy[k])) return 1;
                 if (median_seconds < best[k]) best[k] = median_seconds;
             }
-        printf("\nepoch, batch 32, 1 thread, best of 3 rounds taking turns (median batch x batches):\n"
+        printf("\n784-%d-10, epoch, batch 32, 1 thread, best of 3 rounds taking turns (median batch x batches):\n"
                "adam sgd_momentum_seconds=%.4f adam_seconds=%.4f adam_over_sgd=%.3f accuracy_sgd=%.4f accuracy_adam=%.4f\n",
-               best[0], best[1], best[1] / best[0], accuracy[0], accuracy[1]);
+               adam_hidden, best[0], best[1], best[1] / best[0], accuracy[0], accuracy[1]);
         nnet_dataset_free(train); nnet_dataset_free(test);
     }
     if (do_load) {
@@ -599,7 +601,7 @@ int main(int argc, char **argv) {
             for (t = 0; t < 2; t++) {
                 double seconds, cpu_seconds, median_seconds, accuracy;
                 if (only_threads && thread_counts[t] != only_threads) continue;
-                if (train_once(train, test, batches[b], thread_counts[t], epochs, NNET_SGD, t ? w2 : w1, &seconds,
+                if (train_once(train, test, 128, batches[b], thread_counts[t], epochs, NNET_SGD, t ? w2 : w1, &seconds,
                                &cpu_seconds, &median_seconds, &accuracy)) return 1;
                 printf("train batch=%d threads=%d seconds_per_epoch=%.4f cpu_seconds_per_epoch=%.4f"
                        " median_batch_seconds_per_epoch=%.4f test_accuracy=%.4f",
