@@ -287,7 +287,7 @@ static int by_value(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Train a fresh 784-128-10 net (same seed every time) and report the best
+/* Train a fresh 784-hidden-10 net (same seed every time) and report the best
    epoch's wall and CPU time and the test accuracy. The weights are copied to
    `weights`. */
 static int train_once(const nnet_dataset *train, const nnet_dataset *test, int hidden, int batch, int threads, int epochs,

@@ -176,7 +176,7 @@ static void test_blocks_are_line_aligned(void) {
    be written. */
 static void test_large_blocks_start_on_2mb_pages(void) {
 #ifdef NNET__HUGE_PAGE
-    const size_t large = (size_t)2 << 20;
+    const size_t large = NNET__HUGE_PAGE;
 #else
     const size_t large = 64;
 #endif
