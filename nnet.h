@@ -2701,9 +2701,7 @@ static int nnet__diverged(nnet *net, const float *saved, int epochs_before) {
 // nnet_backward with each layer's optimiser step applied as soon as its
 // gradient is complete, in Part III (nnet__fast_layer_step): the same bits
 // as nnet_backward, nnet_optimizer_step and nnet_zero_grad one after the
-// other, without storing the weight gradients. nnet_train fuses SGD's step
-// only: Adam's square root and division per weight stall the product's
-// output pass, so its step runs faster after it, as one stream; and clipping
+// other, without storing the weight gradients. Not with clipping, which
 // needs the norm of all the gradients first.
 static int nnet__backward_and_step(nnet *net, nnet_mat X, nnet_mat T, const nnet_train_desc *desc, float learning_rate) {
     nnet__step h;
@@ -2818,7 +2816,7 @@ NNETDEF int nnet_train(nnet *net, const nnet_dataset *train, const nnet_dataset 
             total_loss += loss * rows;
             correct += nnet__correct(nnet_output(net), T, kind);
 #if !defined(NNET_REFERENCE) && !defined(NNET_USE_CBLAS)
-            if (desc->optimizer == NNET_SGD && desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass
+            if (desc->clip_norm == 0.0f)   // the seam: the step fused into the backward pass
                 status = nnet__backward_and_step(net, X, T, &plan, step_lr);
             else
 #endif
@@ -8416,11 +8414,13 @@ static NNET__INLINE void nnet__kernel_outer_body(int K, int mr, int nr, const fl
                                                                      nnet__vloadn(w + (size_t)r * ldc + v * NNET__VL,
                                                                                   nnet__min(NNET__VL, nr - v * NNET__VL))));
         }
-        if (mr == NNET__MR && nr == NNET__NR && form == NNET__MOMENTUM)   // a whole tile of SGD: a straight run
+        if (mr == NNET__MR && nr == NNET__NR && form == NNET__MOMENTUM)   // a whole tile: a straight run
             bad = nnet__step_tile(acc, NNET__MR, NNET__NR, C, ldc, &epilogue, &h, NNET__MOMENTUM);
         else if (mr == NNET__MR && nr == NNET__NR && form == NNET__NESTEROV)
             bad = nnet__step_tile(acc, NNET__MR, NNET__NR, C, ldc, &epilogue, &h, NNET__NESTEROV);
-        else   // an edge tile (or Adam, which nnet_train does not fuse)
+        else if (mr == NNET__MR && nr == NNET__NR)
+            bad = nnet__step_tile(acc, NNET__MR, NNET__NR, C, ldc, &epilogue, &h, NNET__ADAM);
+        else   // an edge tile
             bad = nnet__step_tile(acc, mr, nr, C, ldc, &epilogue, &h, form);
         if (nnet__vany(bad)) nnet__not_finite(epilogue.finite);
         return;

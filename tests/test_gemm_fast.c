@@ -523,14 +523,13 @@ static void test_training_switching_bit_identical(void) {
     nnet_dataset_free(data);
 }
 
-/* nnet_train fuses each layer's SGD step into its weight-gradient product
-   (nnet__fast_layer_step) unless it clips; with clipping at a norm the
-   gradients never reach, the unfused path runs on the same numbers. The two
-   give the same bits, with and without Nesterov, with L2 (without it on 2
-   threads) and dropout, on 1, 2 and 3 threads, with and without the team
-   (1800 hidden units: every job on it), and leave the gradients zero. (Adam
-   is never fused: its row checks that the clipping switch alone changes
-   nothing.) */
+/* nnet_train fuses each layer's optimiser step into its weight-gradient
+   product (nnet__fast_layer_step) unless it clips; with clipping at a norm
+   the gradients never reach, the unfused path runs on the same numbers. The
+   two give the same bits (weights, moments), for SGD with and without
+   Nesterov, Adam and AdamW, with L2 (without it on 2 threads) and dropout,
+   on 1, 2 and 3 threads, with and without the team (1800 hidden units:
+   every job on it), and leave the gradients zero. */
 static void test_fused_step_equals_unfused(void) {
     nnet_dataset *data = blobs(600, 37, 5, 7);
     int kind, threads, hidden, same = 1, zero = 1;
