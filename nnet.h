@@ -8278,9 +8278,10 @@ static void nnet__not_finite(int *finite) {
 }
 
 // The step's three forms. The vector code below takes the form as an
-// argument that is a constant wherever it is called, so each form compiles
-// to a straight run of arithmetic: testing the kind in every vector would
-// cost more than the arithmetic itself.
+// argument that is a constant wherever the work is large (the unfused step,
+// a whole tile of the fused one), so each form compiles to a straight run of
+// arithmetic: testing the kind in every vector would cost more than the
+// arithmetic itself. Only a layer's few edge tiles pass it as a variable.
 enum { NNET__MOMENTUM, NNET__NESTEROV, NNET__ADAM };
 static int nnet__step_form(const nnet__step *h) {
     return h->kind != NNET_SGD ? NNET__ADAM : h->nesterov ? NNET__NESTEROV : NNET__MOMENTUM;
@@ -8316,8 +8317,9 @@ static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, int form, floa
 }
 
 // The fused output pass of the mr x nr weight gradient tile g at C: the
-// step of the weights there. Returns the sum of the new w - w. Form is a
-// constant where it is called, and for a whole tile mr and nr too.
+// step of the weights there. Returns the sum of the new w - w. For a whole
+// tile, form, mr and nr are constants where it is called; an edge tile
+// passes them as variables.
 static NNET__INLINE nnet__vec nnet__step_tile(nnet__vec g[NNET__MR][NNET__NV], int mr, int nr, const float *C,
                                               size_t ldc, const nnet__epilogue *e, const nnet__step *h, int form) {
     nnet__vec bad = nnet__vzero();
