@@ -558,6 +558,9 @@ NNETDEF int nnet_clip_gradients(nnet *net, float max_norm, float *norm);
 //   Adam   m = b1 m + (1-b1) g;  s = b2 s + (1-b2) g^2;  t = t + 1
 //          w -= lr/(1-b1^t) m / (sqrt(s)/sqrt(1-b2^t) + eps)
 //   AdamW  w -= lr wd w, then Adam
+// A v or m that falls below the smallest normal float (FLT_MIN, about
+// 1.2e-38) is stored as 0, where PyTorch keeps a subnormal number, slow to
+// compute with and lost in the rounding of the weight's step.
 // The state lives in net->optimizer; switching to another optimiser starts
 // a new state. Returns NNET_ERR_DIVERGED if a weight became NaN or infinite
 // (the step is done; nnet_train then restores the weights it saved).
@@ -2414,6 +2417,24 @@ NNETDEF int nnet_clip_gradients(nnet *net, float max_norm, float *norm) {
 }
 
 #ifdef NNET_REFERENCE
+// A first moment (v or m) that decays towards 0 is stored as 0 once it falls
+// below the smallest normal float, FLT_MIN = 2^-126. When a weight's
+// gradient is 0 step after step (its pixel blank in every image of those
+// batches), its moment shrinks by mu or b1 (0.9 by default) a step, and
+// without this it would spend some 150 steps as a subnormal number on its
+// way to 0: arithmetic on one can take a slow microcode path on x86,
+// while its share of the weight's step is lost in the rounding anyway.
+// Adam's s shrinks by b2 = 0.999 a step and needs tens of thousands of
+// steps without a gradient to get there, so it is left alone. NaN stays NaN
+// (the comparison is false), so a diverging step is still caught. For the
+// same reason Adam divides m by sqrt(s) + eps before multiplying by the
+// step size (as PyTorch's addcdiv does): a small m times a step size of
+// 1e-3 would be subnormal again. Part III flushes a vector the same way
+// (nnet__vflush).
+static float nnet__flush_subnormal(float x) {
+    return fabsf(x) < FLT_MIN ? 0.0f : x;
+}
+
 // The step on n parameters w with gradients g and state m (and s), in
 // order; is_weight says whether AdamW's decay applies (not to biases).
 // Returns 1 when every new w is finite: w - w is 0 for a finite w, NaN
@@ -2424,13 +2445,13 @@ static int nnet__step_range(const nnet__step *h, float *w, const float *g, float
     for (k = 0; k < n; k++) {
         float wk = w[k], gk = g[k];
         if (h->kind == NNET_SGD) {
-            m[k] = h->momentum * m[k] + gk;                                        // v = mu v + g
+            m[k] = nnet__flush_subnormal(h->momentum * m[k] + gk);                 // v = mu v + g
             wk -= h->learning_rate * (h->nesterov ? gk + h->momentum * m[k] : m[k]); // w -= lr v
         } else {
             if (is_weight) wk *= h->decay;                                         // AdamW: w -= lr wd w
-            m[k] = h->beta1 * m[k] + (1.0f - h->beta1) * gk;                       // m = b1 m + (1-b1) g
+            m[k] = nnet__flush_subnormal(h->beta1 * m[k] + (1.0f - h->beta1) * gk); // m = b1 m + (1-b1) g
             s[k] = h->beta2 * s[k] + (1.0f - h->beta2) * gk * gk;                  // s = b2 s + (1-b2) g^2
-            wk -= h->step_size * m[k] / (sqrtf(s[k]) + h->eps_scaled);             // w -= lr m^ / (sqrt(s^) + eps)
+            wk -= h->step_size * (m[k] / (sqrtf(s[k]) + h->eps_scaled));           // w -= lr m^ / (sqrt(s^) + eps)
         }
         w[k] = wk;
         finite &= wk - wk == 0.0f;
@@ -8144,6 +8165,11 @@ typedef __m512 nnet__vec;
 #define nnet__vsub(a, b) _mm512_sub_ps(a, b)
 #define nnet__vdiv(a, b) _mm512_div_ps(a, b)
 #define nnet__vsqrt(a) _mm512_sqrt_ps(a)
+#ifdef __AVX512DQ__   // subnormal lanes to 0 (nnet__flush_subnormal): one instruction finds them
+#define nnet__vflush(a) _mm512_maskz_mov_ps((__mmask16)~_mm512_fpclass_ps_mask(a, 0x20), a)
+#else
+#define nnet__vflush(a) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(FLT_MIN), _CMP_NLT_UQ), a)
+#endif
 #define nnet__vany(v) (_mm512_test_epi32_mask(_mm512_castps_si512(v), _mm512_castps_si512(v)) != 0)   // a lane not all 0 bits
 // out[0..3] = the lane sums of a, b, c, d, each added as ((x0+x2)+(x1+x3)) within
 // 128-bit quarters, then the quarters ((q0+q2)+(q1+q3)): the same for all four.
@@ -8175,6 +8201,7 @@ typedef __m256 nnet__vec;
 #define nnet__vsub(a, b) _mm256_sub_ps(a, b)
 #define nnet__vdiv(a, b) _mm256_div_ps(a, b)
 #define nnet__vsqrt(a) _mm256_sqrt_ps(a)
+#define nnet__vflush(a) _mm256_andnot_ps(_mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a), _mm256_set1_ps(FLT_MIN), _CMP_LT_OQ), a)
 #define nnet__vany(v) (!_mm256_testz_si256(_mm256_castps_si256(v), _mm256_castps_si256(v)))
 static void nnet__vsum4(float *out, __m256 a, __m256 b, __m256 c, __m256 d) {   // as the AVX-512 one
     __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
@@ -8204,6 +8231,7 @@ typedef v128_t nnet__vec;
 #define nnet__vsub(a, b) wasm_f32x4_sub(a, b)
 #define nnet__vdiv(a, b) wasm_f32x4_div(a, b)
 #define nnet__vsqrt(a) wasm_f32x4_sqrt(a)
+#define nnet__vflush(a) wasm_v128_andnot(a, wasm_f32x4_lt(wasm_f32x4_abs(a), wasm_f32x4_splat(FLT_MIN)))
 #define nnet__vany(v) wasm_v128_any_true(v)
 // The first n lanes at p (n < 4 reads only those), the rest 0; and the store.
 static v128_t nnet__vloadn(const float *p, int n) {
@@ -8242,6 +8270,7 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #define nnet__vsub(a, b) ((a) - (b))
 #define nnet__vdiv(a, b) ((a) / (b))
 #define nnet__vsqrt(a) sqrtf(a)
+#define nnet__vflush(a) (fabsf(a) < FLT_MIN ? 0.0f : (a))
 #define nnet__vany(v) ((v) != 0.0f)
 #define nnet__vsum4(out, a, b, c, d) ((out)[0] = (a), (out)[1] = (b), (out)[2] = (c), (out)[3] = (d))
 #endif
@@ -8299,6 +8328,7 @@ static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, int form, floa
     if (form != NNET__ADAM) {
         nnet__vec mu = nnet__vset1(h->momentum);
         mk = nnet__vadd(nnet__vmul(mu, mk), g);
+        mk = nnet__vflush(mk);
         wk = nnet__vsub(full ? nnet__vload(w) : nnet__vloadn(w, lanes),
                         nnet__vmul(nnet__vset1(h->learning_rate), form == NNET__NESTEROV ? nnet__vadd(g, nnet__vmul(mu, mk)) : mk));
     } else {
@@ -8306,9 +8336,10 @@ static NNET__INLINE nnet__vec nnet__step_vec(const nnet__step *h, int form, floa
         wk = full ? nnet__vload(w) : nnet__vloadn(w, lanes);
         if (is_weight) wk = nnet__vmul(wk, nnet__vset1(h->decay));
         mk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta1), mk), nnet__vmul(nnet__vset1(1.0f - h->beta1), g));
+        mk = nnet__vflush(mk);
         sk = nnet__vadd(nnet__vmul(nnet__vset1(h->beta2), sk), nnet__vmul(nnet__vmul(nnet__vset1(1.0f - h->beta2), g), g));
-        wk = nnet__vsub(wk, nnet__vdiv(nnet__vmul(nnet__vset1(h->step_size), mk),
-                                       nnet__vadd(nnet__vsqrt(sk), nnet__vset1(h->eps_scaled))));
+        wk = nnet__vsub(wk, nnet__vmul(nnet__vset1(h->step_size),
+                                       nnet__vdiv(mk, nnet__vadd(nnet__vsqrt(sk), nnet__vset1(h->eps_scaled)))));
         if (full) nnet__vstore(s, sk); else nnet__vstoren(s, sk, lanes);
     }
     if (full) { nnet__vstore(m, mk); nnet__vstore(w, wk); }

@@ -199,7 +199,8 @@ static void test_large_blocks_start_on_2mb_pages(void) {
 
 /* The vectorised steps (SGD, Nesterov, Adam, AdamW) equal their formulas,
    written out one operation per statement (clang would fuse a*b + c into an
-   FMA), bit for bit at every tail length; AdamW decays weights, not biases. */
+   FMA) with a moment below FLT_MIN stored as 0, bit for bit at every tail
+   length; AdamW decays weights, not biases. */
 static void test_steps_match_scalar(void) {
     static const int hidden[] = {1, 5, 16, 33};
     nnet_rng rng;
@@ -239,13 +240,13 @@ static void test_steps_match_scalar(void) {
                         is_bias |= &net->parameters[k] >= net->layers[l].bias && &net->parameters[k] < net->layers[l].bias + net->layers[l].n_outputs;
                     if (kind < 2) {
                         float mv = 0.9f * m0[k], mv2, st, lr_step;
-                        m = mv + g; mv2 = 0.9f * m; st = kind ? g + mv2 : m; lr_step = lr * st; w = w - lr_step;
+                        m = mv + g; m = fabsf(m) < FLT_MIN ? 0.0f : m; mv2 = 0.9f * m; st = kind ? g + mv2 : m; lr_step = lr * st; w = w - lr_step;
                     } else {
-                        float a1, a2, b1, b2, g2, r, den, num;
+                        float a1, a2, b1, b2, g2, r, den, quotient, num;
                         if (kind == 3 && !is_bias) w = w * decay;
-                        a1 = 0.9f * m0[k]; a2 = (1.0f - 0.9f) * g; m = a1 + a2;
+                        a1 = 0.9f * m0[k]; a2 = (1.0f - 0.9f) * g; m = a1 + a2; m = fabsf(m) < FLT_MIN ? 0.0f : m;
                         b1 = 0.999f * s0[k]; g2 = (1.0f - 0.999f) * g; b2 = g2 * g; s = b1 + b2;
-                        r = sqrtf(s); den = r + eps; num = size * m; w = w - num / den;
+                        r = sqrtf(s); den = r + eps; quotient = m / den; num = size * quotient; w = w - num;
                     }
                     exact &= net->optimizer.first_moment[k] == m && net->parameters[k] == w &&
                              (kind < 2 || net->optimizer.second_moment[k] == s);

@@ -343,10 +343,41 @@ static void optimizer_state(void) {
     nnet_free(net);
 }
 
+// A first moment that decays below FLT_MIN is stored as 0, not as a subnormal
+// number; one just above stays; a NaN stays NaN (the step reports it).
+static void first_moments_flush_to_zero(void) {
+    static const nnet_optimizer_kind kinds[2] = {NNET_SGD, NNET_ADAM};
+    nnet *net = small_net();
+    float g[32], before[32];
+    size_t k, n;
+    int i;
+    CHECK(net != NULL);
+    if (!net) return;
+    n = net->n_parameters;
+    memset(g, 0, sizeof g);
+    for (i = 0; i < 2; i++) {
+        float *m = net->optimizer.first_moment, below, above;
+        CHECK(step_with(net, kinds[i], g, 0.01f));   // the optimiser's state, all 0
+        for (k = 0; k < n; k++) m[k] = k % 2 ? 1.4e-38f : -1.3e-38f;   // 0.9 m: 1.26e-38 and -1.17e-38
+        CHECK(step_with(net, kinds[i], g, 0.01f));
+        below = 0.9f * -1.3e-38f, above = 0.9f * 1.4e-38f;
+        CHECK(below < 0.0f && below > -FLT_MIN && above >= FLT_MIN);
+        for (k = 0; k < n; k++) CHECK(m[k] == (k % 2 ? above : 0.0f));
+        memcpy(before, net->parameters, n * sizeof(float));
+        g[3] = NAN;
+        CHECK(!step_with(net, kinds[i], g, 0.01f) && strstr(nnet_error(), "NaN or infinite"));
+        CHECK(m[3] != m[3]);
+        g[3] = 0.0f;
+        memcpy(net->parameters, before, n * sizeof(float));
+    }
+    nnet_free(net);
+}
+
 int main(void) {
     RUN(steps_match_torch);
     RUN(clipping_by_global_norm);
     RUN(warm_up_rises_linearly);
     RUN(optimizer_state);
+    RUN(first_moments_flush_to_zero);
     return test_summary("test_optim");
 }
