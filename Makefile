@@ -315,6 +315,7 @@ bench: bench/bench bench/bench-avx2
 	./bench/bench --phases
 	./bench/bench-avx2 --phases
 	./bench/bench --adam
+	./bench/bench-avx2 --adam
 	./bench/bench --load
 	/usr/bin/python3 bench/compare.py
 

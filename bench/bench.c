@@ -577,10 +577,10 @@ int main(int argc, char **argv) {
             ratio[round] = median_seconds[1] / median_seconds[0];
         }
         qsort(ratio, ADAM_ROUNDS, sizeof(double), by_double);
-        printf("\n784-%d-10, epoch, batch 32, 1 thread (median batch x batches), %d rounds of the two back to back:\n"
+        printf("\n784-%d-10, epoch, batch 32, 1 thread, %d-bit kernels (median batch x batches), %d rounds of the two back to back:\n"
                "adam sgd_momentum_seconds=%.4f adam_seconds=%.4f adam_over_sgd=%.3f (lowest %.3f, highest %.3f; seconds: the best"
                " round, ratio: the median round) accuracy_sgd=%.4f accuracy_adam=%.4f\n",
-               adam_hidden, ADAM_ROUNDS, best[0], best[1], ratio[ADAM_ROUNDS / 2], ratio[0], ratio[ADAM_ROUNDS - 1],
+               adam_hidden, NNET__VL == 16 ? 512 : 256, ADAM_ROUNDS, best[0], best[1], ratio[ADAM_ROUNDS / 2], ratio[0], ratio[ADAM_ROUNDS - 1],
                accuracy[0], accuracy[1]);
         nnet_dataset_free(train); nnet_dataset_free(test);
     }
