@@ -147,7 +147,7 @@ $(STRICT_BUILDS): tests/strict_build.c nnet.h | deps test-deps
 	@mkdir -p tests/strict
 	$(STRICT) -I. tests/strict_build.c -o $@ $(LDLIBS)
 # test_gemm_portable is test_gemm_fast on the portable kernels.
-tests/test_gemm_portable tests/asan_gemm_portable: tests/test_gemm_fast.c
+tests/test_gemm_portable tests/asan_gemm_portable tests/wasi_gemm_portable: tests/test_gemm_fast.c
 # test_int8 compiles in two exported int8 headers.
 tests/test_int8 tests/asan_int8: tests/data/int8/relu_int8.h tests/data/int8/lut_int8.h
 # test_cli runs the example programs.

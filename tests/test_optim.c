@@ -360,7 +360,8 @@ static void first_moments_flush_to_zero(void) {
         CHECK(step_with(net, kinds[i], g, 0.01f));   // the optimiser's state, all 0
         for (k = 0; k < n; k++) m[k] = k % 2 ? 1.4e-38f : -1.3e-38f;   // 0.9 m: 1.26e-38 and -1.17e-38
         CHECK(step_with(net, kinds[i], g, 0.01f));
-        below = 0.9f * -1.3e-38f, above = 0.9f * 1.4e-38f;
+        below = 0.9f * -1.3e-38f;
+        above = 0.9f * 1.4e-38f;
         CHECK(below < 0.0f && below > -FLT_MIN && above >= FLT_MIN);
         for (k = 0; k < n; k++) CHECK(m[k] == (k % 2 ? above : 0.0f));
         memcpy(before, net->parameters, n * sizeof(float));
