@@ -218,6 +218,7 @@ def main():
             limit = FLOP_PER_EPOCH / peak / 1e9
             print(f"{batch:>5}   {bits}-bit, nnet 1 thread / PyTorch: wall {t1 / ts:.2f}x, CPU {c1 / cs:.2f}x, median {m1 / ms:.2f}x;"
                   f" / FLOP limit ({limit:.3f} s): wall {t1 / limit:.2f}x, CPU {c1 / limit:.2f}x, median {m1 / limit:.2f}x")
+            print(f"{batch:>5}   {bits}-bit, the FLOP limit / PyTorch (wall): {limit / ts:.2f}x, the least nnet's ratio to PyTorch can be here")
             print(f"{batch:>5}   {bits}-bit, nnet 2 threads / 1 thread: wall {t2 / t1:.2f}x, median {m2 / m1:.2f}x;"
                   f" weights bit-identical: {same}")
     print("kann + OpenBLAS: not a Debian package, not run here (measured by hand: docs/benchmarks.md)")
