@@ -8285,10 +8285,9 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #define NNET__INLINE
 #endif
 // Keep a loaded vector in a register: an empty asm statement that claims to
-// change v, so the compiler cannot fold the load into every FMA that uses v.
-// gcc and clang do that in the 256-bit dot kernel (and gcc in the 512-bit one
-// after small changes to its code): each step then loads every vector DM or
-// DN times, DM x DN loads where DM + DN do, more than the load ports serve.
+// change v. Without it gcc folds the dot kernel's loads of op(B) into its
+// FMAs, so each step loads every vector of op(B) once for each row of the
+// tile: more loads than the load ports serve (docs/benchmarks.md).
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__AVX512F__) || defined(__AVX2__)) && !defined(NNET_NO_SIMD)
 #define nnet__in_register(v) __asm__("" : "+v"(v))
 #else
