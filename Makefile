@@ -70,9 +70,10 @@ tests/asan_%: tests/test_%.c nnet.h tests/test.h | deps
 
 # Compile tests (see tests/test_compile.c): two C units; a C++ unit with the
 # implementation linked to a C unit; NNET_STATIC; and the fast-path tests
-# built without OpenMP (what `make OPENMP=` builds).
+# built without OpenMP (what `make OPENMP=` builds), and with -mno-avx512f:
+# on an AVX-512 machine, the AVX2 kernels that an AVX2-only machine runs.
 COMPILE_SRC = tests/test_compile.c tests/compile_second.c
-COMPILE_TESTS = tests/test_compile_cpp tests/test_compile_static tests/test_gemm_fast_serial
+COMPILE_TESTS = tests/test_compile_cpp tests/test_compile_static tests/test_gemm_fast_serial tests/test_gemm_fast_avx2
 tests/test_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) $(COMPILE_SRC) -o $@ $(LDLIBS)
 tests/asan_compile: $(COMPILE_SRC) nnet.h tests/test.h | deps
@@ -85,6 +86,8 @@ tests/test_compile_static: tests/test_compile.c nnet.h tests/test.h | deps
 	$(CC) $(ALL_CFLAGS) -DNNET_STATIC $< -o $@ $(LDLIBS)
 tests/test_gemm_fast_serial: tests/test_gemm_fast.c nnet.h tests/test.h | deps
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+tests/test_gemm_fast_avx2: tests/test_gemm_fast.c nnet.h tests/test.h | deps
+	$(CC) $(ALL_CFLAGS) -mno-avx512f $< -o $@ $(LDLIBS)
 # The reading build (tests/test_reading.c): Part I alone, every function
 # entry recorded, linked beside the fast build of tests/reading_fast.c.
 READING_SRC = tests/test_reading.c tests/reading_fast.c tests/reading_case.h nnet.h tests/test.h

@@ -8280,9 +8280,11 @@ typedef float nnet__vec;   // portable C: one lane, plain multiply-add
 #if defined(__GNUC__) || defined(__clang__)
 #define NNET__UNROLL _Pragma("GCC unroll 16")
 #define NNET__INLINE __attribute__((always_inline)) inline   // inside a kernel's tile loop: no call per vector
+#define NNET__NOINLINE __attribute__((noinline))
 #else
 #define NNET__UNROLL
 #define NNET__INLINE
+#define NNET__NOINLINE
 #endif
 // Keep a loaded vector in a register: an empty asm statement that claims to
 // change v. Without it gcc folds the dot kernel's loads of op(B) into its
@@ -8873,8 +8875,10 @@ static void nnet__gemm_packed(const nnet__gemm_job *g, int j, int nr, int i0, in
     }
 }
 
-static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
-    size_t lda = (size_t)g->A.cols, ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
+// Column tile jt of rows [i0, i1) of C, op(A)'s row i0 at `a` and its
+// k-th element ak floats on (A itself, or a packed block of it).
+static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1, const float *a, size_t ak) {
+    size_t ldb = (size_t)g->B.cols, ldc = (size_t)g->C.cols;
     int j = jt * g->tn, nr = nnet__min(g->tn, g->N - j), i;
     if (g->pack) {
         nnet__gemm_packed(g, j, nr, i0, i1);
@@ -8882,16 +8886,36 @@ static void nnet__gemm_column(const nnet__gemm_job *g, int jt, int i0, int i1) {
     }
     for (i = i0; i < i1; i += g->tm) {
         int mr = nnet__min(g->tm, i1 - i);
+        const float *ai = a + (size_t)(i - i0) * g->as;
         float *c = g->C.data + (size_t)i * ldc + j;
         if (g->tb)
-            nnet__kernel_dot(g->K, mr, nr, g->A.data + (size_t)i * lda, lda, g->B.data + (size_t)j * ldb, ldb,
-                             c, ldc, &g->e);
+            nnet__kernel_dot(g->K, mr, nr, ai, g->as, g->B.data + (size_t)j * ldb, ldb, c, ldc, &g->e);
         else if (g->e.step)   // (dW = dZ^T X: as is 1)
-            nnet__kernel_outer_step(g->K, mr, nr, g->A.data + i, g->ak, g->B.data + j, ldb, c, ldc, &g->e);
+            nnet__kernel_outer_step(g->K, mr, nr, ai, ak, g->B.data + j, ldb, c, ldc, &g->e);
         else
-            nnet__kernel_outer(g->K, mr, nr, g->A.data + (size_t)i * g->as, g->as, g->ak, g->B.data + j, ldb, c, ldc,
-                               &g->e, 0);
+            nnet__kernel_outer(g->K, mr, nr, ai, g->as, ak, g->B.data + j, ldb, c, ldc, &g->e, 0);
     }
+}
+
+// Packing op(A). In dW = dZ^T X a row tile of op(A) is MR adjacent floats
+// in each of the K rows of dZ, a row of dZ (the layer's width) apart. When
+// that width is a multiple of 256 floats (1 KB), the K lines fall into at
+// most 4 of L1's 64 sets (addresses 4 KB apart share a set) and evict each
+// other while every column tile reads them again. Then the row tile is
+// first copied into a K x MR block; the sums and their order are the same.
+#define NNET__PACK_A_ROWS 256
+
+// Row tile [i0, i1) of dZ^T X by way of a packed block of op(A). Not
+// inlined: with the block in nnet__gemm_block's own frame, the products
+// that are not packed ran slower (docs/benchmarks.md).
+static NNET__NOINLINE void nnet__gemm_row_tile_packed(const nnet__gemm_job *g, int i0, int i1, int j0, int j1) {
+    float block[NNET__PACK_A_ROWS * NNET__MR];
+    const float *a = g->A.data + i0;   // (as is 1)
+    int k, jt;
+    for (k = 0; k < g->K; k++)   // (a whole tile's copy has a constant size: no call to memcpy)
+        if (i1 - i0 == NNET__MR) memcpy(block + k * NNET__MR, a + (size_t)k * g->ak, NNET__MR * sizeof(float));
+        else memcpy(block + k * NNET__MR, a + (size_t)k * g->ak, (size_t)(i1 - i0) * sizeof(float));
+    for (jt = j0; jt < j1; jt++) nnet__gemm_column(g, jt, i0, i1, block, NNET__MR);
 }
 
 // Rows [r0, r1) and column tiles [j0, j1) of C. Rows of op(A) are taken
@@ -8903,9 +8927,15 @@ static void nnet__gemm_block(const nnet__gemm_job *g, int r0, int r1, int j0, in
     // row of tiles, so C, and in nnet_train the W and V of the step that
     // follows, are walked in order, not down a column of tiles (stride N
     // floats), which the prefetchers follow badly.
-    if (g->ta && (size_t)g->K * (size_t)g->N <= 65536) chunk = g->tm;
-    for (i0 = r0; i0 < r1; i0 += chunk)
-        for (jt = j0; jt < j1; jt++) nnet__gemm_column(g, jt, i0, nnet__min(r1, i0 + chunk));
+    int by_row_tile = g->ta && (size_t)g->K * (size_t)g->N <= 65536;
+    int pack_a = by_row_tile && g->K <= NNET__PACK_A_ROWS && g->ak % 256 == 0;
+    if (by_row_tile) chunk = g->tm;
+    for (i0 = r0; i0 < r1; i0 += chunk) {
+        int i1 = nnet__min(r1, i0 + chunk);
+        if (pack_a) nnet__gemm_row_tile_packed(g, i0, i1, j0, j1);
+        else
+            for (jt = j0; jt < j1; jt++) nnet__gemm_column(g, jt, i0, i1, g->A.data + (size_t)i0 * g->as, g->ak);
+    }
 }
 
 // Thread t's band of a product (a nnet__job).

@@ -147,6 +147,37 @@ static void test_gemm_packed(void) {
     }
 }
 
+/* dW = dZ^T X where dZ's rows are a multiple of 256 floats long: each row
+   tile of op(A) is copied into a block first (nnet__gemm_row_tile_packed).
+   Against the reference on 1 and 2 threads, with whole and edge row tiles
+   and a K past the block (not packed); and bit for bit the same as the
+   first 300 rows multiplied apart, from a dZ of 300 columns, which is not
+   packed. */
+static void test_gemm_packed_rows(void) {
+    static const struct { int M, N, K; } s[] = {{512, 100, 32}, {256, 37, 5}, {1024, 40, 256}, {512, 60, 300}};
+    nnet_rng rng;
+    int t;
+    nnet_rng_seed(&rng, 6);
+    for (t = 0; t < 4; t++) {
+        CHECK((double)s[t].K * s[t].N <= 65536 && s[t].M % 256 == 0);   /* the shapes nnet__gemm_block packs ... */
+        CHECK(gemm_error(NNET_TRANS, NNET_NO_TRANS, s[t].M, s[t].N, s[t].K, 1.0f, 0.0f, 1, &rng) < 1e-6);
+        CHECK(gemm_error(NNET_TRANS, NNET_NO_TRANS, s[t].M, s[t].N, s[t].K, -0.5f, 1.0f, 2, &rng) < 1e-6);
+    }
+    CHECK(s[3].K > NNET__PACK_A_ROWS && s[0].K <= NNET__PACK_A_ROWS);   /* ... when K fits the block */
+    {
+        int M = 512, N = 100, K = 32, part = 300, k, same;
+        nnet_mat A = nnet_mat_create(K, M), B = nnet_mat_create(K, N), C = nnet_mat_create(M, N);
+        nnet_mat Ap = nnet_mat_create(K, part), Cp = nnet_mat_create(part, N);
+        fill(A, &rng); fill(B, &rng);
+        for (k = 0; k < K; k++) memcpy(Ap.data + (size_t)k * part, A.data + (size_t)k * M, (size_t)part * sizeof(float));
+        nnet__fast_gemm(NNET_TRANS, NNET_NO_TRANS, 1.0f, A, B, 0.0f, C);
+        nnet__fast_gemm(NNET_TRANS, NNET_NO_TRANS, 1.0f, Ap, B, 0.0f, Cp);
+        same = !memcmp(C.data, Cp.data, (size_t)part * N * sizeof(float));
+        CHECK(same);
+        nnet_mat_free(&A); nnet_mat_free(&B); nnet_mat_free(&C); nnet_mat_free(&Ap); nnet_mat_free(&Cp);
+    }
+}
+
 /* What the library allocates starts on a 64-byte line, so rows of 16k
    floats never straddle two lines (a split vector load costs two). */
 static void test_blocks_are_line_aligned(void) {
@@ -533,22 +564,24 @@ static void test_training_switching_bit_identical(void) {
    every job on it), and leave the gradients zero. */
 static void test_fused_step_equals_unfused(void) {
     nnet_dataset *data = blobs(600, 37, 5, 7);
-    int kind, threads, hidden, same = 1, zero = 1;
+    static const int widths[] = {70, 256, 1800};   /* 256: op(A) of dW is packed */
+    int kind, threads, hidden, w, same = 1, zero = 1;
     CHECK(data != NULL);
     if (!data) return;
-    for (hidden = 70; hidden <= 1800; hidden += 1730)
+    for (w = 0; w < 3; w++)
         for (kind = 0; kind < 4; kind++)
             for (threads = 1; threads <= 3; threads++) {
                 nnet *fused, *plain;
                 nnet_desc d;
                 nnet_train_desc t;
                 size_t k;
+                hidden = widths[w];
                 if (hidden == 1800 && threads == 3) continue;   /* (the team needs no more threads than cores) */
                 memset(&d, 0, sizeof d);
                 d.n_inputs = 37; d.n_layers = 3; d.sizes[0] = hidden; d.sizes[1] = 19; d.sizes[2] = 5; d.seed = 9;
                 d.dropout[0] = 0.2f;
                 memset(&t, 0, sizeof t);
-                t.epochs = 2; t.batch_size = hidden == 70 ? 23 : 460; t.seed = 11; t.threads = threads;
+                t.epochs = 2; t.batch_size = hidden == 1800 ? 460 : 23; t.seed = 11; t.threads = threads;
                 t.l2 = threads == 2 ? 0.0f : 1e-3f;   /* the fused step's two paths: with L2 and without */
                 t.optimizer = kind < 2 ? NNET_SGD : kind == 2 ? NNET_ADAM : NNET_ADAMW;
                 t.learning_rate = kind < 2 ? 0.05f : 0.005f; t.momentum = kind < 2 ? 0.9f : 0.0f; t.nesterov = kind == 1;
@@ -656,6 +689,7 @@ int main(void) {
     RUN(test_gemm_public_entry);
     RUN(test_gemm_threads_bit_identical);
     RUN(test_gemm_packed);
+    RUN(test_gemm_packed_rows);
     RUN(test_blocks_are_line_aligned);
     RUN(test_large_blocks_start_on_2mb_pages);
     RUN(test_steps_match_scalar);
