@@ -113,13 +113,14 @@ static void test_gemm_threads_bit_identical(void) {
    edge tiles and K past one block or under it: right against the
    reference on 1 and 2 threads, and bit for bit the same
    as the two halves of B's columns multiplied apart, each small enough not
-   to be packed: every sum keeps its order across the blocks. */
+   to be packed: every sum keeps its order across the blocks. 400 rows: more
+   than one chunk of rows (nnet__gemm_block). */
 static void test_gemm_packed(void) {
-    static const struct { int M, N, K, ta; } s[] = {{37, 1030, 300, 0}, {19, 700, 520, 1}, {9, 8200, 40, 0}};
+    static const struct { int M, N, K, ta; } s[] = {{37, 1030, 300, 0}, {19, 700, 520, 1}, {9, 8200, 40, 0}, {400, 1030, 300, 0}};
     nnet_rng rng;
     int t;
     nnet_rng_seed(&rng, 5);
-    for (t = 0; t < 3; t++) {
+    for (t = 0; t < 4; t++) {
         int M = s[t].M, N = s[t].N, K = s[t].K, half = N / 2, i, k;
         nnet_transpose ta = (nnet_transpose)s[t].ta;
         nnet_mat A = ta ? nnet_mat_create(K, M) : nnet_mat_create(M, K), B = nnet_mat_create(K, N);
