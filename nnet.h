@@ -8922,8 +8922,8 @@ static NNET__NOINLINE void nnet__gemm_row_tile_packed(const nnet__gemm_job *g, i
 // `chunk` at a time, about 384 KB of them, so that they stay in L2 while every
 // column tile passes over them (one chunk for the shapes of a small MLP). A
 // packed product reads only NNET__KC columns of them at a time, so its
-// chunk is counted in those: counted in all K columns, a wide layer's chunk
-// was a few rows, and its whole op(B) was read and packed again for each.
+// chunk is counted in those: counted over all K, a wide layer's chunk would
+// be a few rows, each reading and packing all of op(B) again.
 static void nnet__gemm_block(const nnet__gemm_job *g, int r0, int r1, int j0, int j1) {
     int width = g->pack ? nnet__min(g->K, NNET__KC) : g->K;   // the columns of op(A) read at a time
     int chunk = nnet__max(g->tm, 98304 / nnet__max(width, 1) / g->tm * g->tm), i0, jt;
